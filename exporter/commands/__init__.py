@@ -1,0 +1,1 @@
+"""One module per ``kpi-targets`` subcommand (see ``exporter.cli``)."""

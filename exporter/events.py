@@ -1,0 +1,89 @@
+"""The normalized event model every source produces and the KPI engine consumes.
+
+A source (Asterisk queue_log, contact records, HTTP events, the simulator) turns its input into
+``ContactEvent`` and ``AgentStateEvent`` values; nothing downstream knows where an event came from.
+Times are Unix epoch seconds (float, UTC); durations are seconds.
+
+A contact's life, as events (each a ``ContactEvent`` with the same ``contact_id``)::
+
+    OFFERED ──► ANSWERED ──► ENDED (talk/hold/acw seconds, resolved) ──► SURVEY (scores)
+        └─────► ABANDONED (wait seconds)
+    TRANSFERRED may follow ANSWERED; OUTBOUND is a single event per dial with its outcome;
+    BOT is a single event per self-service session, contained or handed to a human.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+EMAIL_SERVICE_LEVEL_THRESHOLD_SECONDS = 4 * 3600.0
+
+
+class Channel(enum.StrEnum):
+    VOICE = "voice"
+    CHAT = "chat"
+    EMAIL = "email"
+
+
+class ContactKind(enum.StrEnum):
+    OFFERED = "offered"  # entered a queue (wait starts)
+    ANSWERED = "answered"  # an agent picked it up; wait_seconds = queue entry -> answer
+    ABANDONED = "abandoned"  # left the queue unanswered; wait_seconds = queue entry -> leave
+    ENDED = "ended"  # handling finished; talk/hold/acw seconds, resolved
+    TRANSFERRED = "transferred"  # handed to another queue or agent
+    SURVEY = "survey"  # post-contact survey answer(s)
+    OUTBOUND = "outbound"  # one outbound dial with its outcome
+    BOT = "bot"  # one self-service (bot/IVR) session; contained or not
+
+
+class OutboundOutcome(enum.StrEnum):
+    NO_ANSWER = "no_answer"  # not answered, busy or failed
+    MACHINE = "machine"  # answered by a machine or fax
+    LIVE = "live"  # answered by a person and connected to an agent
+    DROPPED = "dropped"  # answered by a person, no agent was free
+
+
+class AgentState(enum.StrEnum):
+    LOGGED_IN = "logged_in"  # logged in, state not yet known: counts as available
+    AVAILABLE = "available"
+    BUSY = "busy"
+    AFTER_CONTACT_WORK = "after_contact_work"
+    PAUSED = "paused"
+    LOGGED_OUT = "logged_out"
+
+
+@dataclass(frozen=True, slots=True)
+class ContactEvent:
+    kind: ContactKind
+    at: float
+    contact_id: str
+    queue: str = ""
+    channel: str = ""
+    team: str = ""
+    agent: str = ""
+    campaign: str = ""
+    wait_seconds: float | None = None
+    talk_seconds: float | None = None
+    hold_seconds: float | None = None
+    after_contact_work_seconds: float | None = None
+    resolved: bool | None = None  # resolved on first contact (ENDED)
+    csat: float | None = None  # 1-5 (SURVEY)
+    nps: float | None = None  # 0-10 likelihood to recommend (SURVEY)
+    ces: float | None = None  # 1-7 (SURVEY)
+    ai_cx_score: float | None = None  # 0-100, AI-assessed (SURVEY or ENDED)
+    outcome: OutboundOutcome | None = None  # OUTBOUND
+    converted: bool | None = None  # OUTBOUND with outcome LIVE
+    contained: bool | None = None  # BOT
+
+
+@dataclass(frozen=True, slots=True)
+class AgentStateEvent:
+    at: float
+    agent: str
+    state: AgentState
+    team: str = ""
+    queue: str = ""
+
+
+Event = ContactEvent | AgentStateEvent
