@@ -1,0 +1,79 @@
+"""What the KPI engine is configured with and what it hands to the collector."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+from exporter.events import EMAIL_SERVICE_LEVEL_THRESHOLD_SECONDS
+from exporter.targets.model import Scope
+
+
+class ServiceLevelVariant(enum.StrEnum):
+    """The service-level definitions in use across vendors. W = answered within the threshold T.
+
+    Every denominator counts contacts that reached an outcome (answered or abandoned), so numerator
+    and denominator always cover the same contacts.
+    """
+
+    ANSWERED = "answered"  # W / answered (Asterisk's SL, Erlang C's)
+    ANSWERED_AND_ABANDONED = "answered_and_abandoned"  # W / (answered + abandoned)
+    ABANDONED_AFTER_THRESHOLD = "abandoned_after_threshold"  # W / (answered + abandoned after T)
+    OFFERED_MINUS_SHORT_ABANDONS = "offered_minus_short_abandons"  # W / (offered - short abandons)
+    WITHIN_THRESHOLD = "within_threshold"  # (W + abandoned within T) / offered (Asterisk's SL2)
+
+
+DEFAULT_SERVICE_LEVEL_VARIANT = ServiceLevelVariant.OFFERED_MINUS_SHORT_ABANDONS
+
+DEFAULT_THRESHOLDS_SECONDS: dict[str, float] = {
+    "voice": 20.0,
+    "chat": 30.0,
+    "email": EMAIL_SERVICE_LEVEL_THRESHOLD_SECONDS,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    service_level_variant: ServiceLevelVariant = DEFAULT_SERVICE_LEVEL_VARIANT
+    # Abandons at or under this many seconds of wait are misdials, not lost customers.
+    short_abandon_seconds: float = 5.0
+    thresholds_seconds: dict[str, float] = field(
+        default_factory=lambda: dict(DEFAULT_THRESHOLDS_SECONDS)
+    )
+    # Threshold for channels missing from thresholds_seconds.
+    default_threshold_seconds: float = 20.0
+    # Events up to this much older than the newest event seen are still placed in their hour;
+    # older ones are rejected (reason "too_old").
+    out_of_order_tolerance_seconds: float = 300.0
+    # A contact still waiting after this long is dropped from In Queue KPIs (its end was lost).
+    stale_waiting_seconds: float = 24 * 3600.0
+
+
+@dataclass(frozen=True, slots=True)
+class KpiSample:
+    """One ``kpi_value`` series: a KPI over its period for one scope."""
+
+    kpi: str
+    labels: Scope  # the scope labels, sorted by name (``()`` = the whole site)
+    value: float
+    # How many contacts (or answers, dials, sessions) the value is computed from, for the alerts'
+    # minimum-volume guard; None where volume means nothing (Live and In Queue KPIs).
+    sample_size: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CounterFamily:
+    """One raw-flow counter (``contact_center_*_total``), all its label combinations."""
+
+    name: str  # without the _total suffix, as prometheus_client wants it
+    documentation: str
+    label_names: tuple[str, ...]
+    samples: dict[tuple[str, ...], float]
+
+
+@dataclass(frozen=True, slots=True)
+class EngineSnapshot:
+    kpis: list[KpiSample]
+    counters: list[CounterFamily]
