@@ -6,5 +6,6 @@ apt_install() {
         $sudo apt-get update -qq
         export KPI_TARGETS_APT_UPDATED=1
     fi
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "$@"
+    $sudo env DEBIAN_FRONTEND=noninteractive \
+        apt-get install -y -qq --no-install-recommends "$@"
 }
