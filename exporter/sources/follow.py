@@ -1,0 +1,145 @@
+"""Reading a text file line by line, once or by tailing it like ``tail -F``.
+
+``read_lines`` reads a finished file. ``follow_lines`` reads the file from its start (so a restarted
+exporter replays the window the file still holds), then keeps polling for appended lines. It
+survives the two things log rotation does to a file:
+
+- **rotation** (the file is renamed and a new one created under the same name): noticed as a
+  different inode at that path; the old file is read to its end, then the new one from its start;
+- **truncation** (``copytruncate``, or ``> file``): noticed as a size smaller than the position
+  already read; reading starts again from 0.
+
+Only complete lines are handed on: a line still being written (no newline yet) waits for the rest,
+except at the end of a finished or rotated-away file, where nothing more can come.
+A truncation followed by a rewrite past the old position within one poll cannot be seen by size;
+like ``tail -F``, this reader does not guard against it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+DEFAULT_POLL_INTERVAL_SECONDS = 0.25
+_CHUNK_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    number: int  # 1-based within the file it came from (restarts after rotation or truncation)
+    text: str  # without the line ending
+
+
+def _decode(raw: bytes) -> str:
+    return raw.decode("utf-8", errors="replace").rstrip("\r")
+
+
+def read_lines(path: Path, stop: threading.Event | None = None) -> Iterator[Line]:
+    """Every line of a finished file, the last one even without a final newline."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if stop is not None and stop.is_set():
+                return
+            yield Line(number, _decode(raw.rstrip(b"\n")))
+
+
+class _OpenFile:
+    """One opened generation of the followed file, with the partial line read so far."""
+
+    def __init__(self, handle: BinaryIO) -> None:
+        self.handle = handle
+        self.inode = os.fstat(handle.fileno()).st_ino
+        self.pending = b""
+        self.line_number = 0
+
+    def read_complete_lines(self) -> tuple[list[Line], bool]:
+        """The complete lines now available, and whether anything at all was read."""
+        chunk = self.handle.read(_CHUNK_BYTES)
+        if not chunk:
+            return [], False
+        *complete, self.pending = (self.pending + chunk).split(b"\n")
+        lines = []
+        for raw in complete:
+            self.line_number += 1
+            lines.append(Line(self.line_number, _decode(raw)))
+        return lines, True
+
+    def final_line(self) -> Line | None:
+        """The unterminated last line of a file nothing more will be written to."""
+        if not self.pending:
+            return None
+        self.line_number += 1
+        line = Line(self.line_number, _decode(self.pending))
+        self.pending = b""
+        return line
+
+    def restart(self) -> None:
+        self.handle.seek(0)
+        self.pending = b""
+        self.line_number = 0
+
+
+def _open(path: Path) -> _OpenFile | None:
+    try:
+        return _OpenFile(path.open("rb"))
+    except FileNotFoundError:
+        return None
+
+
+def _current_stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except FileNotFoundError:
+        return None
+
+
+def follow_lines(
+    path: Path,
+    stop: threading.Event,
+    *,
+    poll_interval: float = DEFAULT_POLL_INTERVAL_SECONDS,
+) -> Iterator[Line]:
+    """Every line of ``path`` from its start, then every line appended, until ``stop`` is set.
+
+    A missing file is waited for. Returns within about ``poll_interval`` of ``stop`` being set.
+    """
+    current = _open(path)
+    try:
+        while not stop.is_set():
+            if current is None:
+                current = _open(path)
+                if current is None:
+                    stop.wait(poll_interval)
+                continue
+            lines, got_data = current.read_complete_lines()
+            yield from lines
+            if got_data:
+                continue
+            on_disk = _current_stat(path)
+            if on_disk is None or on_disk.st_ino != current.inode:
+                # Rotated away (or deleted): the old handle still reads the old file to its end.
+                yield from _drain(current)
+                current.handle.close()
+                current = None
+            elif on_disk.st_size < current.handle.tell():
+                current.restart()
+            else:
+                stop.wait(poll_interval)
+    finally:
+        if current is not None:
+            current.handle.close()
+
+
+def _drain(current: _OpenFile) -> Iterator[Line]:
+    while True:
+        lines, got_data = current.read_complete_lines()
+        yield from lines
+        if not got_data:
+            break
+    final = current.final_line()
+    if final is not None:
+        yield final
