@@ -1,0 +1,381 @@
+"""The targets store: the one code path through which the admin UI, CLI and GitOps change targets.
+
+It owns a directory holding ``targets.yaml`` and ``calendar.yaml``. The **version** is a hash of
+both files' bytes, so any change (a save, a hand edit, a ``git pull``) changes it.
+
+A save (``set_target`` / ``delete_target``) holds the writers' lock (``flock`` on a lock file in
+the directory, so separate processes queue up), re-reads the files, refuses a stale
+``base_version``, builds the new target list, validates the text it is about to write exactly as
+a load would, writes it atomically (see ``exporter.targets.atomic``) and appends one line to the
+audit log. A refused change writes nothing.
+
+A running exporter calls ``reload_if_changed`` (or runs ``watch`` in a thread) to pick up changes
+made by anyone: a valid change becomes current, an invalid one is reported and the last good targets
+stay in force. Nothing is ever half-applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from exporter.targets.atomic import (
+    BeforeReplace,
+    WriterLock,
+    atomic_write,
+    remove_leftover_temp_files,
+)
+from exporter.targets.audit import Action, AuditEntry, AuditLog
+from exporter.targets.model import Scope, Target, TargetSet
+from exporter.targets.parse import ParseResult, Problem, dump_targets, parse_texts
+
+logger = logging.getLogger(__name__)
+
+TARGETS_FILE = "targets.yaml"
+CALENDAR_FILE = "calendar.yaml"
+AUDIT_FILE = "audit.jsonl"
+LOCK_FILE = ".kpi-targets.lock"
+
+MANAGED_HEADER = (
+    "# Managed by kpi-targets: changes saved through the admin UI or `kpi-targets targets`\n"
+    "# rewrite this file, and comments are not preserved. Record the why in the change's reason\n"
+    "# (it goes to the audit log).\n"
+)
+
+
+class StoreError(Exception):
+    """A change or a load the store refused; the message says what and where."""
+
+
+class StaleVersionError(StoreError):
+    """The change was based on a version of the targets that is no longer the one on disk."""
+
+    def __init__(
+        self, base_version: str, current_version: str, last_change: dict[str, Any] | None
+    ) -> None:
+        self.base_version = base_version
+        self.current_version = current_version
+        self.last_change = last_change
+        if last_change is not None:
+            by = (
+                f"last saved by {last_change.get('user')} at {last_change.get('at')}"
+                f" ({last_change.get('action')} {last_change.get('kpi')}:"
+                f" {last_change.get('reason')})"
+            )
+        else:
+            by = "changed outside kpi-targets (hand edit or git)"
+        super().__init__(
+            f"the targets changed since version {base_version}: they are now version"
+            f" {current_version}, {by}. Nothing was saved: reload the targets and make the"
+            " change again on the current version."
+        )
+
+
+class InvalidTargetsError(StoreError):
+    """The targets (on disk, or as a change would leave them) are invalid; ``problems`` says why."""
+
+    def __init__(self, problems: Sequence[Problem], context: str) -> None:
+        self.problems = list(problems)
+        self.context = context
+        listed = "\n".join(f"  {problem}" for problem in self.problems)
+        super().__init__(f"{context}:\n{listed}" if listed else context)
+
+
+class TargetNotFoundError(StoreError):
+    """A delete named a KPI and scope that has no target."""
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedTargets:
+    """The targets in force: the last good content of the files, its version and its warnings."""
+
+    target_set: TargetSet
+    version: str
+    problems: list[Problem]
+
+
+@dataclass(frozen=True, slots=True)
+class _OnDisk:
+    targets_bytes: bytes
+    calendar_bytes: bytes
+    version: str
+
+
+def content_version(targets_bytes: bytes, calendar_bytes: bytes) -> str:
+    """Short hash of both files; lengths are hashed too so bytes cannot shift between the files."""
+    digest = hashlib.sha256()
+    for data in (targets_bytes, calendar_bytes):
+        digest.update(len(data).to_bytes(8, "big"))
+        digest.update(data)
+    return digest.hexdigest()[:16]
+
+
+def describe_scope(scope: Scope) -> str:
+    if not scope:
+        return "(no scope)"
+    return "{" + ", ".join(f"{label}={value}" for label, value in scope) + "}"
+
+
+def _decode(data: bytes, file: str) -> tuple[str | None, Problem | None]:
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        return None, Problem(file, line, f"not UTF-8 text ({error.reason})", "error")
+
+
+class TargetStore:
+    """Loads, saves and watches the targets and calendar files of one directory."""
+
+    def __init__(self, directory: Path, *, audit_path: Path | None = None) -> None:
+        self.directory = Path(directory)
+        self.targets_path = self.directory / TARGETS_FILE
+        self.calendar_path = self.directory / CALENDAR_FILE
+        self.audit = AuditLog(audit_path if audit_path is not None else self.directory / AUDIT_FILE)
+        self._writer_lock = WriterLock(self.directory / LOCK_FILE)
+        self._state_lock = threading.Lock()  # guards the loaded targets and the counters
+        # Test seam: called between the temp file's fsync and its rename (see atomic_write).
+        self.before_replace: BeforeReplace | None = None
+        self.reloads = 0
+        self.reload_errors = 0
+        self.last_reload_error: str | None = None
+        self._failed_version: str | None = None  # an invalid version already reported once
+
+        on_disk = self._read()
+        result = self._parse(on_disk)
+        if result.target_set is None:
+            raise InvalidTargetsError(result.errors, f"the targets in {self.directory} are invalid")
+        self._loaded = LoadedTargets(result.target_set, on_disk.version, list(result.problems))
+
+    # --- reading ---------------------------------------------------------------------------------
+
+    def current(self) -> LoadedTargets:
+        """The targets in force (the last good content of the files)."""
+        with self._state_lock:
+            return self._loaded
+
+    def _read(self) -> _OnDisk:
+        contents = []
+        for path in (self.targets_path, self.calendar_path):
+            try:
+                contents.append(path.read_bytes())
+            except FileNotFoundError:
+                raise StoreError(
+                    f"{path} does not exist: a targets directory holds {TARGETS_FILE} and"
+                    f" {CALENDAR_FILE} (the repository's targets/ directory has examples)"
+                ) from None
+            except OSError as error:
+                raise StoreError(f"cannot read {path}: {error.strerror}") from None
+        targets_bytes, calendar_bytes = contents
+        return _OnDisk(
+            targets_bytes, calendar_bytes, content_version(targets_bytes, calendar_bytes)
+        )
+
+    def _parse(self, on_disk: _OnDisk, *, targets_label: str | None = None) -> ParseResult:
+        targets_file = targets_label or str(self.targets_path)
+        calendar_file = str(self.calendar_path)
+        targets_text, targets_problem = _decode(on_disk.targets_bytes, targets_file)
+        calendar_text, calendar_problem = _decode(on_disk.calendar_bytes, calendar_file)
+        if targets_text is None or calendar_text is None:
+            problems = [p for p in (targets_problem, calendar_problem) if p is not None]
+            return ParseResult(None, problems)
+        return parse_texts(
+            targets_text, calendar_text, targets_file=targets_file, calendar_file=calendar_file
+        )
+
+    # --- reloading changes made by anyone ---------------------------------------------------------
+
+    def reload_if_changed(self) -> bool:
+        """Load the files if their content changed; True when a new version became current.
+
+        An invalid change keeps the last good targets in force and is counted and logged once.
+        """
+        with self._state_lock:
+            seen_version = self._loaded.version
+        try:
+            on_disk = self._read()
+        except StoreError as error:
+            self._record_reload_failure(f"unreadable:{error}", str(error))
+            return False
+        if on_disk.version == seen_version:
+            with self._state_lock:
+                self._failed_version = None
+                self.last_reload_error = None
+            return False
+        with self._state_lock:
+            if on_disk.version == self._failed_version:
+                return False
+        result = self._parse(on_disk)
+        if result.target_set is None:
+            self._record_reload_failure(
+                on_disk.version, "\n".join(str(problem) for problem in result.errors)
+            )
+            return False
+        with self._state_lock:
+            if self._loaded.version != seen_version:
+                return False  # a save in this process got there first with newer content
+            self._loaded = LoadedTargets(result.target_set, on_disk.version, list(result.problems))
+            self.reloads += 1
+            self._failed_version = None
+            self.last_reload_error = None
+        logger.info("targets reloaded from %s: version %s", self.directory, on_disk.version)
+        return True
+
+    def _record_reload_failure(self, failed_version: str, message: str) -> None:
+        with self._state_lock:
+            if failed_version == self._failed_version:
+                return
+            self._failed_version = failed_version
+            self.reload_errors += 1
+            self.last_reload_error = message
+            kept = self._loaded.version
+        logger.warning(
+            "targets in %s not reloaded, version %s stays in force:\n%s",
+            self.directory,
+            kept,
+            message,
+        )
+
+    def watch(self, stop: threading.Event, interval: float = 1.0) -> None:
+        """Reload changes every ``interval`` seconds until ``stop`` is set (run it in a thread)."""
+        while not stop.is_set():
+            try:
+                self.reload_if_changed()
+            except Exception:  # the watcher must outlive any one bad poll
+                logger.exception("checking %s for changes failed", self.directory)
+            stop.wait(interval)
+
+    # --- saving ----------------------------------------------------------------------------------
+
+    def set_target(
+        self, target: Target, *, user: str, reason: str, base_version: str | None
+    ) -> str:
+        """Add ``target`` or replace the one with its KPI and scope; returns the new version."""
+
+        def change(targets: tuple[Target, ...]) -> tuple[list[Target], Target | None]:
+            for index, existing in enumerate(targets):
+                if existing.kpi == target.kpi and existing.scope == target.scope:
+                    return [*targets[:index], target, *targets[index + 1 :]], existing
+            return [*targets, target], None
+
+        return self._save(
+            "set", target.kpi, target.scope, change, target, user, reason, base_version
+        )
+
+    def delete_target(
+        self, kpi: str, scope: Scope, *, user: str, reason: str, base_version: str | None
+    ) -> str:
+        """Remove the target for ``kpi`` and ``scope`` (and its schedules); returns the version."""
+
+        def change(targets: tuple[Target, ...]) -> tuple[list[Target], Target | None]:
+            for index, existing in enumerate(targets):
+                if existing.kpi == kpi and existing.scope == scope:
+                    return [*targets[:index], *targets[index + 1 :]], existing
+            raise TargetNotFoundError(
+                f"no target for {kpi} with scope {describe_scope(scope)} in {self.targets_path};"
+                " nothing was deleted"
+            )
+
+        return self._save("delete", kpi, scope, change, None, user, reason, base_version)
+
+    def _save(
+        self,
+        action: Action,
+        kpi: str,
+        scope: Scope,
+        change: Callable[[tuple[Target, ...]], tuple[list[Target], Target | None]],
+        after: Target | None,
+        user: str,
+        reason: str,
+        base_version: str | None,
+    ) -> str:
+        if not user.strip():
+            raise StoreError("a user name is required for every change (it goes to the audit log)")
+        if not reason.strip():
+            raise StoreError("a reason is required for every change (it goes to the audit log)")
+        try:
+            with self._writer_lock.hold():
+                return self._save_locked(
+                    action, kpi, scope, change, after, user.strip(), reason.strip(), base_version
+                )
+        except OSError as error:
+            raise StoreError(f"cannot save to {self.directory}: {error}") from error
+
+    def _save_locked(
+        self,
+        action: Action,
+        kpi: str,
+        scope: Scope,
+        change: Callable[[tuple[Target, ...]], tuple[list[Target], Target | None]],
+        after: Target | None,
+        user: str,
+        reason: str,
+        base_version: str | None,
+    ) -> str:
+        remove_leftover_temp_files(self.targets_path)  # only a killed writer leaves them
+        on_disk = self._read()
+        if base_version is not None and base_version != on_disk.version:
+            last = self.audit.last()
+            last_change = last if last and last.get("version_after") == on_disk.version else None
+            raise StaleVersionError(base_version, on_disk.version, last_change)
+        existing = self._parse(on_disk)
+        if existing.target_set is None:
+            raise InvalidTargetsError(
+                existing.errors,
+                f"the targets in {self.directory} are invalid on disk; fix them before saving",
+            )
+        new_targets, before = change(existing.target_set.targets)
+        new_bytes = (MANAGED_HEADER + dump_targets(new_targets)).encode("utf-8")
+        new_version = content_version(new_bytes, on_disk.calendar_bytes)
+        proposed = _OnDisk(new_bytes, on_disk.calendar_bytes, new_version)
+        result = self._parse(proposed, targets_label=f"{self.targets_path} (after this change)")
+        if result.target_set is None:
+            raise InvalidTargetsError(
+                result.errors,
+                f"refused to {action} the target for {kpi} {describe_scope(scope)};"
+                " nothing was saved",
+            )
+        atomic_write(self.targets_path, new_bytes, before_replace=self.before_replace)
+        self.audit.append(
+            AuditEntry(
+                at=datetime.now(UTC),
+                user=user,
+                action=action,
+                kpi=kpi,
+                scope=scope,
+                before=None if before is None else target_as_dict(before),
+                after=None if after is None else target_as_dict(after),
+                reason=reason,
+                version_before=on_disk.version,
+                version_after=new_version,
+            )
+        )
+        with self._state_lock:
+            self._loaded = LoadedTargets(result.target_set, new_version, list(result.problems))
+            self._failed_version = None
+            self.last_reload_error = None
+        logger.info(
+            "%s %s %s by %s: version %s -> %s",
+            action,
+            kpi,
+            describe_scope(scope),
+            user,
+            on_disk.version,
+            new_version,
+        )
+        return new_version
+
+
+def target_as_dict(target: Target) -> dict[str, Any]:
+    """A target in the ``targets.yaml`` shape (what the audit log records and ``list`` prints)."""
+    document = yaml.safe_load(dump_targets([target]))
+    entry: dict[str, Any] = document["targets"][0]
+    return entry
