@@ -49,6 +49,10 @@ class EngineConfig:
     out_of_order_tolerance_seconds: float = 300.0
     # A contact still waiting after this long is dropped from In Queue KPIs (its end was lost).
     stale_waiting_seconds: float = 24 * 3600.0
+    # How long the queue, channel, team and agent of a contact are remembered (seconds of event
+    # time since it was last heard of), to attribute a later SURVEY; and at most how many contacts.
+    contact_memory_seconds: float = 24 * 3600.0
+    contact_memory_max_entries: int = 200_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,115 @@
+"""Agent state timelines: occupancy time per state and who is available now.
+
+Each agent has a short timeline of state segments, sorted by start; the last one is open (the state
+now). A segment's time is credited, through the ``credit`` callback, when the segment closes, i.e.
+when the next state change is known. A state change that arrives out of order lands inside an
+already closed segment: the time from the change to the segment's end is taken back from the old
+state (``sign = -1``) and credited to the new one. Segments that ended before the out-of-order cut
+can no longer change and are dropped, so a timeline holds only the last few minutes of changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from exporter.events import AgentState, AgentStateEvent
+from exporter.targets.model import Scope
+
+# credit(team, agent, state, start, end, sign): add sign * (end - start) seconds of ``state``.
+CreditFunction = Callable[[str, str, AgentState, float, float, float], None]
+
+AVAILABLE_STATES = frozenset({AgentState.AVAILABLE, AgentState.LOGGED_IN})
+
+
+@dataclass(slots=True)
+class Segment:
+    start: float
+    state: AgentState
+    team: str
+
+
+class AgentTimelines:
+    def __init__(self, credit: CreditFunction) -> None:
+        self._credit = credit
+        self._timelines: dict[str, list[Segment]] = {}
+
+    def record(self, event: AgentStateEvent, cut: float) -> None:
+        """Apply a state change; ``cut`` = the oldest instant an accepted event may still have."""
+        agent, at = event.agent, event.at
+        timeline = self._timelines.setdefault(agent, [])
+        team = event.team or self.team_of(agent)
+        change = Segment(at, event.state, team)
+        if not timeline:
+            timeline.append(change)
+            return
+        if at < timeline[0].start:
+            # The earliest change known for this agent: it lasts until the next one.
+            self._credit_segment(agent, change, at, timeline[0].start, 1.0)
+            timeline.insert(0, change)
+            return
+        index = len(timeline) - 1
+        while timeline[index].start > at:
+            index -= 1
+        current = timeline[index]
+        if index == len(timeline) - 1:
+            self._credit_segment(agent, current, current.start, at, 1.0)
+        else:
+            end = timeline[index + 1].start
+            self._credit_segment(agent, current, at, end, -1.0)
+            self._credit_segment(agent, change, at, end, 1.0)
+        if current.start == at:
+            timeline[index] = change  # two changes at one instant: the later-reported one wins
+        else:
+            timeline.insert(index + 1, change)
+        self._trim(timeline, cut)
+
+    def trim_all(self, cut: float) -> None:
+        for timeline in self._timelines.values():
+            self._trim(timeline, cut)
+
+    def team_of(self, agent: str) -> str:
+        timeline = self._timelines.get(agent)
+        return timeline[-1].team if timeline else ""
+
+    def current(self) -> Iterable[tuple[str, Segment]]:
+        """Every agent with its open segment (its state now)."""
+        for agent, timeline in self._timelines.items():
+            yield agent, timeline[-1]
+
+    def available_counts(self, label_sets: Iterable[tuple[str, ...]]) -> dict[Scope, int]:
+        """Agents whose state now is available or logged_in, per scope; 0 for scopes seen idle."""
+        label_sets = tuple(label_sets)
+        counts: dict[Scope, int] = {}
+        for _agent, segment in self.current():
+            available = 1 if segment.state in AVAILABLE_STATES else 0
+            for label_set in label_sets:
+                if label_set == ():
+                    key: Scope = ()
+                elif label_set == ("team",) and segment.team:
+                    key = (("team", segment.team),)
+                else:
+                    continue
+                counts[key] = counts.get(key, 0) + available
+        return counts
+
+    def segment_count(self) -> int:
+        return sum(len(timeline) for timeline in self._timelines.values())
+
+    def agent_count(self) -> int:
+        return len(self._timelines)
+
+    def _credit_segment(
+        self, agent: str, segment: Segment, start: float, end: float, sign: float
+    ) -> None:
+        if end > start:
+            self._credit(segment.team, agent, segment.state, start, end, sign)
+
+    @staticmethod
+    def _trim(timeline: list[Segment], cut: float) -> None:
+        # A segment that ended at or before the cut can no longer receive an out-of-order change.
+        drop = 0
+        while drop < len(timeline) - 1 and timeline[drop + 1].start <= cut:
+            drop += 1
+        if drop:
+            del timeline[:drop]

@@ -1,0 +1,64 @@
+"""What the engine remembers about recent contacts, to attribute their later events.
+
+A SURVEY often carries only the contact id; its queue, channel, team and agent come from what the
+contact's earlier events said. The memory is bounded: a contact not heard of for ``max_age``
+seconds (of event time) is forgotten, and so is the least recently heard of beyond ``max_entries``.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from exporter.events import ContactEvent
+
+ATTRIBUTES = ("queue", "channel", "team", "agent", "campaign")
+
+
+@dataclass(slots=True)
+class ContactFacts:
+    queue: str = ""
+    channel: str = ""
+    team: str = ""
+    agent: str = ""
+    campaign: str = ""
+    entered_at: float | None = None  # the latest queue entry (OFFERED)
+    left_queue_at: float | None = None  # the latest answer, abandon or end
+    heard_at: float = 0.0  # the newest event time when it was last heard of
+
+
+class ContactMemory:
+    def __init__(self, max_age: float, max_entries: int) -> None:
+        self._max_age = max_age
+        self._max_entries = max_entries
+        self._facts: OrderedDict[str, ContactFacts] = OrderedDict()
+
+    def get(self, contact_id: str) -> ContactFacts | None:
+        return self._facts.get(contact_id) if contact_id else None
+
+    def remember(self, event: ContactEvent, newest: float) -> ContactFacts:
+        """Record the event's non-empty attributes (the latest word wins) and return the facts."""
+        facts = self._facts.get(event.contact_id)
+        if facts is None:
+            facts = self._facts[event.contact_id] = ContactFacts()
+        else:
+            self._facts.move_to_end(event.contact_id)
+        for name in ATTRIBUTES:
+            value = getattr(event, name)
+            if value:
+                setattr(facts, name, value)
+        facts.heard_at = newest
+        self.forget_old(newest)
+        return facts
+
+    def forget_old(self, newest: float) -> None:
+        # heard_at only grows along the order, so the oldest entries are at the front.
+        oldest_kept = newest - self._max_age
+        while self._facts:
+            first = next(iter(self._facts.values()))
+            if first.heard_at >= oldest_kept and len(self._facts) <= self._max_entries:
+                break
+            self._facts.popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self._facts)

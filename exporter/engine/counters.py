@@ -1,0 +1,139 @@
+"""Raw-flow counters (All Time, monotonic), published as ``contact_center_<name>_total``.
+
+Labels are the finest scope an event carries, so Prometheus can sum any coarser scope, any range,
+and across several exporters (e.g. ``sum by (channel) (rate(...[1h]))``). Every KPI ratio can be
+rebuilt from them, e.g. the default service level over a range is
+``answered_within_threshold / (answered + abandoned - abandoned_short)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from exporter.engine.types import CounterFamily
+
+QUEUE_LABELS = ("queue", "channel")
+HANDLER_LABELS = ("queue", "channel", "team", "agent")
+
+
+@dataclass(frozen=True, slots=True)
+class CounterSpec:
+    name: str
+    documentation: str
+    label_names: tuple[str, ...]
+
+
+SPECS: tuple[CounterSpec, ...] = (
+    CounterSpec(
+        "contact_center_contacts_offered",
+        "Contacts that entered a queue.",
+        QUEUE_LABELS,
+    ),
+    CounterSpec(
+        "contact_center_contacts_answered",
+        "Contacts answered by an agent.",
+        QUEUE_LABELS,
+    ),
+    CounterSpec(
+        "contact_center_contacts_answered_within_threshold",
+        "Contacts answered within the channel's service-level threshold (wait <= T).",
+        QUEUE_LABELS,
+    ),
+    CounterSpec(
+        "contact_center_contacts_abandoned",
+        "Contacts that left the queue unanswered, short abandons included.",
+        QUEUE_LABELS,
+    ),
+    CounterSpec(
+        "contact_center_contacts_abandoned_short",
+        "Abandons at or under the short-abandon cutoff (misdials, not lost customers).",
+        QUEUE_LABELS,
+    ),
+    CounterSpec(
+        "contact_center_contacts_abandoned_within_threshold",
+        "Abandons within the channel's service-level threshold (wait <= T).",
+        QUEUE_LABELS,
+    ),
+    CounterSpec(
+        "contact_center_answered_wait_seconds",
+        "Seconds answered contacts waited from queue entry to answer.",
+        QUEUE_LABELS,
+    ),
+    CounterSpec(
+        "contact_center_contacts_handled",
+        "Contacts whose handling ended.",
+        HANDLER_LABELS,
+    ),
+    CounterSpec(
+        "contact_center_handle_seconds",
+        "Talk + hold + after-contact-work seconds of handled contacts.",
+        HANDLER_LABELS,
+    ),
+    CounterSpec(
+        "contact_center_contacts_resolution_known",
+        "Handled contacts that reported whether they were resolved on first contact.",
+        HANDLER_LABELS,
+    ),
+    CounterSpec(
+        "contact_center_contacts_resolved",
+        "Handled contacts resolved on first contact.",
+        HANDLER_LABELS,
+    ),
+    CounterSpec(
+        "contact_center_survey_answers",
+        "Survey answers, by survey (csat, nps, ces, ai_cx).",
+        (*HANDLER_LABELS, "survey"),
+    ),
+    CounterSpec(
+        "contact_center_survey_score_points",
+        "Sum of survey scores on each survey's own scale, by survey; divide by the answers.",
+        (*HANDLER_LABELS, "survey"),
+    ),
+    CounterSpec(
+        "contact_center_nps_answers",
+        "NPS answers by category: promoter (9-10), passive (7-8), detractor (0-6).",
+        (*HANDLER_LABELS, "category"),
+    ),
+    CounterSpec(
+        "contact_center_outbound_dials",
+        "Outbound dials by outcome (no_answer, machine, live, dropped).",
+        ("campaign", "outcome"),
+    ),
+    CounterSpec(
+        "contact_center_outbound_converted",
+        "Outbound dials connected to an agent that converted.",
+        ("campaign",),
+    ),
+    CounterSpec(
+        "contact_center_bot_sessions",
+        "Self-service (bot or IVR) sessions, by whether the bot contained them.",
+        (*QUEUE_LABELS, "contained"),
+    ),
+)
+_SPEC_BY_NAME = {spec.name: spec for spec in SPECS}
+
+
+class Counters:
+    """Monotonic sums per counter and label values (in the spec's label order)."""
+
+    def __init__(self) -> None:
+        self._values: dict[str, dict[tuple[str, ...], float]] = {spec.name: {} for spec in SPECS}
+
+    def add(self, name: str, labels: tuple[str, ...], amount: float = 1.0) -> None:
+        samples = self._values[name]
+        samples[labels] = samples.get(labels, 0.0) + amount
+
+    def families(self) -> list[CounterFamily]:
+        """A copy of every counter, safe to hand to another thread."""
+        return [
+            CounterFamily(
+                name=spec.name,
+                documentation=spec.documentation,
+                label_names=spec.label_names,
+                samples=dict(self._values[spec.name]),
+            )
+            for spec in SPECS
+        ]
+
+    def label_names(self, name: str) -> tuple[str, ...]:
+        return _SPEC_BY_NAME[name].label_names

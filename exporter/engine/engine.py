@@ -1,0 +1,500 @@
+"""The incremental KPI engine: contact and agent events in, KPI values and raw counters out.
+
+Periods
+    Hourly KPIs are summed per local clock hour of ``config.timezone`` (``exporter.engine.clock``);
+    a snapshot publishes the hour that contains ``now``. Live (agents available) and In Queue
+    (contacts waiting, longest wait) KPIs are the state at ``now``. All Time KPIs (NPS) and the
+    raw counters are cumulative since the engine started.
+
+Attribution
+    Every fact counts at the time it becomes known: an answer or abandon at that event's time, the
+    handle time and resolution at ENDED, survey scores at SURVEY, agent state time split at each
+    clock hour boundary. Each event therefore updates a constant number of tallies (one per scope
+    rollup of the hour it falls in), and an out-of-order event simply lands in its own hour.
+
+Scopes
+    Each event updates every scope of every KPI it feeds (site, channel, queue+channel; team,
+    team+agent; site, campaign), but only scopes whose labels it knows: an event without a channel
+    counts for the site, not for a channel "". Missing labels of a contact's event are taken from
+    what its earlier events said (a bounded memory, ``exporter.engine.contacts``), and an agent's
+    missing team from the agent's state events.
+
+Out of order and bounded memory
+    Events up to ``out_of_order_tolerance_seconds`` older than the newest accepted event still land
+    in their hour; older ones are rejected as ``too_old``. Only hour buckets still reachable within
+    that tolerance are kept; waiting contacts older than ``stale_waiting_seconds`` and contacts not
+    heard of for ``contact_memory_seconds`` are dropped, so memory does not grow with history.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
+from typing import TypeVar
+
+from exporter import catalog
+from exporter.engine import formulas
+from exporter.engine.agents import AgentTimelines
+from exporter.engine.clock import LocalHours
+from exporter.engine.contacts import ContactFacts, ContactMemory
+from exporter.engine.counters import Counters
+from exporter.engine.formulas import Family, Result
+from exporter.engine.tallies import CampaignTally, ContactTally, HourBucket, NpsTally, TeamTally
+from exporter.engine.types import EngineConfig, EngineSnapshot, KpiSample, ServiceLevelVariant
+from exporter.engine.validation import MISSING_WAIT, TOO_OLD, rejection_reason
+from exporter.engine.waiting import WaitingContacts
+from exporter.events import (
+    AgentState,
+    AgentStateEvent,
+    ContactEvent,
+    ContactKind,
+    Event,
+    OutboundOutcome,
+)
+from exporter.targets.model import Scope
+
+Tally = TypeVar("Tally", ContactTally, TeamTally, CampaignTally, NpsTally)
+
+_HOUSEKEEPING_EVERY_SECONDS = 60.0  # of event time: prune old hours, stale waits, old segments
+_STATE_SECONDS_FIELD: dict[AgentState, str] = {
+    AgentState.BUSY: "busy_seconds",
+    AgentState.AFTER_CONTACT_WORK: "after_contact_work_seconds",
+    AgentState.AVAILABLE: "available_seconds",
+    AgentState.LOGGED_IN: "available_seconds",
+}
+_LEAVES_QUEUE = frozenset({ContactKind.ANSWERED, ContactKind.ABANDONED, ContactKind.ENDED})
+
+
+def _label_sets(family: Family) -> tuple[tuple[str, ...], ...]:
+    """Every label set (sorted by name) some catalog KPI of ``family`` is published for."""
+    sets = {
+        tuple(sorted(scope))
+        for kpi in catalog.CATALOG
+        if formulas.family_of(kpi.name) is family
+        for scope in kpi.scopes
+    }
+    return tuple(sorted(sets, key=lambda labels: (len(labels), labels)))
+
+
+def _scope_keys(label_sets: Iterable[tuple[str, ...]], labels: Mapping[str, str]) -> list[Scope]:
+    """The scopes an event with ``labels`` counts for: those whose labels are all known."""
+    keys = []
+    for label_set in label_sets:
+        if all(labels.get(name) for name in label_set):
+            keys.append(tuple((name, labels[name]) for name in label_set))
+    return keys
+
+
+def _tallies(table: dict[Scope, Tally], keys: list[Scope], factory: type[Tally]) -> list[Tally]:
+    found = []
+    for key in keys:
+        tally = table.get(key)
+        if tally is None:
+            tally = table[key] = factory()
+        found.append(tally)
+    return found
+
+
+class KpiEngine:
+    """Thread-safe: sources call ``ingest`` from their threads while scrapes call ``snapshot``."""
+
+    def __init__(self, config: EngineConfig | None = None) -> None:
+        self.config = config or EngineConfig()
+        self._lock = threading.Lock()
+        self._hours = LocalHours(self.config.timezone)
+        self._buckets: dict[float, HourBucket] = {}
+        self._nps: dict[Scope, NpsTally] = {}
+        self._waiting = WaitingContacts()
+        self._contacts = ContactMemory(
+            self.config.contact_memory_seconds, self.config.contact_memory_max_entries
+        )
+        self._agents = AgentTimelines(self._credit_agent_time)
+        self._counters = Counters()
+        self._newest = -math.inf
+        self._next_housekeeping = -math.inf
+        self._queue_scopes = _label_sets(Family.CONTACTS)
+        self._team_scopes = _label_sets(Family.TEAMS)
+        self._campaign_scopes = _label_sets(Family.CAMPAIGNS)
+        self._agent_scopes = _label_sets(Family.AGENTS)
+        # Per KPI: its family and the label sets it is published for.
+        self._published = [
+            (kpi.name, formulas.family_of(kpi.name), {tuple(sorted(s)) for s in kpi.scopes})
+            for kpi in catalog.CATALOG
+        ]
+
+    # --- ingest ---------------------------------------------------------------------------------
+
+    def ingest(self, event: Event) -> str | None:
+        """Count one event. None when accepted, else why it was rejected (and nothing counted)."""
+        reason = rejection_reason(event)
+        if reason is not None:
+            return reason
+        with self._lock:
+            if event.at < self._newest - self.config.out_of_order_tolerance_seconds:
+                return TOO_OLD
+            if isinstance(event, AgentStateEvent):
+                self._advance(event.at)
+                self._agents.record(event, self._cut())
+            else:
+                reason = self._ingest_contact(event)
+                if reason is not None:
+                    return reason
+            self._housekeep_if_due()
+        return None
+
+    def _advance(self, at: float) -> None:
+        if at > self._newest:
+            self._newest = at
+
+    def _cut(self) -> float:
+        """The oldest instant an event may have and still be accepted."""
+        return self._newest - self.config.out_of_order_tolerance_seconds
+
+    def _ingest_contact(self, event: ContactEvent) -> str | None:
+        facts = self._contacts.get(event.contact_id)
+        wait = event.wait_seconds
+        if event.kind in (ContactKind.ANSWERED, ContactKind.ABANDONED) and wait is None:
+            # Sources should give the wait; derive it from the queue entry when it is known.
+            if facts is None or facts.entered_at is None or facts.entered_at > event.at:
+                return MISSING_WAIT
+            wait = event.at - facts.entered_at
+        self._advance(event.at)
+        labels = self._labels(event, facts)
+        if event.contact_id:
+            facts = self._contacts.remember(event, self._newest)
+            self._track_queue(event, facts, labels)
+        kind = event.kind
+        if kind is ContactKind.ANSWERED or kind is ContactKind.ABANDONED:
+            assert wait is not None  # checked above
+            self._count_queue_outcome(event, labels, wait)
+        elif kind is ContactKind.OFFERED:
+            self._counters.add("contact_center_contacts_offered", _queue_labels(labels))
+        elif kind is ContactKind.ENDED:
+            self._count_ended(event, labels)
+        elif kind is ContactKind.SURVEY:
+            self._count_survey(event, labels)
+        elif kind is ContactKind.OUTBOUND:
+            self._count_outbound(event, labels)
+        elif kind is ContactKind.BOT:
+            self._count_bot(event, labels)
+        # TRANSFERRED only updates what is remembered about the contact.
+        if event.ai_cx_score is not None and kind in (ContactKind.SURVEY, ContactKind.ENDED):
+            self._count_ai_score(event, labels)
+        return None
+
+    def _labels(self, event: ContactEvent, facts: ContactFacts | None) -> dict[str, str]:
+        labels = {
+            "queue": event.queue,
+            "channel": event.channel,
+            "team": event.team,
+            "agent": event.agent,
+            "campaign": event.campaign,
+        }
+        if facts is not None:
+            for name, value in labels.items():
+                if not value:
+                    labels[name] = getattr(facts, name)
+        if labels["agent"] and not labels["team"]:
+            labels["team"] = self._agents.team_of(labels["agent"])
+        return labels
+
+    def _track_queue(
+        self, event: ContactEvent, facts: ContactFacts, labels: dict[str, str]
+    ) -> None:
+        at = event.at
+        if event.kind is ContactKind.OFFERED:
+            if facts.entered_at is None or at > facts.entered_at:
+                facts.entered_at = at
+            # An answer or abandon reported before its offer: the contact is not waiting.
+            if facts.left_queue_at is None or facts.left_queue_at < at:
+                scopes = tuple(_scope_keys(self._queue_scopes, labels))
+                self._waiting.enter(event.contact_id, at, scopes)
+        elif event.kind in _LEAVES_QUEUE:
+            if facts.left_queue_at is None or at > facts.left_queue_at:
+                facts.left_queue_at = at
+            self._waiting.leave(event.contact_id, at)
+
+    def _bucket(self, at: float) -> HourBucket:
+        start, end = self._hours.bounds(at)
+        bucket = self._buckets.get(start)
+        if bucket is None:
+            bucket = self._buckets[start] = HourBucket(start, end)
+        return bucket
+
+    def _contact_tallies(self, at: float, labels: Mapping[str, str]) -> list[ContactTally]:
+        keys = _scope_keys(self._queue_scopes, labels)
+        return _tallies(self._bucket(at).contacts, keys, ContactTally)
+
+    def _team_tallies(self, at: float, labels: Mapping[str, str]) -> list[TeamTally]:
+        keys = _scope_keys(self._team_scopes, labels)
+        return _tallies(self._bucket(at).teams, keys, TeamTally)
+
+    def _threshold(self, channel: str) -> float:
+        return self.config.thresholds_seconds.get(channel, self.config.default_threshold_seconds)
+
+    def _count_queue_outcome(
+        self, event: ContactEvent, labels: dict[str, str], wait: float
+    ) -> None:
+        within = wait <= self._threshold(labels["channel"])
+        counter_labels = _queue_labels(labels)
+        if event.kind is ContactKind.ANSWERED:
+            for tally in self._contact_tallies(event.at, labels):
+                tally.answered += 1
+                tally.answered_within += within
+                tally.answered_wait_seconds += wait
+            self._counters.add("contact_center_contacts_answered", counter_labels)
+            self._counters.add("contact_center_answered_wait_seconds", counter_labels, wait)
+            if within:
+                self._counters.add(
+                    "contact_center_contacts_answered_within_threshold", counter_labels
+                )
+            return
+        short = wait <= self.config.short_abandon_seconds
+        for tally in self._contact_tallies(event.at, labels):
+            tally.abandoned += 1
+            tally.abandoned_short += short
+            tally.abandoned_within += within
+        self._counters.add("contact_center_contacts_abandoned", counter_labels)
+        if short:
+            self._counters.add("contact_center_contacts_abandoned_short", counter_labels)
+        if within:
+            self._counters.add("contact_center_contacts_abandoned_within_threshold", counter_labels)
+
+    def _count_ended(self, event: ContactEvent, labels: dict[str, str]) -> None:
+        handle = (
+            (event.talk_seconds or 0.0)
+            + (event.hold_seconds or 0.0)
+            + (event.after_contact_work_seconds or 0.0)
+        )
+        known = event.resolved is not None
+        resolved = event.resolved is True
+        tallies: list[ContactTally | TeamTally] = [
+            *self._contact_tallies(event.at, labels),
+            *self._team_tallies(event.at, labels),
+        ]
+        for tally in tallies:
+            tally.handled += 1
+            tally.handle_seconds += handle
+            tally.resolution_known += known
+            tally.resolved += resolved
+        counter_labels = _handler_labels(labels)
+        self._counters.add("contact_center_contacts_handled", counter_labels)
+        self._counters.add("contact_center_handle_seconds", counter_labels, handle)
+        if known:
+            self._counters.add("contact_center_contacts_resolution_known", counter_labels)
+        if resolved:
+            self._counters.add("contact_center_contacts_resolved", counter_labels)
+
+    def _count_survey(self, event: ContactEvent, labels: dict[str, str]) -> None:
+        csat, ces, nps = event.csat, event.ces, event.nps
+        if csat is not None or ces is not None:
+            for tally in self._contact_tallies(event.at, labels):
+                if csat is not None:
+                    tally.csat_answers += 1
+                    tally.csat_sum += csat
+                if ces is not None:
+                    tally.ces_answers += 1
+                    tally.ces_sum += ces
+        if csat is not None:
+            for team_tally in self._team_tallies(event.at, labels):
+                team_tally.csat_answers += 1
+                team_tally.csat_sum += csat
+        if nps is not None:
+            promoter, detractor = nps >= 9, nps <= 6
+            keys = _scope_keys(self._queue_scopes, labels)
+            for nps_tally in _tallies(self._nps, keys, NpsTally):
+                nps_tally.answers += 1
+                nps_tally.promoters += promoter
+                nps_tally.detractors += detractor
+            category = "promoter" if promoter else "detractor" if detractor else "passive"
+            self._counters.add("contact_center_nps_answers", (*_handler_labels(labels), category))
+        for survey, score in (("csat", csat), ("nps", nps), ("ces", ces)):
+            if score is not None:
+                self._count_survey_answer(labels, survey, score)
+
+    def _count_ai_score(self, event: ContactEvent, labels: dict[str, str]) -> None:
+        score = event.ai_cx_score
+        assert score is not None
+        for tally in self._contact_tallies(event.at, labels):
+            tally.ai_cx_answers += 1
+            tally.ai_cx_sum += score
+        self._count_survey_answer(labels, "ai_cx", score)
+
+    def _count_survey_answer(self, labels: dict[str, str], survey: str, score: float) -> None:
+        counter_labels = (*_handler_labels(labels), survey)
+        self._counters.add("contact_center_survey_answers", counter_labels)
+        self._counters.add("contact_center_survey_score_points", counter_labels, score)
+
+    def _count_outbound(self, event: ContactEvent, labels: dict[str, str]) -> None:
+        outcome = event.outcome
+        assert outcome is not None  # validation refuses a dial without an outcome
+        live = outcome is OutboundOutcome.LIVE
+        converted = live and event.converted is True
+        keys = _scope_keys(self._campaign_scopes, labels)
+        for tally in _tallies(self._bucket(event.at).campaigns, keys, CampaignTally):
+            tally.dials += 1
+            tally.machine += outcome is OutboundOutcome.MACHINE
+            tally.live += live
+            tally.dropped += outcome is OutboundOutcome.DROPPED
+            tally.converted += converted
+        campaign = labels["campaign"]
+        self._counters.add("contact_center_outbound_dials", (campaign, str(outcome)))
+        if converted:
+            self._counters.add("contact_center_outbound_converted", (campaign,))
+
+    def _count_bot(self, event: ContactEvent, labels: dict[str, str]) -> None:
+        contained = event.contained is True
+        for tally in self._contact_tallies(event.at, labels):
+            tally.bot_sessions += 1
+            tally.bot_contained += contained
+        self._counters.add(
+            "contact_center_bot_sessions",
+            (*_queue_labels(labels), "true" if contained else "false"),
+        )
+
+    def _credit_agent_time(
+        self, team: str, agent: str, state: AgentState, start: float, end: float, sign: float
+    ) -> None:
+        """Add ``sign`` * the seconds of [start, end) in ``state`` to each hour they fall in."""
+        field = _STATE_SECONDS_FIELD.get(state)
+        if field is None or not team:
+            return
+        # Hours before the oldest one still kept are no longer published: skip them.
+        start = max(start, self._hours.start_of(self._cut()))
+        labels = {"team": team, "agent": agent}
+        while start < end:
+            bucket = self._bucket(start)
+            piece_end = min(end, bucket.end)
+            for tally in self._team_tallies(start, labels):
+                setattr(tally, field, getattr(tally, field) + sign * (piece_end - start))
+            start = piece_end
+
+    def _housekeep_if_due(self) -> None:
+        if self._newest < self._next_housekeeping:
+            return
+        self._next_housekeeping = self._newest + _HOUSEKEEPING_EVERY_SECONDS
+        cut = self._cut()
+        for start in [start for start, bucket in self._buckets.items() if bucket.end <= cut]:
+            del self._buckets[start]
+        self._waiting.drop_stale(self._newest, self.config.stale_waiting_seconds)
+        self._contacts.forget_old(self._newest)
+        self._agents.trim_all(cut)
+
+    # --- snapshot -------------------------------------------------------------------------------
+
+    def snapshot(self, now: float) -> EngineSnapshot:
+        """Every KPI over its period as of ``now`` (Unix seconds), and every raw counter."""
+        with self._lock:
+            self._waiting.drop_stale(now, self.config.stale_waiting_seconds)
+            bucket = self._buckets.get(self._hours.start_of(now))
+            start, end = self._hours.bounds(now)
+            contacts = bucket.contacts if bucket else {}
+            campaigns = bucket.campaigns if bucket else {}
+            teams = self._teams_with_open_states(bucket, now, start, end)
+            waiting = self._waiting.by_scope()
+            available = self._agents.available_counts(self._agent_scopes)
+            variant = self.config.service_level_variant
+            samples: list[KpiSample] = []
+            for name, family, label_sets in self._published:
+                found: list[KpiSample] = []
+                if family is Family.CONTACTS:
+                    if name == formulas.SERVICE_LEVEL_KPI:
+                        found = _samples(name, contacts, label_sets, _service_level(variant))
+                    else:
+                        found = _samples(
+                            name, contacts, label_sets, formulas.CONTACT_FORMULAS[name]
+                        )
+                elif family is Family.NPS:
+                    found = _samples(name, self._nps, label_sets, formulas.NPS_FORMULAS[name])
+                elif family is Family.TEAMS:
+                    found = _samples(name, teams, label_sets, formulas.TEAM_FORMULAS[name])
+                elif family is Family.CAMPAIGNS:
+                    formula = formulas.CAMPAIGN_FORMULAS[name]
+                    found = _samples(name, campaigns, label_sets, formula)
+                elif family is Family.WAITING:
+                    for scope, queue in waiting.items():
+                        if _label_names(scope) in label_sets:
+                            value = (
+                                float(queue.waiting)
+                                if name == "contacts_waiting"
+                                else queue.longest_wait(now)
+                            )
+                            found.append(KpiSample(name, scope, value))
+                elif family is Family.AGENTS:
+                    found = [
+                        KpiSample(name, scope, float(count))
+                        for scope, count in available.items()
+                        if _label_names(scope) in label_sets
+                    ]
+                found.sort(key=lambda sample: sample.labels)
+                samples.extend(found)
+            return EngineSnapshot(kpis=samples, counters=self._counters.families())
+
+    def _teams_with_open_states(
+        self, bucket: HourBucket | None, now: float, start: float, end: float
+    ) -> dict[Scope, TeamTally]:
+        """The hour's team tallies plus the time agents have spent so far in their state now."""
+        teams = {key: replace(tally) for key, tally in bucket.teams.items()} if bucket else {}
+        for agent, segment in self._agents.current():
+            field = _STATE_SECONDS_FIELD.get(segment.state)
+            seconds = min(now, end) - max(segment.start, start)
+            if field is None or not segment.team or seconds <= 0:
+                continue
+            labels = {"team": segment.team, "agent": agent}
+            for tally in _tallies(teams, _scope_keys(self._team_scopes, labels), TeamTally):
+                setattr(tally, field, getattr(tally, field) + seconds)
+        return teams
+
+    def memory_stats(self) -> dict[str, int]:
+        """How much state the engine holds, for self-metrics and the bounded-memory tests."""
+        with self._lock:
+            return {
+                "hour_buckets": len(self._buckets),
+                "hourly_tallies": sum(
+                    len(b.contacts) + len(b.teams) + len(b.campaigns)
+                    for b in self._buckets.values()
+                ),
+                "waiting_contacts": len(self._waiting),
+                "remembered_contacts": len(self._contacts),
+                "agents": self._agents.agent_count(),
+                "agent_segments": self._agents.segment_count(),
+                "nps_scopes": len(self._nps),
+            }
+
+
+def _queue_labels(labels: Mapping[str, str]) -> tuple[str, str]:
+    return labels["queue"], labels["channel"]
+
+
+def _handler_labels(labels: Mapping[str, str]) -> tuple[str, str, str, str]:
+    return labels["queue"], labels["channel"], labels["team"], labels["agent"]
+
+
+def _label_names(scope: Scope) -> tuple[str, ...]:
+    return tuple(name for name, _ in scope)
+
+
+def _service_level(variant: ServiceLevelVariant) -> Callable[[ContactTally], Result]:
+    def formula(tally: ContactTally) -> Result:
+        return formulas.service_level(tally, variant)
+
+    return formula
+
+
+def _samples(
+    kpi: str,
+    tallies: Mapping[Scope, Tally],
+    label_sets: set[tuple[str, ...]],
+    formula: Callable[[Tally], Result],
+) -> list[KpiSample]:
+    found = []
+    for scope, tally in tallies.items():
+        if _label_names(scope) not in label_sets:
+            continue
+        result = formula(tally)
+        if result is not None:
+            value, sample_size = result
+            found.append(KpiSample(kpi, scope, value, sample_size))
+    return found

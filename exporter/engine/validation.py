@@ -1,0 +1,47 @@
+"""Refusing impossible events before they touch any tally.
+
+``rejection_reason`` names the first bad field as ``invalid_<field>`` (a negative or non-finite
+duration, a score outside its scale, a non-finite time) or ``missing_<field>`` (an outbound dial
+without an outcome). Sources count these reasons in their self-metrics.
+"""
+
+from __future__ import annotations
+
+import math
+
+from exporter.events import AgentStateEvent, ContactEvent, ContactKind, Event
+
+_DURATION_FIELDS = ("wait_seconds", "talk_seconds", "hold_seconds", "after_contact_work_seconds")
+# Inclusive scales of the survey scores.
+_SCORE_SCALES: dict[str, tuple[float, float]] = {
+    "csat": (1.0, 5.0),
+    "nps": (0.0, 10.0),
+    "ces": (1.0, 7.0),
+    "ai_cx_score": (0.0, 100.0),
+}
+
+TOO_OLD = "too_old"
+MISSING_WAIT = "missing_wait_seconds"
+
+
+def rejection_reason(event: Event) -> str | None:
+    """Why ``event`` cannot be counted, or None when it is valid."""
+    if not math.isfinite(event.at):
+        return "invalid_at"
+    if isinstance(event, AgentStateEvent):
+        return "missing_agent" if not event.agent else None
+    return _contact_rejection(event)
+
+
+def _contact_rejection(event: ContactEvent) -> str | None:
+    for name in _DURATION_FIELDS:
+        value = getattr(event, name)
+        if value is not None and not (math.isfinite(value) and value >= 0):
+            return f"invalid_{name}"
+    for name, (low, high) in _SCORE_SCALES.items():
+        value = getattr(event, name)
+        if value is not None and not (low <= value <= high):  # NaN fails both comparisons
+            return f"invalid_{name}"
+    if event.kind is ContactKind.OUTBOUND and event.outcome is None:
+        return "missing_outcome"
+    return None

@@ -1,0 +1,65 @@
+"""Contacts waiting in queue now: the state behind the In Queue KPIs.
+
+A contact waits from its OFFERED event until it is answered, abandoned or ends. Contacts whose end
+was lost would wait forever, so those waiting longer than ``stale_waiting_seconds`` are dropped.
+Every scope a contact ever waited in keeps being reported, with a real 0 once nobody waits there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from exporter.targets.model import Scope
+
+
+@dataclass(slots=True)
+class WaitingContact:
+    entered: float
+    scopes: tuple[Scope, ...]
+
+
+@dataclass(slots=True)
+class QueueNow:
+    """The In Queue view of one scope: how many wait and since when the oldest does."""
+
+    waiting: int = 0
+    oldest_entry: float | None = None
+
+    def longest_wait(self, now: float) -> float:
+        return 0.0 if self.oldest_entry is None else max(0.0, now - self.oldest_entry)
+
+
+class WaitingContacts:
+    def __init__(self) -> None:
+        self._waiting: dict[str, WaitingContact] = {}
+        self._seen: set[Scope] = set()
+
+    def enter(self, contact_id: str, at: float, scopes: tuple[Scope, ...]) -> None:
+        self._waiting[contact_id] = WaitingContact(at, scopes)
+        self._seen.update(scopes)
+
+    def leave(self, contact_id: str, at: float) -> None:
+        """The contact left the queue at ``at`` (unless it re-entered a queue after that)."""
+        contact = self._waiting.get(contact_id)
+        if contact is not None and contact.entered <= at:
+            del self._waiting[contact_id]
+
+    def drop_stale(self, now: float, stale_seconds: float) -> None:
+        oldest_allowed = now - stale_seconds
+        stale = [cid for cid, c in self._waiting.items() if c.entered < oldest_allowed]
+        for contact_id in stale:
+            del self._waiting[contact_id]
+
+    def by_scope(self) -> dict[Scope, QueueNow]:
+        """Every scope ever seen, with the contacts waiting in it now."""
+        view = {scope: QueueNow() for scope in self._seen}
+        for contact in self._waiting.values():
+            for scope in contact.scopes:
+                entry = view[scope]
+                entry.waiting += 1
+                if entry.oldest_entry is None or contact.entered < entry.oldest_entry:
+                    entry.oldest_entry = contact.entered
+        return view
+
+    def __len__(self) -> int:
+        return len(self._waiting)
