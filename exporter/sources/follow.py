@@ -107,6 +107,30 @@ def follow_lines(
 
     A missing file is waited for. Returns within about ``poll_interval`` of ``stop`` being set.
     """
+    return (line for line in _follow(path, stop, poll_interval) if line is not None)
+
+
+def follow_batches(
+    path: Path,
+    stop: threading.Event,
+    *,
+    poll_interval: float = DEFAULT_POLL_INTERVAL_SECONDS,
+) -> Iterator[list[Line]]:
+    """Like ``follow_lines``, grouped: each batch holds the lines read before the reader caught up
+    with the file (the whole file at first, then what each poll found appended)."""
+    batch: list[Line] = []
+    for line in _follow(path, stop, poll_interval):
+        if line is not None:
+            batch.append(line)
+        elif batch:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _follow(path: Path, stop: threading.Event, poll_interval: float) -> Iterator[Line | None]:
+    """The followed lines, with None each time the reader has caught up and is about to wait."""
     current = _open(path)
     try:
         while not stop.is_set():
@@ -128,6 +152,7 @@ def follow_lines(
             elif on_disk.st_size < current.handle.tell():
                 current.restart()
             else:
+                yield None
                 stop.wait(poll_interval)
     finally:
         if current is not None:
