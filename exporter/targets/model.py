@@ -89,6 +89,7 @@ class ExceptionValue:
     kpi: str
     value: float
     scope: Scope = ()
+    line: int = 0  # where it stands in calendar.yaml, for ``source``
 
 
 @dataclass(frozen=True, slots=True)
