@@ -1,0 +1,114 @@
+"""The built-in contact-center simulator: the embedded default source of ``kpi-targets serve``.
+
+``simulate(config, until)`` yields the events as fast as possible (benchmarks, fixtures, tests);
+``SimulatorSource`` implements the Source protocol. In real time it anchors simulated time to the
+wall clock: the simulation starts "now" and each event is handed on when its time comes, ``speed``
+simulated seconds per wall second. The model itself lives in ``simulator_model`` (the discrete-event
+core) and ``simulator_config`` (what is simulated, with the defaults).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import threading
+import time
+from collections.abc import Callable
+
+from exporter.sources.base import EventSink, IngestStats
+from exporter.sources.simulator_config import (
+    ArrivalCurve,
+    BotConfig,
+    BreakConfig,
+    CampaignConfig,
+    HandlingConfig,
+    QueueConfig,
+    SimulatorConfig,
+    SurveyConfig,
+    TeamConfig,
+    default_config,
+    erlang_config,
+)
+from exporter.sources.simulator_model import Simulation, simulate
+
+__all__ = [
+    "ArrivalCurve",
+    "BotConfig",
+    "BreakConfig",
+    "CampaignConfig",
+    "HandlingConfig",
+    "QueueConfig",
+    "Simulation",
+    "SimulatorConfig",
+    "SimulatorSource",
+    "SurveyConfig",
+    "TeamConfig",
+    "default_config",
+    "erlang_config",
+    "simulate",
+]
+
+SOURCE_NAME = "simulator"
+# Longest single sleep while waiting for an event's time: bounds how late a stop is noticed.
+_MAX_SLEEP_SECONDS = 0.2
+_DAY_SECONDS = 86400.0
+
+
+class SimulatorSource:
+    """The simulator as a Source.
+
+    - ``realtime=True``: starts at the wall clock's now (``config.start`` is replaced), minus
+      ``backfill_seconds`` of history that is handed on at once (so Hourly KPIs have data from the
+      first scrape); then each event at ``now + (event time - now) / speed``; runs until ``stop``.
+      With ``speed > 1`` event times run ahead of the wall clock.
+    - ``realtime=False``: from ``config.start`` to ``until`` (default one simulated day) as fast
+      as possible, then returns.
+    """
+
+    name = SOURCE_NAME
+
+    def __init__(
+        self,
+        config: SimulatorConfig | None = None,
+        *,
+        realtime: bool = True,
+        speed: float = 1.0,
+        backfill_seconds: float = 0.0,
+        until: float | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not speed > 0:
+            raise ValueError(f"simulator speed must be > 0, got {speed}")
+        if backfill_seconds < 0:
+            raise ValueError(f"backfill_seconds must be >= 0, got {backfill_seconds}")
+        self.config = config if config is not None else default_config()
+        self.realtime = realtime
+        self.speed = speed
+        self.backfill_seconds = backfill_seconds
+        self.until = until
+        self._clock = clock
+
+    def run(self, sink: EventSink, stats: IngestStats, stop: threading.Event) -> None:
+        if self.realtime:
+            self._run_realtime(sink, stats, stop)
+            return
+        until = self.until if self.until is not None else self.config.start + _DAY_SECONDS
+        for event in simulate(self.config, until):
+            if stop.is_set():
+                return
+            sink(event)
+            stats.read(SOURCE_NAME)
+
+    def _run_realtime(self, sink: EventSink, stats: IngestStats, stop: threading.Event) -> None:
+        anchor = self._clock()
+        config = dataclasses.replace(self.config, start=anchor - self.backfill_seconds)
+        until = self.until if self.until is not None else math.inf
+        for event in simulate(config, until):
+            due = anchor + (event.at - anchor) / self.speed
+            while (delay := due - self._clock()) > 0:
+                if stop.wait(min(delay, _MAX_SLEEP_SECONDS)):
+                    return
+            if stop.is_set():
+                return
+            sink(event)
+            stats.read(SOURCE_NAME)
