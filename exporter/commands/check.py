@@ -1,15 +1,50 @@
-"""`kpi-targets check` (being built)."""
+"""``kpi-targets check``: validate the targets and calendar in a directory, listing every problem.
+
+Exit status: 0 valid (warnings are printed but allowed), 1 any error, 2 the directory or a file is
+missing.
+"""
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
-HELP = "check (not built yet)"
+HELP = "validate targets.yaml and calendar.yaml, listing every problem with its file and line"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    pass
+    parser.add_argument(
+        "--targets",
+        metavar="DIR",
+        type=Path,
+        default=Path("targets"),
+        help="directory holding targets.yaml and calendar.yaml (default: targets)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
-    raise SystemExit("kpi-targets check is not built yet")
+    from exporter.targets.parse import load_dir
+
+    try:
+        result = load_dir(args.targets)
+    except FileNotFoundError as error:
+        print(f"kpi-targets check: {error}", file=sys.stderr)
+        return 2
+    for problem in result.problems:
+        print(problem)
+    errors, warnings = len(result.errors), len(result.warnings)
+    if result.target_set is not None:
+        calendar = result.target_set.calendar
+        print(
+            f"{args.targets}: OK, {_count(len(result.target_set.targets), 'target')} and "
+            f"{_count(len(calendar.exceptions), 'date exception')} in {calendar.timezone.key}"
+            + (f", {_count(warnings, 'warning')}" if warnings else "")
+        )
+        return 0
+    print(f"{args.targets}: {_count(errors, 'error')}, {_count(warnings, 'warning')}")
+    return 1
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
