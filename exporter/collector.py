@@ -1,0 +1,309 @@
+"""Prometheus collectors: the exporter's series contract (see the README's "Prometheus series").
+
+Three collectors, one per area, each registered in the ``/metrics`` registry:
+
+- ``KpiCollector``: the KPI values with the targets in force, and the engine's raw counters, all
+  from ONE engine snapshot and ONE target resolution taken at the scrape instant, so a scrape is a
+  consistent view and a schedule boundary or a saved edit shows on the next scrape.
+- ``CatalogCollector``: ``kpi_info`` (catalog metadata) and ``kpi_targets_build_info``.
+- ``SelfMetricsCollector``: what the exporter read, refused and reloaded.
+
+Families are built directly from ``Sample`` tuples (not ``add_metric``), because a scrape may carry
+100,000 series and the collector should cost little next to the serialisation itself
+(``bench/bench_scrape.py``). Series of one family may carry different label sets (a site-wide
+``kpi_value`` has no scope labels, a per-queue one has ``queue`` and ``channel``), which the
+exposition format allows.
+"""
+
+from __future__ import annotations
+
+import platform
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Protocol
+
+from prometheus_client.metrics_core import Metric
+from prometheus_client.samples import Sample
+
+from exporter import __version__
+from exporter.catalog import CATALOG, Kpi
+from exporter.engine.types import EngineSnapshot
+from exporter.sources.base import IngestStats
+from exporter.targets.model import Quantifier, ResolvedTarget, TargetSet
+
+
+class SnapshotSource(Protocol):
+    """What the collector needs of the KPI engine."""
+
+    def snapshot(self, now: float) -> EngineSnapshot: ...
+
+
+class SeriesResolution(Protocol):
+    """What the collector needs of ``exporter.targets.resolve.Resolution``."""
+
+    def for_series(self, kpi: str, labels: Mapping[str, str]) -> ResolvedTarget | None: ...
+
+
+Resolver = Callable[[TargetSet, datetime], SeriesResolution]
+
+
+class TargetStoreStatus(Protocol):
+    """What the self-metrics need of ``exporter.targets.store.TargetStore``."""
+
+    reloads: int
+    reload_errors: int
+    last_reload_error: str | None
+
+
+KPI_VALUE_HELP = "The KPI over its measurement period (see kpi_info), one series per scope."
+KPI_TARGET_HELP = (
+    "The KPI target in force now for the kpi_value series with the same kpi and scope labels; "
+    "absent when no target is in force (not set, outside operating hours, closed date)."
+)
+KPI_TARGET_MET_HELP = (
+    "1 when kpi_value achieves kpi_target (or_more: value >= target, or_less: value <= target; "
+    "equality is achieved), else 0; only while both exist."
+)
+KPI_SAMPLE_SIZE_HELP = (
+    "How many contacts (answers, dials, sessions) the kpi_value series is computed from, for "
+    "minimum-volume guards; absent for Live and In Queue KPIs."
+)
+KPI_INFO_HELP = "Catalog metadata of every KPI, always 1."
+BUILD_INFO_HELP = "The running kpi-targets version, always 1."
+
+
+def _sample(name: str, labels: dict[str, str], value: float) -> Sample:
+    # tuple.__new__ skips the namedtuple's keyword handling: the hot loop builds ~4 per KPI series.
+    return tuple.__new__(Sample, (name, labels, value, None, None, None))  # type: ignore[type-var]
+
+
+class KpiCollector:
+    """The KPI series and the raw counters, from one engine snapshot and one target resolution.
+
+    Series (``<scope>`` = exactly the engine sample's labels, none for the whole site)::
+
+        kpi_value{kpi="service_level_ratio",channel="voice"} 0.82
+        kpi_sample_size{kpi="service_level_ratio",channel="voice"} 57
+        kpi_target{kpi="service_level_ratio",quantifier="or_more",channel="voice"} 0.8
+        kpi_target_met{kpi="service_level_ratio",channel="voice"} 1
+        contact_center_contacts_offered_total{queue="sales",channel="voice"} 1234
+
+    ``targets`` returns the target set in force (the store's last good one) or None when there is
+    none; ``resolver`` is ``exporter.targets.resolve.resolve``; ``clock`` gives the scrape instant
+    in Unix seconds.
+    """
+
+    def __init__(
+        self,
+        engine: SnapshotSource,
+        targets: Callable[[], TargetSet | None],
+        resolver: Resolver,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._engine = engine
+        self._targets = targets
+        self._resolver = resolver
+        self._clock = clock
+
+    def collect(self) -> Iterator[Metric]:
+        now = self._clock()
+        snapshot = self._engine.snapshot(now)
+        target_set = self._targets()
+        resolution = (
+            self._resolver(target_set, datetime.fromtimestamp(now, UTC))
+            if target_set is not None
+            else None
+        )
+        yield from self._kpi_families(snapshot, resolution)
+        yield from _counter_families(snapshot)
+
+    @staticmethod
+    def _kpi_families(
+        snapshot: EngineSnapshot, resolution: SeriesResolution | None
+    ) -> tuple[Metric, ...]:
+        value_family = Metric("kpi_value", KPI_VALUE_HELP, "gauge")
+        size_family = Metric("kpi_sample_size", KPI_SAMPLE_SIZE_HELP, "gauge")
+        target_family = Metric("kpi_target", KPI_TARGET_HELP, "gauge")
+        met_family = Metric("kpi_target_met", KPI_TARGET_MET_HELP, "gauge")
+        add_value = value_family.samples.append
+        add_size = size_family.samples.append
+        add_target = target_family.samples.append
+        add_met = met_family.samples.append
+        for_series = resolution.for_series if resolution is not None else None
+        or_more = Quantifier.OR_MORE
+        for kpi_sample in snapshot.kpis:
+            kpi = kpi_sample.kpi
+            value = kpi_sample.value
+            scope = dict(kpi_sample.labels)
+            labels = {"kpi": kpi, **scope}
+            add_value(_sample("kpi_value", labels, value))
+            if kpi_sample.sample_size is not None:
+                add_size(_sample("kpi_sample_size", labels, kpi_sample.sample_size))
+            if for_series is None:
+                continue
+            target = for_series(kpi, scope)
+            if target is None:
+                continue
+            quantifier = target.quantifier
+            target_labels = {"kpi": kpi, "quantifier": str(quantifier), **scope}
+            add_target(_sample("kpi_target", target_labels, target.value))
+            if value == value:  # a NaN value has no verdict
+                met = value >= target.value if quantifier is or_more else value <= target.value
+                add_met(_sample("kpi_target_met", labels, 1.0 if met else 0.0))
+        return value_family, size_family, target_family, met_family
+
+
+def _counter_families(snapshot: EngineSnapshot) -> Iterator[Metric]:
+    for family in snapshot.counters:
+        metric = Metric(family.name, family.documentation, "counter")
+        sample_name = family.name + "_total"
+        label_names = family.label_names
+        add = metric.samples.append
+        for key, value in family.samples.items():
+            add(_sample(sample_name, dict(zip(label_names, key, strict=True)), value))
+        yield metric
+
+
+class CatalogCollector:
+    """Catalog metadata and build information; they never change while the process runs::
+
+    kpi_info{kpi="service_level_ratio",title="Service level",tab="Contact Center Operations",
+             period="Hourly",unit="ratio",direction="higher",eligible="true"} 1
+    kpi_targets_build_info{version="0.1.0",python_version="3.11.2"} 1
+    """
+
+    def __init__(self, catalog: Iterable[Kpi] = CATALOG, *, version: str = __version__) -> None:
+        self._families = (_info_family(catalog), _build_info_family(version))
+
+    def collect(self) -> Iterator[Metric]:
+        yield from self._families
+
+
+def _info_family(catalog: Iterable[Kpi]) -> Metric:
+    family = Metric("kpi_info", KPI_INFO_HELP, "gauge")
+    for kpi in catalog:
+        labels = {
+            "kpi": kpi.name,
+            "title": kpi.title,
+            "tab": str(kpi.tab),
+            "period": str(kpi.period),
+            "unit": str(kpi.unit),
+            "direction": str(kpi.direction),
+            "eligible": "true" if kpi.eligible else "false",
+        }
+        family.samples.append(_sample("kpi_info", labels, 1.0))
+    return family
+
+
+def _build_info_family(version: str) -> Metric:
+    family = Metric("kpi_targets_build_info", BUILD_INFO_HELP, "gauge")
+    labels = {"version": version, "python_version": platform.python_version()}
+    family.samples.append(_sample("kpi_targets_build_info", labels, 1.0))
+    return family
+
+
+class SourceClock:
+    """When each source last handed over an event (wall-clock, Unix seconds); thread-safe enough
+    for its use: one writer per source, and a float assignment is atomic in CPython."""
+
+    def __init__(self) -> None:
+        self._last: dict[str, float] = {}
+
+    def touch(self, source: str, at: float) -> None:
+        self._last[source] = at
+
+    def last_event_times(self) -> dict[str, float]:
+        return dict(self._last)
+
+
+class SelfMetricsCollector:
+    """What the exporter read, refused and reloaded::
+
+        kpi_targets_events_read_total{source="simulator"} 1200
+        kpi_targets_events_rejected_total{source="queue_log",reason="too_old"} 3
+        kpi_targets_target_reloads_total 2
+        kpi_targets_target_reload_errors_total 1
+        kpi_targets_targets_valid 0
+        kpi_targets_source_last_event_timestamp_seconds{source="simulator"} 1.7e9
+
+    Every source in ``source_names`` gets a read counter from the start (0 until it reads), so
+    ``increase()`` sees a source that never delivered anything. ``targets_valid`` is 0 while the
+    files on disk are invalid and the last good targets stay in force.
+    """
+
+    def __init__(
+        self,
+        stats: IngestStats,
+        store: TargetStoreStatus | None,
+        source_clock: SourceClock,
+        source_names: Iterable[str] = (),
+    ) -> None:
+        self._stats = stats
+        self._store = store
+        self._source_clock = source_clock
+        self._source_names = tuple(source_names)
+
+    def collect(self) -> Iterator[Metric]:
+        read = Metric(
+            "kpi_targets_events_read", "Events (lines, records) read, by source.", "counter"
+        )
+        counts = dict.fromkeys(self._source_names, 0)
+        counts.update(self._stats.read_counts())
+        for source, count in sorted(counts.items()):
+            read.samples.append(
+                _sample("kpi_targets_events_read_total", {"source": source}, float(count))
+            )
+        yield read
+
+        rejected = Metric(
+            "kpi_targets_events_rejected",
+            "Events (lines, records) refused, by source and reason; each is logged with where.",
+            "counter",
+        )
+        for (source, reason), count in sorted(self._stats.rejected_counts().items()):
+            labels = {"source": source, "reason": reason}
+            rejected.samples.append(
+                _sample("kpi_targets_events_rejected_total", labels, float(count))
+            )
+        yield rejected
+
+        last_event = Metric(
+            "kpi_targets_source_last_event_timestamp_seconds",
+            "When each source last delivered an event (wall clock, Unix seconds).",
+            "gauge",
+        )
+        for source, at in sorted(self._source_clock.last_event_times().items()):
+            last_event.samples.append(
+                _sample("kpi_targets_source_last_event_timestamp_seconds", {"source": source}, at)
+            )
+        yield last_event
+
+        if self._store is None:
+            return
+        store = self._store
+        reloads = Metric(
+            "kpi_targets_target_reloads", "Target files reloaded after a change.", "counter"
+        )
+        reloads.samples.append(
+            _sample("kpi_targets_target_reloads_total", {}, float(store.reloads))
+        )
+        yield reloads
+        errors = Metric(
+            "kpi_targets_target_reload_errors",
+            "Reloads refused because the target files were invalid (the last good targets stay).",
+            "counter",
+        )
+        errors.samples.append(
+            _sample("kpi_targets_target_reload_errors_total", {}, float(store.reload_errors))
+        )
+        yield errors
+        valid = Metric(
+            "kpi_targets_targets_valid",
+            "1 when the target files on disk are valid, 0 while an invalid edit is ignored.",
+            "gauge",
+        )
+        is_valid = 1.0 if store.last_reload_error is None else 0.0
+        valid.samples.append(_sample("kpi_targets_targets_valid", {}, is_valid))
+        yield valid

@@ -1,0 +1,331 @@
+"""Prometheus alert rules for KPI Targets, generated from one source (this module).
+
+``kpi-targets rules`` writes ``prometheus/rules/kpi-targets.rules.yml``; the committed file is
+checked against a fresh generation by the tests, so edit the rules here, never the YAML.
+
+Breach alerts carry one name per quantifier, ``KpiBelowTarget`` (an ``or_more`` target not met) and
+``KpiAboveTarget`` (an ``or_less`` target not met), because Alertmanager routes on labels (``kpi``,
+``queue``, ``team``, ``severity``) and per-KPI alert names would add names, not routing power. The
+rules behind each name are generated per KPI all the same: each KPI has its own minimum-volume
+guard and its own way of writing a value in words (a percentage, a duration, a score).
+
+Every breach rule joins ``kpi_value`` with ``kpi_target`` one to one ``ignoring(quantifier)``, so:
+no target in force means no ``kpi_target`` series and nothing fires; equality is no breach (strict
+``<`` / ``>``); and ``kpi_sample_size`` below the KPI's minimum silences the rule, so a quiet hour
+with three contacts pages nobody. A breach is ``warning``; a breach beyond the KPI's critical
+margin is also ``critical`` (route both, inhibit the warning by the critical).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from exporter.catalog import CATALOG, Kpi, Period, Unit
+from exporter.targets.model import Quantifier
+
+RULES_FILE_NAME = "kpi-targets.rules.yml"
+DEFAULT_FOR = "10m"
+DEFAULT_JOB = "kpi-targets"
+DEFAULT_STALL_MINUTES = 15
+DOWN_FOR = "3m"
+REJECTED_RATIO = 0.05
+
+_DURATION = re.compile(r"^(\d+(ms|s|m|h|d|w|y))+$")
+
+# Minimum kpi_sample_size for a breach to alert, per unit (a ratio or a mean over fewer contacts is
+# noise), with per-KPI exceptions below. KPIs of the Live and In Queue periods have no sample size
+# and so no guard; nor has a count KPI (a low count IS the breach).
+_MIN_SAMPLE_SIZE_BY_UNIT: dict[Unit, float | None] = {
+    Unit.RATIO: 20,
+    Unit.SECONDS: 10,
+    Unit.SCORE: 10,
+    Unit.CONTACTS: None,
+    Unit.AGENTS: None,
+}
+_MIN_SAMPLE_SIZE_BY_KPI: dict[str, float | None] = {
+    "net_promoter_score": 30,  # a promoter share needs more answers than a mean does
+    "outbound_answer_ratio": 30,
+    "outbound_contact_ratio": 30,
+    "outbound_conversion_ratio": 30,
+    "outbound_drop_ratio": 30,
+    "occupancy_ratio": None,  # a share of agent time: meaningful from the first minute
+}
+
+# Critical when off by more than this. Bounded KPIs (ratios, scores): a tenth of their range, in
+# the KPI's unit (10 points of service level, 0.4 of CSAT). Unbounded ones (seconds, counts):
+# half the target (an AHT 50 % over target, a count at half of it).
+_CRITICAL_SHARE_OF_RANGE = 0.10
+_CRITICAL_RELATIVE = 0.5
+
+# The labels of a breach that are not the scope: the alert text leaves them out. (The comparison
+# keeps kpi_value's metric name in $labels.)
+_NON_SCOPE_LABELS = ("__name__", "kpi", "quantifier", "job", "instance")
+
+
+@dataclass(frozen=True, slots=True)
+class BreachPolicy:
+    """How breaches of one KPI alert."""
+
+    kpi: Kpi
+    min_sample_size: float | None
+    critical_margin: float  # absolute (bounded KPIs) or relative to the target (unbounded)
+    critical_is_relative: bool
+
+
+def breach_policy(kpi: Kpi) -> BreachPolicy:
+    if kpi.period in (Period.LIVE, Period.IN_QUEUE):
+        min_sample_size = None
+    elif kpi.name in _MIN_SAMPLE_SIZE_BY_KPI:
+        min_sample_size = _MIN_SAMPLE_SIZE_BY_KPI[kpi.name]
+    else:
+        min_sample_size = _MIN_SAMPLE_SIZE_BY_UNIT[kpi.unit]
+    if kpi.minimum is not None and kpi.maximum is not None:
+        margin = round((kpi.maximum - kpi.minimum) * _CRITICAL_SHARE_OF_RANGE, 6)
+        return BreachPolicy(kpi, min_sample_size, margin, critical_is_relative=False)
+    return BreachPolicy(kpi, min_sample_size, _CRITICAL_RELATIVE, critical_is_relative=True)
+
+
+def validate_duration(text: str) -> str:
+    """``text`` when it is a Prometheus duration (``10m``, ``1h30m``), else ValueError."""
+    if not _DURATION.match(text):
+        raise ValueError(f"{text!r} is not a Prometheus duration such as 30s, 10m or 1h30m")
+    return text
+
+
+def _format_value(unit: Unit, expression: str) -> str:
+    """A Go template pipeline writing ``expression``'s value in the KPI's unit."""
+    if unit is Unit.RATIO:
+        return f"{expression} | humanizePercentage"
+    if unit is Unit.SECONDS:
+        return f"{expression} | humanizeDuration"
+    if unit is Unit.SCORE:
+        return f'{expression} | printf "%.2f"'
+    return f'{expression} | printf "%.0f"'
+
+
+# Go templates (Prometheus alert annotations). $labels holds the breach's labels: kpi, quantifier,
+# the scope labels, job and instance.
+_SCOPE_TEMPLATE = (
+    '{{- $scope := "" -}}'
+    "{{- range $name, $value := $labels -}}"
+    + "{{- if and "
+    + " ".join(f'(ne $name "{label}")' for label in _NON_SCOPE_LABELS)
+    + " -}}"
+    '{{- if $scope }}{{ $scope = printf "%s, " $scope }}{{ end -}}'
+    '{{- $scope = printf "%s%s=%s" $scope $name $value -}}'
+    "{{- end -}}"
+    "{{- end -}}"
+    '{{- if not $scope }}{{ $scope = "the whole site" }}{{ end -}}'
+)
+_TARGET_SELECTOR_TEMPLATE = (
+    '{{- $selector := "" -}}'
+    "{{- range $name, $value := $labels -}}"
+    '{{- if ne $name "__name__" }}{{ $selector = printf "%s%s=%q," $selector $name $value }}'
+    "{{ end -}}"
+    "{{- end -}}"
+)
+
+
+def _target_in_words(unit: Unit, wanted: str) -> str:
+    """The target in force for the breach's series, read back with a query, e.g. "80% or more"."""
+    return (
+        '{{ with printf "kpi_target{%s}" $selector | query }}{{ '
+        + _format_value(unit, ". | first | value")
+        + " }} "
+        + wanted
+        + "{{ else }}no longer in force{{ end }}"
+    )
+
+
+def _breach_rule(
+    policy: BreachPolicy, quantifier: Quantifier, *, critical: bool, for_duration: str, job: str
+) -> dict[str, Any]:
+    kpi = policy.kpi
+    below = quantifier is Quantifier.OR_MORE
+    comparison = "<" if below else ">"
+    target = f'kpi_target{{job="{job}", kpi="{kpi.name}", quantifier="{quantifier}"}}'
+    if critical:
+        if policy.critical_is_relative:
+            factor = 1 - policy.critical_margin if below else 1 + policy.critical_margin
+            target = f"({target} * {factor:g})"
+        else:
+            sign = "-" if below else "+"
+            target = f"({target} {sign} {policy.critical_margin:g})"
+    expression = (
+        f'kpi_value{{job="{job}", kpi="{kpi.name}"}}\n'
+        f"  {comparison} ignoring(quantifier) group_left(quantifier)\n"
+        f"{target}"
+    )
+    if policy.min_sample_size is not None:
+        expression = (
+            f"(\n{_indent(expression)}\n)\n"
+            f"and ignoring(quantifier)\n"
+            f'kpi_sample_size{{job="{job}", kpi="{kpi.name}"}} >= {policy.min_sample_size:g}'
+        )
+    direction = "below" if below else "above"
+    wanted = "or more" if below else "or less"
+    value = "{{ " + _format_value(kpi.unit, "$value") + " }}"
+    if critical:
+        margin = (
+            f"{policy.critical_margin:.0%} of the target"
+            if policy.critical_is_relative
+            else f"{policy.critical_margin:g}"
+        )
+        how_far = f" by more than {margin}"
+    else:
+        how_far = ""
+    guard = (
+        f" (alerts need at least {policy.min_sample_size:g} in the period)"
+        if policy.min_sample_size is not None
+        else ""
+    )
+    return {
+        "alert": "KpiBelowTarget" if below else "KpiAboveTarget",
+        "expr": expression + "\n",
+        "for": for_duration,
+        # The kpi label is in the result already; repeating it keeps rules of one name distinct.
+        "labels": {"severity": "critical" if critical else "warning", "kpi": kpi.name},
+        "annotations": {
+            "summary": (
+                f"{_SCOPE_TEMPLATE}{kpi.title} {direction} target{how_far} for {{{{ $scope }}}}"
+            ),
+            "description": (
+                f"{_SCOPE_TEMPLATE}{_TARGET_SELECTOR_TEMPLATE}"
+                f"{kpi.title} ({kpi.period}) is {value} for {{{{ $scope }}}}; "
+                f"the target in force is {_target_in_words(kpi.unit, wanted)}{guard}."
+            ),
+        },
+    }
+
+
+def _indent(text: str) -> str:
+    return "\n".join(f"  {line}" for line in text.splitlines())
+
+
+def _exporter_rules(job: str, stall_minutes: int) -> list[dict[str, Any]]:
+    stall_seconds = stall_minutes * 60
+    return [
+        {
+            "alert": "KpiTargetsExporterDown",
+            "expr": f'up{{job="{job}"}} == 0 or absent(up{{job="{job}"}})\n',
+            "for": DOWN_FOR,
+            "labels": {"severity": "critical"},
+            "annotations": {
+                "summary": (
+                    "KPI Targets exporter{{ with $labels.instance }} {{ . }}{{ end }} is down"
+                ),
+                "description": (
+                    f"Prometheus has not scraped the {job} job{{{{ with $labels.instance }}}} "
+                    f"on {{{{ . }}}}{{{{ end }}}} for {DOWN_FOR}: KPI values, targets and breach "
+                    "alerts are missing."
+                ),
+            },
+        },
+        {
+            "alert": "KpiTargetsSourceStalled",
+            "expr": (
+                f'time() - kpi_targets_source_last_event_timestamp_seconds{{job="{job}"}} '
+                f"> {stall_seconds}\n"
+                "and on(job, instance)\n"
+                f'(count by (job, instance) (kpi_target{{job="{job}"}}) > 0)\n'
+            ),
+            "for": "5m",
+            "labels": {"severity": "warning"},
+            "annotations": {
+                "summary": "Source {{ $labels.source }} on {{ $labels.instance }} has stalled",
+                "description": (
+                    "No event from source {{ $labels.source }} for {{ $value | humanizeDuration }}"
+                    " while targets are in force (operating hours): the KPIs are going stale."
+                ),
+            },
+        },
+        {
+            "alert": "KpiTargetsInputRejected",
+            "expr": (
+                "sum by (job, instance, source) "
+                f'(rate(kpi_targets_events_rejected_total{{job="{job}"}}[15m]))\n'
+                "/\n"
+                "sum by (job, instance, source) "
+                f'(rate(kpi_targets_events_read_total{{job="{job}"}}[15m]))\n'
+                f"> {REJECTED_RATIO:g}\n"
+            ),
+            "for": "15m",
+            "labels": {"severity": "warning"},
+            "annotations": {
+                "summary": "Source {{ $labels.source }} rejects much of its input",
+                "description": (
+                    "{{ $value | humanizePercentage }} of the events read from source "
+                    "{{ $labels.source }} on {{ $labels.instance }} were rejected over 15 minutes "
+                    "(the exporter's log says where and why)."
+                ),
+            },
+        },
+        {
+            "alert": "KpiTargetsTargetsInvalid",
+            "expr": f'kpi_targets_targets_valid{{job="{job}"}} == 0\n',
+            "for": "5m",
+            "labels": {"severity": "warning"},
+            "annotations": {
+                "summary": "The target files on {{ $labels.instance }} are invalid",
+                "description": (
+                    "An edit to the target or calendar files was refused; the last good targets "
+                    "stay in force. Run `kpi-targets check` to see every problem."
+                ),
+            },
+        },
+    ]
+
+
+def build_rules(
+    *,
+    for_duration: str = DEFAULT_FOR,
+    job: str = DEFAULT_JOB,
+    stall_minutes: int = DEFAULT_STALL_MINUTES,
+) -> dict[str, Any]:
+    """The rules file as a YAML-ready mapping."""
+    validate_duration(for_duration)
+    breach_rules = [
+        _breach_rule(
+            breach_policy(kpi), quantifier, critical=critical, for_duration=for_duration, job=job
+        )
+        for kpi in CATALOG
+        if kpi.eligible
+        for quantifier in Quantifier
+        for critical in (False, True)
+    ]
+    return {
+        "groups": [
+            {"name": "kpi-targets-breaches", "rules": breach_rules},
+            {"name": "kpi-targets-exporter", "rules": _exporter_rules(job, stall_minutes)},
+        ]
+    }
+
+
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings (PromQL) as literal blocks, so the file reads like hand-written rules."""
+
+
+def _represent_str(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in text else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+_HEADER = (
+    "# Generated by `kpi-targets rules` from exporter/rules.py: edit that, then regenerate.\n"
+    "# Breach alerts fire only while a target is in force (kpi_target exists) and the period has\n"
+    "# enough volume (kpi_sample_size); equality with the target is no breach.\n"
+)
+
+
+def render_rules(**options: Any) -> str:
+    """The rules file's text."""
+    body = yaml.dump(
+        build_rules(**options), Dumper=_Dumper, sort_keys=False, width=1000, allow_unicode=True
+    )
+    return _HEADER + body

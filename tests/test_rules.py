@@ -1,0 +1,121 @@
+"""The generated alert rules: promtool accepts them, their unit tests pass, the file is fresh."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from exporter.catalog import CATALOG
+from exporter.cli import main
+from exporter.rules import RULES_FILE_NAME, build_rules, render_rules, validate_duration
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMITTED_RULES = ROOT / "prometheus" / "rules" / RULES_FILE_NAME
+RULE_TESTS = sorted((ROOT / "prometheus" / "tests").glob("*.test.yml"))
+
+
+def _promtool() -> str:
+    path = shutil.which("promtool")
+    # Never skip: the rules ship only when promtool has checked them (scripts/test.sh installs it).
+    assert path, "promtool is not installed (Debian package `prometheus`); run scripts/test.sh"
+    return path
+
+
+def test_committed_rules_equal_a_fresh_generation() -> None:
+    assert COMMITTED_RULES.read_text(encoding="utf-8") == render_rules(), (
+        "prometheus/rules is stale: run `kpi-targets rules`"
+    )
+
+
+def test_promtool_check_rules_accepts_the_committed_rules() -> None:
+    result = subprocess.run(
+        [_promtool(), "check", "rules", str(COMMITTED_RULES)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    # 21 eligible KPIs x 2 quantifiers x 2 severities + 4 exporter alerts.
+    assert "SUCCESS: 88 rules found" in result.stdout
+
+
+def test_promtool_unit_tests_pass() -> None:
+    assert RULE_TESTS, "no promtool tests under prometheus/tests"
+    result = subprocess.run(
+        [_promtool(), "test", "rules", *map(str, RULE_TESTS)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "SUCCESS" in result.stdout
+
+
+def test_every_alert_name_is_covered_by_a_promtool_test() -> None:
+    names = {rule["alert"] for group in build_rules()["groups"] for rule in group["rules"]}
+    tested = {
+        case["alertname"]
+        for path in RULE_TESTS
+        for test in yaml.safe_load(path.read_text(encoding="utf-8"))["tests"]
+        for case in test.get("alert_rule_test", [])
+        if case.get("exp_alerts")
+    }
+    assert names == tested
+
+
+def test_one_warning_and_one_critical_rule_per_eligible_kpi_and_quantifier() -> None:
+    breaches = build_rules()["groups"][0]["rules"]
+    keys = [(r["labels"]["kpi"], r["alert"], r["labels"]["severity"]) for r in breaches]
+    eligible = [kpi.name for kpi in CATALOG if kpi.eligible]
+    assert len(keys) == len(set(keys)) == len(eligible) * 4
+    assert {kpi for kpi, _, _ in keys} == set(eligible)
+    assert "ai_customer_experience_score" not in {kpi for kpi, _, _ in keys}
+
+
+def test_guard_and_margin_follow_the_kpi() -> None:
+    by_key = {
+        (r["labels"]["kpi"], r["alert"], r["labels"]["severity"]): r["expr"]
+        for r in build_rules()["groups"][0]["rules"]
+    }
+    service_level = by_key[("service_level_ratio", "KpiBelowTarget", "critical")]
+    assert 'kpi_sample_size{job="kpi-targets", kpi="service_level_ratio"} >= 20' in service_level
+    assert 'quantifier="or_more"} - 0.1)' in service_level
+    nps = by_key[("net_promoter_score", "KpiBelowTarget", "critical")]
+    # NPS spans -100..100: a tenth of the range is 20 points; 30 answers at least.
+    assert 'quantifier="or_more"} - 20)' in nps
+    assert ">= 30" in nps
+    aht = by_key[("average_handle_time_seconds", "KpiAboveTarget", "critical")]
+    assert 'quantifier="or_less"} * 1.5)' in aht
+    waiting = by_key[("contacts_waiting", "KpiAboveTarget", "warning")]
+    assert "kpi_sample_size" not in waiting  # In Queue: no volume, no guard
+
+
+def test_for_duration_and_job_are_applied() -> None:
+    rules = build_rules(for_duration="1s", job="kpi-lab")["groups"]
+    assert {r["for"] for r in rules[0]["rules"]} == {"1s"}
+    assert all('job="kpi-lab"' in r["expr"] for group in rules for r in group["rules"])
+
+
+@pytest.mark.parametrize("bad", ["10", "ten minutes", "10 m", "-5m", ""])
+def test_invalid_durations_are_refused(bad: str) -> None:
+    with pytest.raises(ValueError, match="is not a Prometheus duration"):
+        validate_duration(bad)
+
+
+def test_rules_command_writes_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules", "--output", str(tmp_path / "out"), "--for", "2m"]) == 0
+    written = tmp_path / "out" / RULES_FILE_NAME
+    assert capsys.readouterr().out == f"Wrote {written}\n"
+    assert written.read_text(encoding="utf-8") == render_rules(for_duration="2m")
+
+
+def test_rules_command_refuses_a_bad_duration(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["rules", "--output", str(tmp_path), "--for", "soon"]) == 2
+    assert "'soon' is not a Prometheus duration" in capsys.readouterr().err
+    assert not (tmp_path / RULES_FILE_NAME).exists()
