@@ -289,6 +289,17 @@ def test_the_audit_log_can_live_elsewhere(tmp_path: Path) -> None:
     assert not (directory / "audit.jsonl").exists()
 
 
+def test_an_unwritable_audit_log_refuses_the_change_before_writing_it(tmp_path: Path) -> None:
+    directory = tmp_path / "targets"
+    directory.mkdir()
+    store = TargetStore(make_directory(directory), audit_path=tmp_path / "missing" / "audit.jsonl")
+    before = snapshot(directory)
+    with pytest.raises(StoreError, match=r"cannot append to the audit log .*nothing was saved"):
+        store.set_target(sl_target(0.9), user="a", reason="r", base_version=None)
+    assert snapshot(directory) == before
+    assert store.current().target_set.targets[0].schedules[0].value == 0.8
+
+
 # --- reloads of changes made by anyone ---------------------------------------------------------
 
 
@@ -454,7 +465,8 @@ def test_a_writer_killed_before_the_rename_leaves_the_old_file_valid(tmp_path: P
     assert leftovers == [temp_path.name]
     after_crash = snapshot(tmp_path)
     del after_crash[temp_path.name]
-    assert after_crash == before  # targets, calendar intact; no audit line
+    assert after_crash.pop("audit.jsonl") == b""  # opened before the write, no line appended
+    assert after_crash == before  # targets and calendar intact
     store = TargetStore(tmp_path)
     assert store.current().target_set.targets[0].schedules[0].value == 0.8
 

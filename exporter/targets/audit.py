@@ -66,6 +66,13 @@ class AuditLog:
     def append(self, entry: AuditEntry) -> None:
         append_line_durably(self.path, entry.to_json())
 
+    def check_writable(self) -> None:
+        """Raise ``OSError`` now if appending would fail (no such directory, no permission).
+
+        Called before a change is written, so a change is not saved without its audit line.
+        """
+        os.close(os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644))
+
     def entries(self) -> list[dict[str, Any]]:
         """Every entry, oldest first; a line that is not JSON raises ``ValueError`` naming it."""
         if not self.path.exists():

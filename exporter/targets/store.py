@@ -343,6 +343,13 @@ class TargetStore:
                 f"refused to {action} the target for {kpi} {describe_scope(scope)};"
                 " nothing was saved",
             )
+        try:
+            self.audit.check_writable()
+        except OSError as error:
+            raise StoreError(
+                f"cannot append to the audit log {self.audit.path}: {error.strerror};"
+                " nothing was saved"
+            ) from None
         atomic_write(self.targets_path, new_bytes, before_replace=self.before_replace)
         self.audit.append(
             AuditEntry(
