@@ -1,0 +1,279 @@
+"""The Asterisk queue_log source on hand-made files: every event kind, three layouts, bad lines.
+
+The fixtures hold the same ten calls in the file layout (``calls.queue_log``), Asterisk's realtime
+table (``calls_realtime.csv``, local date-times read as UTC) and PBXware's table
+(``calls_pbxware.csv``). T = 1767607200 = 2026-01-05 10:00:00 UTC.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from exporter.events import AgentState, AgentStateEvent, ContactEvent, ContactKind, Event
+from exporter.sources.base import IngestStats
+from exporter.sources.queue_log import QueueLogSource
+from exporter.sources.queue_log_interpret import QueueLogInterpreter
+from exporter.sources.queue_log_parse import (
+    QueueLogEntry,
+    QueueLogLineError,
+    QueueLogLineParser,
+    parse_file_line,
+)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "queue_log"
+T = 1767607200.0
+TEAMS = {"SIP/1001": "blue", "SIP/1002": "red"}
+OFFERED, ANSWERED, ENDED = ContactKind.OFFERED, ContactKind.ANSWERED, ContactKind.ENDED
+ABANDONED, TRANSFERRED = ContactKind.ABANDONED, ContactKind.TRANSFERRED
+
+
+def contact(
+    kind: ContactKind, offset: float, call: str, queue: str, agent: str = "", **fields: float
+) -> ContactEvent:
+    return ContactEvent(
+        kind=kind,
+        at=T + offset,
+        contact_id=call,
+        queue=queue,
+        channel="voice",
+        team=TEAMS.get(agent, ""),
+        agent=agent,
+        **fields,
+    )
+
+
+def agent(offset: float, name: str, state: AgentState, queue: str = "support") -> AgentStateEvent:
+    return AgentStateEvent(at=T + offset, agent=name, state=state, team=TEAMS[name], queue=queue)
+
+
+EXPECTED_CALLS: list[Event] = [
+    agent(0, "SIP/1001", AgentState.LOGGED_IN),
+    agent(0, "SIP/1002", AgentState.LOGGED_IN),
+    # call-a: three RINGNOANSWER rows to SIP/1002, then answered by SIP/1001: one offer, one answer.
+    contact(OFFERED, 10, "call-a", "support"),
+    contact(ANSWERED, 60, "call-a", "support", "SIP/1001", wait_seconds=50),
+    agent(60, "SIP/1001", AgentState.BUSY),
+    contact(ENDED, 180, "call-a", "support", "SIP/1001", talk_seconds=120),
+    agent(180, "SIP/1001", AgentState.AVAILABLE),
+    # call-b: abandoned while ringing (RINGCANCELED then ABANDON with wait 12).
+    contact(OFFERED, 200, "call-b", "support"),
+    contact(ABANDONED, 212, "call-b", "support", wait_seconds=12),
+    contact(OFFERED, 300, "call-c", "sales"),
+    # call-j: answered and ended by the agent (COMPLETEAGENT).
+    contact(OFFERED, 500, "call-j", "support"),
+    contact(ANSWERED, 505, "call-j", "support", "SIP/1002", wait_seconds=5),
+    agent(505, "SIP/1002", AgentState.BUSY),
+    contact(ENDED, 545, "call-j", "support", "SIP/1002", talk_seconds=40),
+    agent(545, "SIP/1002", AgentState.AVAILABLE),
+    # call-c: EXITWITHTIMEOUT after 300 s; call-d: EXITWITHKEY, wait in data4 = 30.
+    contact(ABANDONED, 600, "call-c", "sales", wait_seconds=300),
+    contact(OFFERED, 700, "call-d", "sales"),
+    contact(ABANDONED, 730, "call-d", "sales", wait_seconds=30),
+    agent(800, "SIP/1002", AgentState.PAUSED),
+    # call-e: blind transfer, talk = second-to-last field 92; call-f: attended, talk 70.
+    contact(OFFERED, 900, "call-e", "support"),
+    contact(ANSWERED, 908, "call-e", "support", "SIP/1001", wait_seconds=8),
+    agent(908, "SIP/1001", AgentState.BUSY),
+    contact(TRANSFERRED, 1000, "call-e", "support", "SIP/1001"),
+    contact(ENDED, 1000, "call-e", "support", "SIP/1001", talk_seconds=92),
+    agent(1000, "SIP/1001", AgentState.AVAILABLE),
+    contact(OFFERED, 1100, "call-f", "sales"),
+    contact(ANSWERED, 1130, "call-f", "sales", "SIP/1001", wait_seconds=30),
+    agent(1130, "SIP/1001", AgentState.BUSY, "sales"),
+    contact(TRANSFERRED, 1200, "call-f", "sales", "SIP/1001"),
+    contact(ENDED, 1200, "call-f", "sales", "SIP/1001", talk_seconds=70),
+    agent(1200, "SIP/1001", AgentState.AVAILABLE, "sales"),
+    agent(1300, "SIP/1002", AgentState.AVAILABLE),
+    # Still open when the file ends: call-g waiting, call-h in conversation.
+    contact(OFFERED, 1400, "call-g", "support"),
+    contact(OFFERED, 1410, "call-h", "support"),
+    contact(ANSWERED, 1420, "call-h", "support", "SIP/1002", wait_seconds=10),
+    agent(1420, "SIP/1002", AgentState.BUSY),
+    # call-k: EXITEMPTY after 5 s.
+    contact(OFFERED, 1450, "call-k", "sales"),
+    contact(ABANDONED, 1455, "call-k", "sales", wait_seconds=5),
+    agent(1500, "SIP/1001", AgentState.LOGGED_OUT),
+]
+
+
+def read(path: Path, **options: object) -> tuple[list[Event], IngestStats, QueueLogSource]:
+    source = QueueLogSource(path, agent_teams=TEAMS, **options)  # type: ignore[arg-type]
+    stats = IngestStats()
+    return list(source.events(stats)), stats, source
+
+
+def test_file_layout_gives_every_event_of_the_hand_made_calls() -> None:
+    events, stats, source = read(FIXTURES / "calls.queue_log")
+    assert events == EXPECTED_CALLS
+    assert stats.read_counts() == {"queue_log": len(EXPECTED_CALLS)}
+    assert stats.rejected_counts() == {}
+    # 3 RINGNOANSWER for call-a + 1 RINGCANCELED for call-b; QUEUESTART/CONFIGRELOAD not counted.
+    assert source.rings == 4
+    assert source.skipped == Counter()
+
+
+def test_outcome_counts_of_the_hand_made_calls() -> None:
+    events, _, _ = read(FIXTURES / "calls.queue_log")
+    kinds = Counter(event.kind for event in events if isinstance(event, ContactEvent))
+    # 10 calls offered (a b c d e f g h j k); answered a j e f h; abandoned b c d k;
+    # ended a j e f; g is still waiting and h still talking: 10 = 5 answered + 4 abandoned + 1.
+    assert kinds == {OFFERED: 10, ANSWERED: 5, ABANDONED: 4, ENDED: 4, TRANSFERRED: 2}
+
+
+@pytest.mark.parametrize("name", ["calls_realtime.csv", "calls_pbxware.csv"])
+def test_table_layouts_of_the_same_calls_give_the_same_events(name: str) -> None:
+    events, stats, source = read(FIXTURES / name)
+    assert events == EXPECTED_CALLS
+    assert stats.rejected_counts() == {}
+    assert source.rings == 4
+
+
+def test_forced_layout_matches_auto_detection() -> None:
+    assert read(FIXTURES / "calls_pbxware.csv", layout="table")[0] == EXPECTED_CALLS
+    assert read(FIXTURES / "calls.queue_log", layout="file")[0] == EXPECTED_CALLS
+
+
+def test_malformed_lines_are_counted_with_their_line_numbers(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.WARNING)
+    events, stats, _ = read(FIXTURES / "malformed.queue_log")
+    assert stats.rejected_counts() == {
+        ("queue_log", "bad_field_count"): 3,  # lines 2 (3 fields), 7 (no talk), 8 (no ring time)
+        ("queue_log", "bad_timestamp"): 1,  # line 3
+        ("queue_log", "bad_number"): 1,  # line 4 (hold time "fifty")
+    }
+    places = sorted(
+        message.split(" at ")[1].split(":")[1]
+        for message in caplog.messages
+        if "malformed.queue_log" in message
+    )
+    assert places == ["2", "3", "4", "7", "8"]
+    # The good lines 1, 5 and 9 still give their events.
+    assert [(e.kind, e.at) for e in events if isinstance(e, ContactEvent)] == [
+        (OFFERED, 1767607210.0),
+        (ANSWERED, 1767607260.0),
+        (ENDED, 1767607380.0),
+    ]
+
+
+def test_a_table_row_with_the_wrong_column_count_is_rejected(tmp_path: Path) -> None:
+    path = tmp_path / "export.csv"
+    path.write_text(
+        "time,callid,queuename,agent,event,data1,data2,data3,data4,data5\n"
+        "1767607210,c1,support,NONE,ENTERQUEUE,,555,1\n"
+        "1767607212,c1,support,NONE,ABANDON,1,1,2,,\n"
+    )
+    events, stats, _ = read(path)
+    assert stats.rejected_counts() == {("queue_log", "bad_field_count"): 1}
+    assert [(e.kind, e.wait_seconds) for e in events if isinstance(e, ContactEvent)] == [
+        (ABANDONED, 2.0)
+    ]
+
+
+def test_lines_before_any_recognisable_layout_are_rejected_then_reading_goes_on(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "queue_log"
+    path.write_text("garbage\n1767607210|c1|support|NONE|ENTERQUEUE||555|1\n")
+    events, stats, _ = read(path)
+    assert stats.rejected_counts() == {("queue_log", "unknown_layout"): 1}
+    assert len(events) == 1
+
+
+def test_pbxware_outbound_events_are_skipped_with_a_count(tmp_path: Path) -> None:
+    path = tmp_path / "pbx.csv"
+    path.write_text(
+        "uid,date_time,callid,queue_name,type,event,param1,param2,param3,entpos,expos,htime,ttime,time\n"
+        "1,1767607200,o1,NONE,Agent/7,OUTDIAL,555,,,0,0,0,0,x\n"
+        "2,1767607230,o1,NONE,Agent/7,OUTANSWER,555,COMPLETEAGENT,,0,0,2,28,x\n"
+        "3,1767607300,o2,NONE,Agent/7,OUTDIAL,556,,,0,0,0,0,x\n"
+    )
+    events, stats, source = read(path)
+    assert events == []
+    assert stats.rejected_counts() == {}
+    assert source.skipped == Counter({"OUTDIAL": 2, "OUTANSWER": 1})
+
+
+def entry(event: str, *data: str, callid: str = "c1", agent: str = "SIP/1") -> QueueLogEntry:
+    return QueueLogEntry(at=100.0, callid=callid, queue="q", agent=agent, event=event, data=data)
+
+
+def test_asterisk_1_4_transfer_with_four_fields_takes_the_last_as_talk() -> None:
+    interpreter = QueueLogInterpreter()
+    events = interpreter.interpret(entry("TRANSFER", "2000", "internal", "8", "61"))
+    ended = [e for e in events if isinstance(e, ContactEvent) and e.kind is ENDED]
+    assert [e.talk_seconds for e in ended] == [61.0]
+
+
+def test_attended_transfer_link_method_with_six_fields() -> None:
+    # LINK|channel1|channel2|hold|talk|position: talk is the second-to-last field.
+    interpreter = QueueLogInterpreter()
+    data = ("LINK", "SIP/a-1", "SIP/b-2", "4", "33", "1")
+    events = interpreter.interpret(entry("ATTENDEDTRANSFER", *data))
+    assert [e.kind for e in events if isinstance(e, ContactEvent)] == [TRANSFERRED, ENDED]
+    assert [e.talk_seconds for e in events if isinstance(e, ContactEvent)] == [None, 33.0]
+
+
+def test_a_call_entering_a_second_queue_is_a_second_contact() -> None:
+    interpreter = QueueLogInterpreter()
+    first = interpreter.interpret(entry("ENTERQUEUE", "", "555", "1", agent=""))
+    abandon = interpreter.interpret(entry("EXITWITHTIMEOUT", "1", "1", "60", agent=""))
+    second = interpreter.interpret(entry("ENTERQUEUE", "", "555", "1", agent=""))
+    answer = interpreter.interpret(entry("CONNECT", "3", "b", "2"))
+    ids = [e.contact_id for e in first + abandon + second + answer if isinstance(e, ContactEvent)]
+    assert ids == ["c1", "c1", "c1#2", "c1#2"]
+
+
+def test_unpause_during_a_call_leaves_the_agent_busy_and_the_end_available() -> None:
+    interpreter = QueueLogInterpreter()
+    states = [
+        event.state
+        for line in (
+            entry("CONNECT", "3", "b", "2"),
+            entry("PAUSE", "break"),
+            entry("UNPAUSE"),
+            entry("COMPLETECALLER", "3", "40", "1"),
+        )
+        for event in interpreter.interpret(line)
+        if isinstance(event, AgentStateEvent)
+    ]
+    assert states == [AgentState.BUSY, AgentState.PAUSED, AgentState.BUSY, AgentState.AVAILABLE]
+
+
+def test_paused_during_a_call_stays_paused_after_it() -> None:
+    interpreter = QueueLogInterpreter()
+    interpreter.interpret(entry("CONNECT", "3", "b", "2"))
+    interpreter.interpret(entry("PAUSEALL"))
+    after = interpreter.interpret(entry("COMPLETEAGENT", "3", "40", "1"))
+    assert [e.state for e in after if isinstance(e, AgentStateEvent)] == [AgentState.PAUSED]
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("1|c|q|a", "bad_field_count"),
+        ("1|c|q|a| ", "bad_field_count"),
+        ("-5|c|q|a|ENTERQUEUE", "bad_timestamp"),
+        ("nan|c|q|a|ENTERQUEUE", "bad_timestamp"),
+    ],
+)
+def test_file_line_errors(line: str, reason: str) -> None:
+    with pytest.raises(QueueLogLineError) as raised:
+        parse_file_line(line)
+    assert raised.value.reason == reason
+
+
+def test_negative_wait_is_a_bad_number() -> None:
+    with pytest.raises(QueueLogLineError) as raised:
+        QueueLogInterpreter().interpret(entry("ABANDON", "1", "1", "-3"))
+    assert raised.value.reason == "bad_number"
+
+
+def test_none_fields_become_empty_and_trailing_empty_data_is_dropped() -> None:
+    parsed = QueueLogLineParser().parse("1767607210|NONE|NONE|NONE|QUEUESTART||")
+    assert parsed == QueueLogEntry(1767607210.0, "", "", "", "QUEUESTART", ())
