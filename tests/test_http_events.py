@@ -489,6 +489,22 @@ def test_rows_past_retention_are_pruned_at_start_and_not_replayed(tmp_path: Path
     assert journaled_ids(journal) == ["e2"]
 
 
+def test_a_running_source_prunes_delivered_rows_past_retention(tmp_path: Path) -> None:
+    now = [0.0]
+    journal = EventJournal(tmp_path / "j.sqlite", retention_seconds=100.0, clock=lambda: now[0])
+    source = HttpEventSource(journal, prune_interval_seconds=0.0)
+    source.accept([identified(1)])
+    with Running(source) as running:
+        running.sink.wait_for(1)
+        now[0] = 1000.0  # cutoff 900: e1 (received at 0) is now past retention
+        source.accept([identified(2)])
+        running.sink.wait_for(2)
+        deadline = time.monotonic() + 5
+        while journaled_ids(journal) != ["e2"] and time.monotonic() < deadline:
+            time.sleep(0.01)
+    assert journaled_ids(journal) == ["e2"]
+
+
 def test_a_failing_sink_or_a_damaged_row_does_not_stop_the_others(
     journal: EventJournal, caplog: pytest.LogCaptureFixture
 ) -> None:
