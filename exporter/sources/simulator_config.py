@@ -106,6 +106,11 @@ class QueueConfig:
     ai_cx_score: bool = True  # put an AI-assessed experience score (0-100) on ENDED
     # An agent serving several queues takes the highest priority first, then the longest waiting.
     priority: int = 0
+    # With this probability the agent transfers the contact to ``transfer_to`` at the end of the
+    # talk: TRANSFERRED, then ENDED (unresolved), and the customer enters that queue as a new
+    # contact.
+    transfer_probability: float = 0.0
+    transfer_to: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,6 +220,10 @@ def _problems(config: SimulatorConfig) -> list[str]:
         if queue.bot is not None:
             probabilities["bot.containment_probability"] = queue.bot.containment_probability
         problems += _probability_problems(where, probabilities)
+        probabilities_transfer = {"transfer_probability": queue.transfer_probability}
+        problems += _probability_problems(where, probabilities_transfer)
+        if queue.transfer_probability > 0 and queue.transfer_to not in queue_names:
+            problems.append(f"{where}: transfer_to must name a queue, got {queue.transfer_to!r}")
         if not any(queue.name in team.queues for team in config.teams) and any(
             queue.arrivals.per_hour
         ):
@@ -297,7 +306,13 @@ STAFFING_SERVICE_LEVEL = 0.7
 
 def default_config(seed: int = 1, start: float = DEFAULT_START) -> SimulatorConfig:
     """The embedded demo contact center (see the module docstring)."""
-    sales = QueueConfig("sales", Channel.VOICE, ArrivalCurve.shaped(120.0, WORKDAY_SHAPE))
+    sales = QueueConfig(
+        "sales",
+        Channel.VOICE,
+        ArrivalCurve.shaped(120.0, WORKDAY_SHAPE),
+        transfer_probability=0.03,
+        transfer_to="support",
+    )
     support = QueueConfig(
         "support",
         Channel.VOICE,

@@ -52,6 +52,7 @@ class _Contact:
         "resolved",
         "satisfaction",
         "talk",
+        "transferred",
         "wait",
     )
 
@@ -64,6 +65,7 @@ class _Contact:
         self.campaign: _Campaign | None = None
         self.talk = self.hold = self.acw = self.wait = 0.0
         self.resolved = True
+        self.transferred = False
         self.satisfaction = 0.0
 
 
@@ -156,7 +158,7 @@ class Simulation:
     def run(self, until: float) -> Iterator[Event]:
         self._schedule(self._now, self._hour_starts, ())
         for queue in self._queues.values():
-            self._schedule(self._now, self._arrival_candidate, (queue,))
+            self._schedule_candidate(queue)
         heap = self._heap
         out = self._out
         while heap and heap[0][0] < until:
@@ -219,16 +221,17 @@ class Simulation:
 
     # ---- inbound contacts --------------------------------------------------------------------
 
-    def _arrival_candidate(self, queue: _Queue) -> None:
+    def _schedule_candidate(self, queue: _Queue) -> None:
         """Thinning: candidates come at the queue's peak rate, each kept with rate(now) / peak."""
         peak = max(queue.config.arrivals.per_hour) / _SECONDS_PER_HOUR
-        if peak == 0:
-            return
+        if peak > 0:
+            at = self._now + self._random.expovariate(peak)
+            self._schedule(at, self._arrival_candidate, (queue, peak))
+
+    def _arrival_candidate(self, queue: _Queue, peak: float) -> None:
         if self._random.random() * peak < queue.rate:
             self._arrive(queue)
-        self._schedule(
-            self._now + self._random.expovariate(peak), self._arrival_candidate, (queue,)
-        )
+        self._schedule_candidate(queue)
 
     def _arrive(self, queue: _Queue) -> None:
         contact = _Contact(self._new_contact_id(), queue, self._now)
@@ -318,11 +321,23 @@ class Simulation:
     def _talk_ends(self, contact: _Contact) -> None:
         agent = contact.agent
         assert agent is not None
+        queue = contact.queue
+        if (
+            queue is not None
+            and queue.config.transfer_to is not None
+            and self._random.random() < queue.config.transfer_probability
+        ):
+            self._transfer(contact, agent, self._queues[queue.config.transfer_to])
         if contact.acw > 0:
             self._set_state(agent, AgentState.AFTER_CONTACT_WORK)
             self._schedule(self._now + contact.acw, self._handling_ends, (contact,))
         else:
             self._handling_ends(contact)
+
+    def _transfer(self, contact: _Contact, agent: _Agent, target: _Queue) -> None:
+        contact.transferred = True
+        self._emit_contact(ContactKind.TRANSFERRED, contact, team=agent.team, agent=agent.name)
+        self._enter_queue(_Contact(self._new_contact_id(), target, self._now))
 
     def _handling_ends(self, contact: _Contact) -> None:
         agent = contact.agent
@@ -336,7 +351,9 @@ class Simulation:
         assert contact.queue is not None
         config = contact.queue.config
         draw = self._random
-        contact.resolved = draw.random() < config.first_contact_resolution_probability
+        contact.resolved = (
+            not contact.transferred and draw.random() < config.first_contact_resolution_probability
+        )
         survey = config.survey
         contact.satisfaction = draw.gauss(0.0, 1.0)
         if survey is not None:
