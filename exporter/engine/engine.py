@@ -207,10 +207,12 @@ class KpiEngine:
         if event.kind is ContactKind.OFFERED:
             if facts.entered_at is None or at > facts.entered_at:
                 facts.entered_at = at
+            scopes = tuple(_scope_keys(self._queue_scopes, labels))
             # An answer or abandon reported before its offer: the contact is not waiting.
             if facts.left_queue_at is None or facts.left_queue_at < at:
-                scopes = tuple(_scope_keys(self._queue_scopes, labels))
                 self._waiting.enter(event.contact_id, at, scopes)
+            else:
+                self._waiting.see(scopes)
         elif event.kind in _LEAVES_QUEUE:
             if facts.left_queue_at is None or at > facts.left_queue_at:
                 facts.left_queue_at = at

@@ -38,6 +38,10 @@ class WaitingContacts:
         self._waiting[contact_id] = WaitingContact(at, scopes)
         self._seen.update(scopes)
 
+    def see(self, scopes: tuple[Scope, ...]) -> None:
+        """Report these scopes from now on (0 waiting included): contacts are offered there."""
+        self._seen.update(scopes)
+
     def leave(self, contact_id: str, at: float) -> None:
         """The contact left the queue at ``at`` (unless it re-entered a queue after that)."""
         contact = self._waiting.get(contact_id)
