@@ -1,0 +1,115 @@
+"""The engine's parts on their own: local clock hours, agent timelines, the contact memory."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from engine_fixtures import T0, instant, state
+
+from exporter.engine.agents import AgentTimelines
+from exporter.engine.clock import LocalHours
+from exporter.engine.contacts import ContactMemory
+from exporter.events import AgentState, ContactEvent, ContactKind
+
+
+def test_utc_hours() -> None:
+    hours = LocalHours(ZoneInfo("UTC"))
+    assert hours.bounds(T0 + 1234.5) == (T0, T0 + 3600)
+    assert hours.start_of(T0 + 3600) == T0 + 3600  # the hour's end belongs to the next hour
+    assert hours.start_of(T0 - 0.001) == T0 - 3600
+
+
+def test_half_hour_offset_hours_start_at_half_past_utc() -> None:
+    hours = LocalHours(ZoneInfo("Asia/Kolkata"))
+    start = instant("2026-03-02 10:00", "Asia/Kolkata")
+    assert start == instant("2026-03-02 04:30", "UTC")
+    assert hours.bounds(start + 10) == (start, start + 3600)
+
+
+def test_the_repeated_hour_of_a_fall_back_has_its_own_start() -> None:
+    hours = LocalHours(ZoneInfo("Europe/Rome"))
+    first = instant("2026-10-25 00:00", "UTC")  # 02:00 CEST
+    second = instant("2026-10-25 01:00", "UTC")  # 02:00 CET
+    assert hours.bounds(first + 1800) == (first, second)
+    assert hours.bounds(second + 1800) == (second, second + 3600)
+
+
+def test_a_spring_forward_hour_ends_at_the_jump() -> None:
+    hours = LocalHours(ZoneInfo("Europe/Rome"))
+    one_am = instant("2026-03-29 00:00", "UTC")  # 01:00 CET; 02:00 CET becomes 03:00 CEST
+    assert hours.bounds(one_am + 10) == (one_am, one_am + 3600)
+    assert hours.start_of(one_am + 3600) == one_am + 3600  # 03:00 CEST
+
+
+def test_a_half_hour_dst_shift_makes_short_and_long_hours() -> None:
+    # Lord Howe Island: 2026-10-04 02:00 (+10:30) jumps to 02:30 (+11:00); on 2026-04-05
+    # 02:00 (+11:00) falls back to 01:30 (+10:30).
+    hours = LocalHours(ZoneInfo("Australia/Lord_Howe"))
+    jump = instant("2026-10-03 15:30", "UTC")  # 02:00 +10:30, the instant of the jump
+    start, end = hours.bounds(jump + 60)  # 02:31 +11:00
+    assert (start, end) == (jump, jump + 1800)  # the 02 hour lasts 30 minutes
+    one_am = instant("2026-04-04 14:00", "UTC")  # 01:00 +11:00
+    assert hours.bounds(one_am + 10) == (one_am, one_am + 5400)  # 01:00-02:00 lasts 90 minutes
+
+
+def _recorder() -> tuple[AgentTimelines, list[tuple[str, float, float]]]:
+    credited: list[tuple[str, float, float]] = []
+
+    def credit(
+        team: str, agent: str, st: AgentState, start: float, end: float, sign: float
+    ) -> None:
+        credited.append((str(st), start - T0, sign * (end - start)))
+
+    return AgentTimelines(credit), credited
+
+
+def test_a_state_reported_before_the_first_known_one_lasts_until_it() -> None:
+    timelines, credited = _recorder()
+    timelines.record(state(T0 + 600, "ann", "blue", AgentState.BUSY), cut=T0)
+    timelines.record(state(T0 + 100, "ann", "blue", AgentState.AVAILABLE), cut=T0)
+    assert credited == [("available", 100.0, 500.0)]
+    assert [s.state for _, s in timelines.current()] == [AgentState.BUSY]
+
+
+def test_two_changes_at_one_instant_the_later_reported_wins() -> None:
+    timelines, credited = _recorder()
+    timelines.record(state(T0, "ann", "blue", AgentState.AVAILABLE), cut=T0)
+    timelines.record(state(T0 + 60, "ann", "blue", AgentState.BUSY), cut=T0)
+    timelines.record(state(T0 + 60, "ann", "blue", AgentState.PAUSED), cut=T0)
+    assert credited == [("available", 0.0, 60.0)]  # the 0 s of busy credit nothing
+    assert [s.state for _, s in timelines.current()] == [AgentState.PAUSED]
+
+
+def test_old_segments_are_trimmed_behind_the_cut() -> None:
+    timelines, _ = _recorder()
+    for minute in range(10):
+        timelines.record(state(T0 + 60 * minute, "ann", "blue", AgentState.BUSY), cut=T0)
+    assert timelines.segment_count() == 10
+    timelines.trim_all(T0 + 60 * 8)  # segments that ended at or before 8 min cannot change
+    assert timelines.segment_count() == 2  # the one from 8 min (ends 9 min) and the open one
+
+
+def test_an_agent_keeps_its_team_when_a_state_omits_it() -> None:
+    timelines, _ = _recorder()
+    timelines.record(state(T0, "ann", "blue", AgentState.AVAILABLE), cut=T0)
+    timelines.record(state(T0 + 60, "ann", "", AgentState.BUSY), cut=T0)
+    assert timelines.team_of("ann") == "blue"
+    assert timelines.available_counts([(), ("team",)]) == {(): 0, (("team", "blue"),): 0}
+
+
+def test_the_contact_memory_forgets_by_age_and_by_count() -> None:
+    memory = ContactMemory(max_age=100.0, max_entries=3)
+    for n in range(5):
+        memory.remember(ContactEvent(ContactKind.ANSWERED, T0 + n, f"c{n}", queue="q"), T0 + n)
+    assert len(memory) == 3  # c2, c3, c4
+    assert memory.get("c1") is None
+    assert memory.get("c4") is not None
+    memory.forget_old(T0 + 103)  # keeps heard_at >= T0 + 3: c2 (T0 + 2) goes, c3 stays
+    assert [cid for cid in ("c2", "c3", "c4") if memory.get(cid)] == ["c3", "c4"]
+
+
+def test_the_contact_memory_keeps_the_latest_word_but_not_blanks() -> None:
+    memory = ContactMemory(max_age=100.0, max_entries=10)
+    memory.remember(ContactEvent(ContactKind.ANSWERED, T0, "c", queue="q", agent="ann"), T0)
+    facts = memory.remember(ContactEvent(ContactKind.TRANSFERRED, T0 + 1, "c", agent="bob"), T0)
+    assert (facts.queue, facts.agent) == ("q", "bob")
