@@ -12,28 +12,30 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+_RECENT_HOURS = 4
+
 
 class LocalHours:
     """Maps instants to the local clock hour they fall in, for one time zone."""
 
     def __init__(self, timezone: ZoneInfo) -> None:
         self.timezone = timezone
-        # The last hour looked up: most lookups fall in the same hour as the one before.
-        self._cached_start = 0.0
-        self._cached_end = 0.0
+        # The last few hours looked up, newest first: nearly every lookup falls in one of them.
+        self._recent: list[tuple[float, float]] = []
 
     def start_of(self, at: float) -> float:
         """The UTC instant the local clock hour containing ``at`` started."""
-        if self._cached_start <= at < self._cached_end:
-            return self._cached_start
-        start = self._floor(at)
-        self._cached_start, self._cached_end = start, self._next_after(start)
-        return start
+        return self.bounds(at)[0]
 
     def bounds(self, at: float) -> tuple[float, float]:
         """``(start, end)`` of the local clock hour containing ``at``: start inclusive, end not."""
-        self.start_of(at)  # refreshes the cache when ``at`` is in another hour
-        return self._cached_start, self._cached_end
+        for hour in self._recent:
+            if hour[0] <= at < hour[1]:
+                return hour
+        start = self._floor(at)
+        hour = (start, self._next_after(start))
+        self._recent = [hour, *self._recent[: _RECENT_HOURS - 1]]
+        return hour
 
     def _floor(self, at: float) -> float:
         # fromtimestamp sets ``fold`` for the repeated hour and replace() keeps it, so the second
