@@ -2,7 +2,7 @@
 
 A contact waits from its OFFERED event until it is answered, abandoned or ends. Contacts whose end
 was lost would wait forever, so those waiting longer than ``stale_waiting_seconds`` are dropped.
-Every scope a contact ever waited in keeps being reported, with a real 0 once nobody waits there.
+Every scope contacts were ever offered in keeps being reported, with a real 0 when nobody waits.
 """
 
 from __future__ import annotations
