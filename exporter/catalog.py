@@ -108,7 +108,8 @@ CATALOG: tuple[Kpi, ...] = (
         direction=Direction.HIGHER,
         scopes=_QUEUE_SCOPES,
         formula=(
-            "answered within T / answered (default variant; see service-level variants). "
+            "answered within T / (answered + abandoned - short abandons) (default variant "
+            "offered_minus_short_abandons; see service-level variants). "
             "T per channel: voice 20 s, chat 30 s, email 4 business hours; within is <=, "
             "measured from queue entry"
         ),
