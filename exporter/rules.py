@@ -52,7 +52,20 @@ _MIN_SAMPLE_SIZE_BY_KPI: dict[str, float | None] = {
     "outbound_contact_ratio": 30,
     "outbound_conversion_ratio": 30,
     "outbound_drop_ratio": 30,
-    "occupancy_ratio": None,  # a share of agent time: meaningful from the first minute
+    "occupancy_ratio": 1800,  # staffed seconds: half an agent-hour
+}
+# What kpi_sample_size counts, in the alert text (default: contacts).
+_VOLUME_NOUN: dict[str, str] = {
+    "net_promoter_score": "survey answers",
+    "customer_satisfaction_score": "survey answers",
+    "customer_effort_score": "survey answers",
+    "team_customer_satisfaction_score": "survey answers",
+    "bot_containment_ratio": "bot sessions",
+    "outbound_answer_ratio": "dials",
+    "outbound_contact_ratio": "dials",
+    "outbound_conversion_ratio": "dials connected to an agent",
+    "outbound_drop_ratio": "dials that reached a person",
+    "occupancy_ratio": "staffed seconds",
 }
 
 # Critical when off by more than this. Bounded KPIs (ratios, scores): a tenth of their range, in
@@ -179,7 +192,8 @@ def _breach_rule(
     else:
         how_far = ""
     guard = (
-        f" (alerts need at least {policy.min_sample_size:g} in the period)"
+        f" (alerting from {policy.min_sample_size:g} "
+        f"{_VOLUME_NOUN.get(kpi.name, 'contacts')} in the period)"
         if policy.min_sample_size is not None
         else ""
     )
