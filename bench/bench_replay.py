@@ -1,0 +1,164 @@
+"""Replay throughput of the real pipeline (queue_log source -> KPI engine) against a floor.
+
+    python bench/bench_replay.py [--sizes 100000,300000] [--dir DIR] [--seed 1]
+
+For each size it generates a queue_log with the simulator (bench/generate_queue_log.py; kept in
+``--dir`` and reused when it is already there), then measures, each in a fresh subprocess:
+
+- pipeline: ``QueueLogSource`` parses every line into events, ``KpiEngine.ingest`` counts each,
+  and one ``snapshot`` at the end computes the KPIs (what ``kpi-targets replay`` does);
+- source: the queue_log source alone (parsing into events, no engine), to show where time goes;
+- floor: a bare loop that only reads the same lines and splits them on ``|``.
+
+Throughput is lines per second of wall time; peak memory is the subprocess's maximum resident set
+size (``getrusage``), interpreter included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from generate_queue_log import voice_config, write_queue_log
+
+MODES = ("pipeline", "source", "floor")
+
+
+def measure_floor(path: Path) -> dict[str, float]:
+    started = time.perf_counter()
+    lines = 0
+    fields = 0
+    with path.open(encoding="utf-8") as file:
+        for line in file:
+            fields += len(line.rstrip("\n").split("|"))
+            lines += 1
+    return {"lines": lines, "seconds": time.perf_counter() - started, "fields": fields}
+
+
+def measure_source(path: Path, seed: int) -> dict[str, float]:
+    from exporter.sources.base import IngestStats
+    from exporter.sources.queue_log import QueueLogSource
+
+    source = QueueLogSource(path, agent_teams=voice_config(seed).agent_teams())
+    started = time.perf_counter()
+    events = sum(1 for _ in source.events(IngestStats()))
+    return {"seconds": time.perf_counter() - started, "events": events}
+
+
+def measure_pipeline(path: Path, seed: int) -> dict[str, float]:
+    from exporter.engine import KpiEngine
+    from exporter.engine.types import EngineConfig
+    from exporter.sources.base import IngestStats
+    from exporter.sources.queue_log import QueueLogSource
+
+    config = voice_config(seed)
+    engine = KpiEngine(EngineConfig(timezone=ZoneInfo(config.timezone)))
+    source = QueueLogSource(path, agent_teams=config.agent_teams())
+    stats = IngestStats()
+    started = time.perf_counter()
+    events = rejected = 0
+    last = 0.0
+    for event in source.events(stats):
+        events += 1
+        last = event.at
+        if engine.ingest(event) is not None:
+            rejected += 1
+    kpis = len(engine.snapshot(last).kpis)
+    elapsed = time.perf_counter() - started
+    with path.open(encoding="utf-8") as file:
+        lines = sum(1 for _ in file)
+    return {
+        "lines": lines,
+        "seconds": elapsed,
+        "events": events,
+        "rejected_by_engine": rejected,
+        "rejected_by_source": sum(stats.rejected_counts().values()),
+        "kpi_series": kpis,
+    }
+
+
+def child(mode: str, path: Path, seed: int) -> None:
+    if mode == "floor":
+        result = measure_floor(path)
+    elif mode == "source":
+        result = measure_source(path, seed)
+    else:
+        result = measure_pipeline(path, seed)
+    # ru_maxrss is in KiB on Linux.
+    result["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def run_child(mode: str, path: Path, seed: int) -> dict[str, float]:
+    completed = subprocess.run(
+        [sys.executable, __file__, "--child", mode, str(path), "--seed", str(seed)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return json.loads(completed.stdout)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sizes",
+        default="100000,300000",
+        help="comma-separated line counts (default 100000,300000)",
+    )
+    parser.add_argument("--dir", type=Path, help="where the generated files are kept")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        mode, path = args.child
+        if mode not in MODES:
+            parser.error(f"mode must be one of {MODES}, got {mode!r}")
+        child(mode, Path(path), args.seed)
+        return 0
+    try:
+        sizes = [int(size) for size in args.sizes.split(",")]
+    except ValueError:
+        parser.error(f"--sizes must be comma-separated integers, got {args.sizes!r}")
+    if any(size <= 0 for size in sizes):
+        parser.error(f"--sizes must be positive, got {args.sizes!r}")
+    directory = args.dir or Path(tempfile.mkdtemp(prefix="kpi-bench-"))
+    directory.mkdir(parents=True, exist_ok=True)
+
+    header = (
+        f"{'lines':>10}  {'lines/s':>10}  {'floor lines/s':>13}  {'ratio':>6}  "
+        f"{'peak MiB':>8}  {'floor peak MiB':>14}  {'source lines/s':>14}  {'source MiB':>10}  "
+        f"{'events':>10}  {'rejected':>8}"
+    )
+    print(header)
+    for size in sizes:
+        path = directory / f"queue_log.{size}.seed{args.seed}"
+        if not path.exists():
+            write_queue_log(size, path, args.seed)
+        pipeline = run_child("pipeline", path, args.seed)
+        source = run_child("source", path, args.seed)
+        floor = run_child("floor", path, args.seed)
+        rate = pipeline["lines"] / pipeline["seconds"]
+        floor_rate = floor["lines"] / floor["seconds"]
+        rejected = pipeline["rejected_by_engine"] + pipeline["rejected_by_source"]
+        print(
+            f"{size:>10,}  {rate:>10,.0f}  {floor_rate:>13,.0f}  {floor_rate / rate:>5.1f}x  "
+            f"{pipeline['peak_mib']:>8.1f}  {floor['peak_mib']:>14.1f}  "
+            f"{size / source['seconds']:>14,.0f}  {source['peak_mib']:>10.1f}  "
+            f"{pipeline['events']:>10,}  {rejected:>8,}"
+        )
+    print(f"(files in {directory}; ratio = floor lines/s over pipeline lines/s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
