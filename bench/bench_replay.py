@@ -49,9 +49,12 @@ def measure_source(path: Path, seed: int) -> dict[str, float]:
     from exporter.sources.queue_log import QueueLogSource
 
     source = QueueLogSource(path, agent_teams=voice_config(seed).agent_teams())
+    stats = IngestStats()
     started = time.perf_counter()
-    events = sum(1 for _ in source.events(IngestStats()))
-    return {"seconds": time.perf_counter() - started, "events": events}
+    events = sum(1 for _ in source.events(stats))
+    elapsed = time.perf_counter() - started
+    rejected = sum(stats.rejected_counts().values())
+    return {"seconds": elapsed, "events": events, "rejected_by_source": rejected}
 
 
 def measure_pipeline(path: Path, seed: int) -> dict[str, float]:
