@@ -191,6 +191,23 @@ def test_a_missing_wait_is_derived_from_the_queue_entry() -> None:
     assert counter(snapshot, "contact_center_contacts_abandoned_short") == {("sales", "voice"): 1.0}
 
 
+def test_an_abandon_with_an_unknown_wait_is_lost_not_short() -> None:
+    engine = KpiEngine(config())
+    # An export that knows only that "a" was not answered: offer and abandon at the same instant.
+    assert engine.ingest(offered(T0 + 10, "a")) is None
+    assert engine.ingest(abandoned(T0 + 10, "a", None)) is None
+    # "z" was never seen entering the queue: its abandon still counts.
+    assert engine.ingest(abandoned(T0 + 20, "z", None)) is None
+    assert engine.ingest(offered(T0 + 30, "b")) is None
+    assert engine.ingest(answered(T0 + 30, "b", None)) is None  # answered at once: 0 s wait
+    snapshot = engine.snapshot(T0 + 60)
+    # 2 abandons, neither short: 2 / (1 answered + 2 abandoned); SL = 1 within / (1 + 2 - 0).
+    assert kpi_values(snapshot)[("abandonment_ratio", ())] == (round(2 / 3, 9), 3.0)
+    assert kpi_values(snapshot)[("service_level_ratio", ())] == (round(1 / 3, 9), 3.0)
+    assert counter(snapshot, "contact_center_contacts_abandoned_short") == {}
+    assert counter(snapshot, "contact_center_contacts_abandoned_within_threshold") == {}
+
+
 def test_agent_state_time_is_split_at_the_hour_boundary() -> None:
     events = [
         state(T0, "ann", "blue", AgentState.LOGGED_IN),  # 10:00

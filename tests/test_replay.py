@@ -134,6 +134,8 @@ def test_records_with_the_phonenow_preset(capsys: pytest.CaptureFixture[str]) ->
     assert site["average_speed_of_answer_seconds"] == pytest.approx(21)  # (30 + 12) / 2
     assert site["customer_satisfaction_score"] == pytest.approx(3)  # (4 + 2) / 2
     assert site["average_handle_time_seconds"] == pytest.approx(105)  # (150 + 60) / 2
+    # P2 was not answered and its wait is unknown: a lost call, not a short abandon.
+    assert site["abandonment_ratio"] == pytest.approx(1 / 3)  # P2 / (P1 P3 + P2)
 
 
 def test_rejected_lines_are_counted_on_stderr_not_fatal(

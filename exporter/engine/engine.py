@@ -157,9 +157,16 @@ class KpiEngine:
         wait = event.wait_seconds
         if event.kind in (ContactKind.ANSWERED, ContactKind.ABANDONED) and wait is None:
             # Sources should give the wait; derive it from the queue entry when it is known.
-            if facts is None or facts.entered_at is None or facts.entered_at > event.at:
+            entered = facts.entered_at if facts is not None else None
+            if entered is not None and (
+                entered < event.at or (entered == event.at and event.kind is ContactKind.ANSWERED)
+            ):
+                wait = event.at - entered
+            elif event.kind is ContactKind.ANSWERED:
                 return MISSING_WAIT
-            wait = event.at - facts.entered_at
+            # Otherwise an abandon whose wait nobody knows (exports that write 0 for "no
+            # data"): it still counts as a lost contact, neither short nor within the
+            # threshold, rather than turning into a 0-second misdial that no KPI would show.
         self._advance(event.at)
         labels = self._labels(event, facts)
         if event.contact_id:
@@ -167,7 +174,6 @@ class KpiEngine:
             self._track_queue(event, facts, labels)
         kind = event.kind
         if kind is ContactKind.ANSWERED or kind is ContactKind.ABANDONED:
-            assert wait is not None  # checked above
             self._count_queue_outcome(event, labels, wait)
         elif kind is ContactKind.OFFERED:
             self._counters.add("contact_center_contacts_offered", _queue_labels(labels))
@@ -237,11 +243,12 @@ class KpiEngine:
         return self.config.thresholds_seconds.get(channel, self.config.default_threshold_seconds)
 
     def _count_queue_outcome(
-        self, event: ContactEvent, labels: dict[str, str], wait: float
+        self, event: ContactEvent, labels: dict[str, str], wait: float | None
     ) -> None:
-        within = wait <= self._threshold(labels["channel"])
+        within = wait is not None and wait <= self._threshold(labels["channel"])
         counter_labels = _queue_labels(labels)
         if event.kind is ContactKind.ANSWERED:
+            assert wait is not None  # an answer without a known wait is refused above
             for tally in self._contact_tallies(event.at, labels):
                 tally.answered += 1
                 tally.answered_within += within
@@ -253,7 +260,7 @@ class KpiEngine:
                     "contact_center_contacts_answered_within_threshold", counter_labels
                 )
             return
-        short = wait <= self.config.short_abandon_seconds
+        short = wait is not None and wait <= self.config.short_abandon_seconds
         for tally in self._contact_tallies(event.at, labels):
             tally.abandoned += 1
             tally.abandoned_short += short
