@@ -22,7 +22,9 @@ Rules users rely on (README "How a target is chosen"):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+import operator
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 
 from exporter.catalog import SCOPE_LABELS
@@ -44,8 +46,9 @@ CALENDAR_FILE = "calendar.yaml"
 
 _LAST_RANK = len(SCOPE_LABELS)
 
-# (label names of a scope, sorted like Scope) -> the targets in force with exactly those labels
-_ScopeTable = tuple[tuple[str, ...], dict[Scope, ResolvedTarget]]
+# One label set of a KPI's targets in force: a getter pulling those labels' values out of a series'
+# labels (KeyError when one is missing) and the targets keyed by what the getter returns.
+_ScopeTable = tuple[Callable[[Mapping[str, str]], object], dict[object, ResolvedTarget]]
 
 
 def resolve(target_set: TargetSet, at: datetime) -> Resolution:
@@ -75,6 +78,11 @@ class Resolution:
         self.local = _local(self.calendar, at)
         self._date = self.local.date()
         self._clock = self.local.time()
+        exception = self.calendar.exceptions.get(self._date)
+        self._exception_values = {
+            (special.kpi, special.scope): special
+            for special in (exception.values if exception is not None else ())
+        }
         self._in_force: list[ResolvedTarget] = []
         for target in target_set.targets:
             resolved = self._value_in_force(target)
@@ -88,12 +96,11 @@ class Resolution:
         tables = self._index.get(kpi)
         if not tables or not self.on_duty(labels):
             return None
-        for keys, table in tables:
+        for values_of, table in tables:
             try:
-                scope = tuple((key, labels[key]) for key in keys)
+                found = table.get(values_of(labels))
             except KeyError:
                 continue  # the series lacks a label this scope needs
-            found = table.get(scope)
             if found is not None:
                 return found
         return None
@@ -113,28 +120,33 @@ class Resolution:
         return answer
 
     def _value_in_force(self, target: Target) -> ResolvedTarget | None:
-        exception = self.calendar.exceptions.get(self._date)
-        if exception is not None:
-            for special in exception.values:
-                if special.kpi == target.kpi and special.scope == target.scope:
-                    source = (
-                        f"{CALENDAR_FILE}:{special.line or exception.line} exception "
-                        f"{exception.date.isoformat()} {exception.name}, "
-                        f"{describe_scope(target.scope)}"
-                    )
-                    return _resolved(target, special.value, source)
+        if self._exception_values:
+            special = self._exception_values.get((target.kpi, target.scope))
+            if special is not None:
+                exception = self.calendar.exceptions[self._date]
+                source = (
+                    f"{CALENDAR_FILE}:{special.line or exception.line} exception "
+                    f"{exception.date.isoformat()} {exception.name}, "
+                    f"{describe_scope(target.scope)}"
+                )
+                return _resolved(target, special.value, source)
         chosen = _schedule_in_force(target.schedules, self._date.weekday(), self._clock)
         if chosen is None:
             return None
-        source = (
-            f"{TARGETS_FILE}:{chosen.line} schedule {describe_schedule(chosen)}, "
-            f"{describe_scope(target.scope)}"
-        )
-        return _resolved(target, chosen.value, source)
+        return _resolved(target, chosen.value, _schedule_source(chosen, target.scope))
 
 
 def _resolved(target: Target, value: float, source: str) -> ResolvedTarget:
     return ResolvedTarget(target.kpi, target.scope, value, target.quantifier, source)
+
+
+# Targets change rarely and are resolved at every scrape: word each (schedule, scope) once.
+@functools.lru_cache(maxsize=65_536)
+def _schedule_source(schedule: Schedule, scope: Scope) -> str:
+    return (
+        f"{TARGETS_FILE}:{schedule.line} schedule {describe_schedule(schedule)}, "
+        f"{describe_scope(scope)}"
+    )
 
 
 def _rank(label: str) -> int:
@@ -142,19 +154,32 @@ def _rank(label: str) -> int:
 
 
 def _build_index(in_force: list[ResolvedTarget]) -> dict[str, list[_ScopeTable]]:
-    by_kpi: dict[str, dict[tuple[str, ...], dict[Scope, ResolvedTarget]]] = {}
+    by_kpi: dict[str, dict[tuple[str, ...], dict[object, ResolvedTarget]]] = {}
     for resolved in in_force:
         keys = tuple(label for label, _ in resolved.scope)
+        table = by_kpi.setdefault(resolved.kpi, {}).setdefault(keys, {})
         # setdefault keeps the first of two same-scope targets (a validated set has none)
-        by_kpi.setdefault(resolved.kpi, {}).setdefault(keys, {}).setdefault(
-            resolved.scope, resolved
-        )
+        table.setdefault(_values_of(keys)(dict(resolved.scope)), resolved)
     return {
-        kpi: sorted(
-            tables.items(), key=lambda item: specificity(tuple((key, "") for key in item[0]))
-        )
+        kpi: [
+            (_values_of(keys), table)
+            for keys, table in sorted(
+                tables.items(), key=lambda item: specificity(tuple((k, "") for k in item[0]))
+            )
+        ]
         for kpi, tables in by_kpi.items()
     }
+
+
+def _values_of(keys: tuple[str, ...]) -> Callable[[Mapping[str, str]], object]:
+    """The values of ``keys`` in a label mapping: () for none, the value for one, else a tuple."""
+    if not keys:
+        return _no_values
+    return operator.itemgetter(*keys)
+
+
+def _no_values(labels: Mapping[str, str]) -> object:
+    return ()
 
 
 def _local(calendar: Calendar, at: datetime) -> datetime:
