@@ -24,6 +24,7 @@ from exporter.targets.model import (
     WeeklyHours,
 )
 from exporter.targets.parse_targets import (
+    KnownTargets,
     parse_kpi,
     parse_scope,
     parse_value,
@@ -47,7 +48,9 @@ _DATE_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 class CalendarParser:
-    def __init__(self, report: Report, known: dict[tuple[str, Scope], int]) -> None:
+    """Reads one calendar.yaml text; ``known`` are the targets exception values may change."""
+
+    def __init__(self, report: Report, known: KnownTargets) -> None:
         self._report = report
         self._known = known
 

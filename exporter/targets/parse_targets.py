@@ -46,13 +46,15 @@ KnownTargets = dict[tuple[str, Scope], int]
 
 
 class TargetsParser:
+    """Reads one targets.yaml text into its valid targets, reporting every problem in ``report``."""
+
     def __init__(self, report: Report) -> None:
         self._report = report
-        # (kpi, scope) -> line of every target whose KPI and scope are valid, even when something
-        # else in it is wrong, so calendar exceptions can be checked against it.
-        self.known: dict[tuple[str, Scope], int] = {}
+        # every target whose KPI and scope are valid, even when something else in it is wrong, so
+        # that calendar exceptions are checked against what the user meant
+        self.known: KnownTargets = {}
 
-    def parse(self, text: str) -> tuple[list[Target], dict[tuple[str, Scope], int]]:
+    def parse(self, text: str) -> tuple[list[Target], KnownTargets]:
         report = self._report
         data = report.load(text)
         if data is None:
