@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=(
             "the instant, e.g. 2026-12-24T10:30:00+01:00 or 2026-12-24T09:30Z; without an offset "
             "it is wall-clock time in the calendar's time zone (a repeated DST hour then means its "
-            "first occurrence)"
+            "first occurrence, a skipped one is read with the offset before the change)"
         ),
     )
     parser.add_argument(
