@@ -17,7 +17,9 @@ exposition format allows.
 
 from __future__ import annotations
 
+import gc
 import platform
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -30,7 +32,7 @@ from exporter import __version__
 from exporter.catalog import CATALOG, Kpi
 from exporter.engine.types import EngineSnapshot
 from exporter.sources.base import IngestStats
-from exporter.targets.model import Quantifier, ResolvedTarget, TargetSet
+from exporter.targets.model import Quantifier, ResolvedTarget, Scope, TargetSet
 
 
 class SnapshotSource(Protocol):
@@ -78,6 +80,32 @@ def _sample(name: str, labels: dict[str, str], value: float) -> Sample:
     return tuple.__new__(Sample, (name, labels, value, None, None, None))  # type: ignore[type-var]
 
 
+class _CyclicGcPause:
+    """Pauses the cyclic garbage collector while any scrape is under way (scrapes may overlap);
+    restores it only if it was enabled before."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._active = 0
+        self._was_enabled = False
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._active == 0:
+                self._was_enabled = gc.isenabled()
+                gc.disable()
+            self._active += 1
+
+    def __exit__(self, *_: object) -> None:
+        with self._lock:
+            self._active -= 1
+            if self._active == 0 and self._was_enabled:
+                gc.enable()
+
+
+_CYCLIC_GC_PAUSE = _CyclicGcPause()
+
+
 class KpiCollector:
     """The KPI series and the raw counters, from one engine snapshot and one target resolution.
 
@@ -106,22 +134,33 @@ class KpiCollector:
         self._targets = targets
         self._resolver = resolver
         self._clock = clock
+        # Label dicts of the last scrape's series, reused by the next one: building them is most
+        # of the collector's cost, and series rarely change between scrapes. Each scrape keeps only
+        # what it used, so series that went away do not pile up. Serialising only reads them.
+        self._kpi_labels: dict[tuple[str, Scope], _KpiLabels] = {}
+        self._counter_labels: dict[tuple[str, tuple[str, ...]], dict[str, str]] = {}
 
     def collect(self) -> Iterator[Metric]:
-        now = self._clock()
-        snapshot = self._engine.snapshot(now)
-        target_set = self._targets()
-        resolution = (
-            self._resolver(target_set, datetime.fromtimestamp(now, UTC))
-            if target_set is not None
-            else None
-        )
-        yield from self._kpi_families(snapshot, resolution)
-        yield from _counter_families(snapshot)
+        # The scrape holds one Sample tuple per series until it is serialised: at 100,000 series
+        # those allocations set off the cyclic garbage collector again and again, which then walks
+        # every live object (the engine's state included) and cost more than building the families
+        # (bench/bench_scrape.py). Nothing a scrape allocates forms a cycle (reference counting
+        # frees it all), so the cyclic collector rests until the families are serialised: the
+        # generator resumes, and the pause ends, only once the registry has written them all.
+        with _CYCLIC_GC_PAUSE:
+            now = self._clock()
+            snapshot = self._engine.snapshot(now)
+            target_set = self._targets()
+            resolution = (
+                self._resolver(target_set, datetime.fromtimestamp(now, UTC))
+                if target_set is not None
+                else None
+            )
+            yield from self._kpi_families(snapshot, resolution)
+            yield from self._counter_families(snapshot)
 
-    @staticmethod
     def _kpi_families(
-        snapshot: EngineSnapshot, resolution: SeriesResolution | None
+        self, snapshot: EngineSnapshot, resolution: SeriesResolution | None
     ) -> tuple[Metric, ...]:
         value_family = Metric("kpi_value", KPI_VALUE_HELP, "gauge")
         size_family = Metric("kpi_sample_size", KPI_SAMPLE_SIZE_HELP, "gauge")
@@ -133,37 +172,66 @@ class KpiCollector:
         add_met = met_family.samples.append
         for_series = resolution.for_series if resolution is not None else None
         or_more = Quantifier.OR_MORE
+        new = tuple.__new__
+        previous = self._kpi_labels
+        current: dict[tuple[str, Scope], _KpiLabels] = {}
         for kpi_sample in snapshot.kpis:
             kpi = kpi_sample.kpi
+            key = (kpi, kpi_sample.labels)
+            entry = previous.get(key)
+            if entry is None:
+                scope = dict(kpi_sample.labels)
+                entry = (scope, {"kpi": kpi, **scope}, {})
+            current[key] = entry
+            scope, labels, target_labels = entry
             value = kpi_sample.value
-            scope = dict(kpi_sample.labels)
-            labels = {"kpi": kpi, **scope}
-            add_value(_sample("kpi_value", labels, value))
+            add_value(new(Sample, ("kpi_value", labels, value, None, None, None)))
             if kpi_sample.sample_size is not None:
-                add_size(_sample("kpi_sample_size", labels, kpi_sample.sample_size))
+                size = kpi_sample.sample_size
+                add_size(new(Sample, ("kpi_sample_size", labels, size, None, None, None)))
             if for_series is None:
                 continue
             target = for_series(kpi, scope)
             if target is None:
                 continue
             quantifier = target.quantifier
-            target_labels = {"kpi": kpi, "quantifier": str(quantifier), **scope}
-            add_target(_sample("kpi_target", target_labels, target.value))
+            with_quantifier = target_labels.get(quantifier)
+            if with_quantifier is None:
+                with_quantifier = {"kpi": kpi, "quantifier": str(quantifier), **scope}
+                target_labels[quantifier] = with_quantifier
+            goal = target.value
+            add_target(new(Sample, ("kpi_target", with_quantifier, goal, None, None, None)))
             if value == value:  # a NaN value has no verdict
-                met = value >= target.value if quantifier is or_more else value <= target.value
-                add_met(_sample("kpi_target_met", labels, 1.0 if met else 0.0))
+                met = 1.0 if (value >= goal if quantifier is or_more else value <= goal) else 0.0
+                add_met(new(Sample, ("kpi_target_met", labels, met, None, None, None)))
+        self._kpi_labels = current
         return value_family, size_family, target_family, met_family
 
+    def _counter_families(self, snapshot: EngineSnapshot) -> list[Metric]:
+        previous = self._counter_labels
+        current: dict[tuple[str, tuple[str, ...]], dict[str, str]] = {}
+        new = tuple.__new__
+        families = []
+        for family in snapshot.counters:
+            metric = Metric(family.name, family.documentation, "counter")
+            name = family.name
+            sample_name = name + "_total"
+            label_names = family.label_names
+            add = metric.samples.append
+            for key, value in family.samples.items():
+                cache_key = (name, key)
+                labels = previous.get(cache_key)
+                if labels is None:
+                    labels = dict(zip(label_names, key, strict=True))
+                current[cache_key] = labels
+                add(new(Sample, (sample_name, labels, value, None, None, None)))
+            families.append(metric)
+        self._counter_labels = current
+        return families
 
-def _counter_families(snapshot: EngineSnapshot) -> Iterator[Metric]:
-    for family in snapshot.counters:
-        metric = Metric(family.name, family.documentation, "counter")
-        sample_name = family.name + "_total"
-        label_names = family.label_names
-        add = metric.samples.append
-        for key, value in family.samples.items():
-            add(_sample(sample_name, dict(zip(label_names, key, strict=True)), value))
-        yield metric
+
+# A KPI series' labels: its scope, kpi + scope, and kpi + quantifier + scope by quantifier.
+_KpiLabels = tuple[dict[str, str], dict[str, str], dict[Quantifier, dict[str, str]]]
 
 
 class CatalogCollector:

@@ -15,6 +15,7 @@ sales; support has no outcome left once the short abandon is excluded (no sample
 
 from __future__ import annotations
 
+import gc
 import math
 import platform
 import shutil
@@ -366,3 +367,31 @@ def test_the_whole_exposition_passes_promtool_check_metrics(
         [promtool, "check", "metrics"], input=text, capture_output=True, text=True, check=False
     )
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
+
+
+def test_reused_labels_never_leak_into_the_next_scrape(engine: KpiEngine) -> None:
+    # Two scrapes through one collector (its label caches warm) equal a fresh collector's, also
+    # when the engine moved on in between (c4 answered: it no longer waits).
+    target_set = _target_set(ON_DUTY_CALENDAR)
+    collector = KpiCollector(engine, lambda: target_set, resolve, clock=lambda: SCRAPE_AT)
+    _scrape(collector)
+    answered = _event(ContactKind.ANSWERED, 90, "c4", "support", wait_seconds=40.0)
+    assert engine.ingest(answered) is None
+    fresh = KpiCollector(engine, lambda: target_set, resolve, clock=lambda: SCRAPE_AT)
+    warm_text, fresh_text = _scrape(collector), _scrape(fresh)
+    assert warm_text == fresh_text
+    assert 'kpi_value{channel="voice",kpi="contacts_waiting",queue="support"} 0.0\n' in warm_text
+
+
+def test_cyclic_gc_rests_during_a_scrape_and_comes_back(engine: KpiEngine) -> None:
+    assert gc.isenabled()
+    collector = KpiCollector(engine, lambda: None, resolve, clock=lambda: SCRAPE_AT)
+    families = collector.collect()
+    next(families)
+    assert not gc.isenabled()  # until the registry has serialised every family
+    assert len(list(families)) > 1
+    assert gc.isenabled()
+    abandoned = collector.collect()
+    next(abandoned)
+    abandoned.close()  # a scrape cut short restores it too
+    assert gc.isenabled()

@@ -1,0 +1,233 @@
+"""Scrape cost of the exporter's collectors against a floor, at about 1k, 10k and 100k series.
+
+    python bench/bench_scrape.py [--sizes 1000,10000,100000] [--repeat 7]
+
+For each size a real ``KpiEngine`` is fed contacts over many queues, teams and agents (voice,
+answered, ended with talk, after-contact work and a resolution, a CSAT answer), and a real
+``TargetSet`` (parsed from YAML; always on duty) sets unscoped targets for several KPIs so
+``kpi_target`` and ``kpi_target_met`` exist for their series. Then it times:
+
+- ours: one scrape, ``generate_latest`` of a registry holding the exporter's collectors (engine
+  snapshot, target resolution, building the families, and serialising them);
+- floor: ``generate_latest`` of a registry holding a collector that returns the same families,
+  built beforehand: prometheus_client's serialisation of the same samples, nothing else.
+
+Both are timed idle and while a thread streams events into the engine (the ingest thread holds
+the GIL part of the time, so both slow down; the ratio is what matters). The figure is the
+median of ``--repeat`` scrapes (default 11). Goal: ours <= 1.5 x floor at every size.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.metrics_core import Metric
+
+from exporter.collector import CatalogCollector, KpiCollector, SelfMetricsCollector, SourceClock
+from exporter.engine import EngineConfig, KpiEngine
+from exporter.events import ContactEvent, ContactKind
+from exporter.sources.base import IngestStats
+from exporter.targets.model import TargetSet
+from exporter.targets.parse import parse_texts
+from exporter.targets.resolve import resolve
+
+HOUR_START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC).timestamp()
+SCRAPE_AT = HOUR_START + 3000.0
+AGENTS_PER_QUEUE = 4
+CONTACTS_PER_AGENT = 2
+GOAL_RATIO = 1.5
+
+TARGETS_YAML = """\
+targets:
+  - {kpi: service_level_ratio, quantifier: or_more, schedules: [{value: 0.8}]}
+  - {kpi: average_speed_of_answer_seconds, quantifier: or_less, schedules: [{value: 20}]}
+  - {kpi: average_handle_time_seconds, quantifier: or_less, schedules: [{value: 300}]}
+  - {kpi: abandonment_ratio, quantifier: or_less, schedules: [{value: 0.05}]}
+  - {kpi: first_contact_resolution_ratio, quantifier: or_more, schedules: [{value: 0.7}]}
+  - {kpi: team_average_handle_time_seconds, quantifier: or_less, schedules: [{value: 300}]}
+  - {kpi: contacts_handled, quantifier: or_more, schedules: [{value: 2}]}
+  - {kpi: team_customer_satisfaction_score, quantifier: or_more, schedules: [{value: 4}]}
+"""
+CALENDAR_YAML = "timezone: UTC\n"  # no operating hours: always on duty
+
+
+def target_set() -> TargetSet:
+    result = parse_texts(TARGETS_YAML, CALENDAR_YAML)
+    assert result.target_set is not None, [str(problem) for problem in result.problems]
+    return result.target_set
+
+
+def contact_events(queues: int, start: int = 0, at: float = HOUR_START) -> Iterator[ContactEvent]:
+    """Each queue's agents (own team per queue) each handle CONTACTS_PER_AGENT contacts."""
+    number = start
+    for queue_index in range(queues):
+        queue = f"q{queue_index:05d}"
+        team = f"t{queue_index:05d}"
+        for agent_index in range(AGENTS_PER_QUEUE):
+            agent = f"{team}-a{agent_index}"
+            for _ in range(CONTACTS_PER_AGENT):
+                number += 1
+                contact = f"c{number}"
+                common = {"queue": queue, "channel": "voice", "team": team, "agent": agent}
+                wait = float(number % 40)
+                yield ContactEvent(ContactKind.OFFERED, at, contact, queue=queue, channel="voice")
+                yield ContactEvent(
+                    ContactKind.ANSWERED, at + wait, contact, wait_seconds=wait, **common
+                )
+                yield ContactEvent(
+                    ContactKind.ENDED,
+                    at + wait + 200,
+                    contact,
+                    talk_seconds=180.0 + number % 120,
+                    after_contact_work_seconds=20.0,
+                    resolved=number % 3 != 0,
+                    **common,
+                )
+                yield ContactEvent(
+                    ContactKind.SURVEY,
+                    at + wait + 210,
+                    contact,
+                    csat=float(1 + number % 5),
+                    **common,
+                )
+
+
+@dataclass
+class Setup:
+    engine: KpiEngine
+    registry: CollectorRegistry  # the exporter's collectors
+    floor: CollectorRegistry  # the same families, prebuilt
+    series: int
+
+
+class Prebuilt:
+    """A collector returning families built beforehand: the floor."""
+
+    def __init__(self, families: list[Metric]) -> None:
+        self._families = families
+
+    def collect(self) -> list[Metric]:
+        return self._families
+
+
+def build(queues: int) -> Setup:
+    engine = KpiEngine(EngineConfig())
+    for event in contact_events(queues):
+        reason = engine.ingest(event)
+        assert reason is None, reason
+    targets = target_set()
+    stats = IngestStats()
+    stats.read("simulator", 1000)
+    clock = SourceClock()
+    clock.touch("simulator", SCRAPE_AT)
+    collectors = [
+        KpiCollector(engine, lambda: targets, resolve, clock=lambda: SCRAPE_AT),
+        CatalogCollector(),
+        SelfMetricsCollector(stats, None, clock, ["simulator"]),
+    ]
+    registry = CollectorRegistry()
+    for collector in collectors:
+        registry.register(collector)
+    families = [family for collector in collectors for family in collector.collect()]
+    floor = CollectorRegistry()
+    floor.register(Prebuilt(families))
+    series = sum(len(family.samples) for family in families)
+    assert generate_latest(registry) == generate_latest(floor)  # the same text, byte for byte
+    return Setup(engine, registry, floor, series)
+
+
+def median_seconds(
+    ours: Callable[[], object], floor: Callable[[], object], repeat: int
+) -> tuple[float, float]:
+    """Median seconds of each, timed alternately so both see the same machine and GC weather."""
+    timings: tuple[list[float], list[float]] = ([], [])
+    for _ in range(repeat):
+        for action, found in ((ours, timings[0]), (floor, timings[1])):
+            started = time.perf_counter()
+            action()
+            found.append(time.perf_counter() - started)
+    return statistics.median(timings[0]), statistics.median(timings[1])
+
+
+class Streamer:
+    """Ingests fresh contacts into the engine in a thread until stopped."""
+
+    def __init__(self, engine: KpiEngine, queues: int) -> None:
+        self._engine = engine
+        self._queues = queues
+        self._stop = threading.Event()
+        self.ingested = 0
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        start = 10_000_000
+        while not self._stop.is_set():
+            for event in contact_events(min(self._queues, 50), start, HOUR_START + 600):
+                if self._stop.is_set():
+                    return
+                self._engine.ingest(event)
+                self.ingested += 1
+            start += 10_000_000
+
+    def __enter__(self) -> Streamer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def queues_for(series: int) -> int:
+    """Queues giving about ``series`` series, from the series one and two queues give."""
+    one, two = build(1).series, build(2).series
+    per_queue = two - one
+    return max(1, round((series - (one - per_queue)) / per_queue))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000")
+    parser.add_argument("--repeat", type=int, default=11)
+    args = parser.parse_args()
+    rows = []
+    for size in (int(text) for text in args.sizes.split(",")):
+        queues = queues_for(size)
+        setup = build(queues)
+
+        def ours(s: Setup = setup) -> bytes:
+            return generate_latest(s.registry)
+
+        def floor(s: Setup = setup) -> bytes:
+            return generate_latest(s.floor)
+
+        ours_idle, floor_idle = median_seconds(ours, floor, args.repeat)
+        with Streamer(setup.engine, queues) as streamer:
+            ours_busy, floor_busy = median_seconds(ours, floor, args.repeat)
+        rows.append((setup.series, ours_idle, floor_idle, ours_busy, floor_busy, streamer.ingested))
+    print(
+        f"{'series':>8}  {'ours ms':>8}  {'floor ms':>8}  {'ratio':>5}   "
+        f"{'ours ms':>8}  {'floor ms':>8}  {'ratio':>5}  (streaming; events ingested)"
+    )
+    worst = 0.0
+    for series, ours_idle, floor_idle, ours_busy, floor_busy, ingested in rows:
+        idle_ratio, busy_ratio = ours_idle / floor_idle, ours_busy / floor_busy
+        worst = max(worst, idle_ratio, busy_ratio)
+        print(
+            f"{series:>8}  {ours_idle * 1000:>8.1f}  {floor_idle * 1000:>8.1f}  {idle_ratio:>5.2f}"
+            f"   {ours_busy * 1000:>8.1f}  {floor_busy * 1000:>8.1f}  {busy_ratio:>5.2f}"
+            f"  ({ingested} events)"
+        )
+    verdict = "meets" if worst <= GOAL_RATIO else "misses"
+    print(f"worst ratio {worst:.2f}: {verdict} the goal of <= {GOAL_RATIO} x the floor")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""The scrape benchmark's own parts: the floor serialises exactly what the exporter does."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from prometheus_client import generate_latest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+
+from bench_scrape import build, queues_for
+
+
+def test_the_floor_writes_the_same_text_and_targets_are_in_force() -> None:
+    setup = build(2)
+    ours = generate_latest(setup.registry).decode()
+    assert ours == generate_latest(setup.floor).decode()
+    assert setup.series == sum(1 for line in ours.splitlines() if line and not line.startswith("#"))
+    # 2 queues x 4 agents: their team and agent series have targets (contacts_handled, ...).
+    assert 'kpi_target{agent="t00001-a3",kpi="contacts_handled",quantifier="or_more"' in ours
+    assert 'kpi_target_met{kpi="service_level_ratio"} ' in ours
+
+
+def test_series_grow_with_queues_as_sized() -> None:
+    assert queues_for(1000) < queues_for(3000)
+    size = build(queues_for(2000)).series
+    assert 1800 <= size <= 2200
