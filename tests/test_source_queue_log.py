@@ -229,6 +229,26 @@ def test_a_call_entering_a_second_queue_is_a_second_contact() -> None:
     assert ids == ["c1", "c1", "c1#2", "c1#2"]
 
 
+def test_call_ids_are_forgotten_a_day_after_their_last_line() -> None:
+    # Following a live log for weeks must not remember every call ever seen.
+    interpreter = QueueLogInterpreter(call_memory_seconds=3600.0)
+    hour_of_calls = 60  # one call a minute, each with an entry, an answer and an end
+    for minute in range(3 * hour_of_calls):
+        at = minute * 60.0
+        for event, data in (("ENTERQUEUE", ("", "555", "1")), ("CONNECT", ("3", "b", "2"))):
+            line = QueueLogEntry(at, f"call-{minute}", "q", "SIP/1", event, data)
+            interpreter.interpret(line)
+    # Calls seen within the last hour (minutes 120..179) are remembered, older ones are not.
+    assert interpreter.remembered_calls == hour_of_calls + 1
+    # A remembered call coming back is a second contact; a forgotten one starts again.
+    back = interpreter.interpret(QueueLogEntry(10800.0, "call-179", "q", "", "ENTERQUEUE", ()))
+    forgotten = interpreter.interpret(QueueLogEntry(10800.0, "call-1", "q", "", "ENTERQUEUE", ()))
+    assert [e.contact_id for e in back + forgotten if isinstance(e, ContactEvent)] == [
+        "call-179#2",
+        "call-1",
+    ]
+
+
 def test_unpause_during_a_call_leaves_the_agent_busy_and_the_end_available() -> None:
     interpreter = QueueLogInterpreter()
     states = [

@@ -37,7 +37,7 @@ queue entry: the first keeps the call id, later ones get ``<callid>#2``, ``#3``,
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -100,6 +100,13 @@ def _transfer_talk_seconds(entry: QueueLogEntry) -> float:
     return _number(entry, len(entry.data) - 1, "call time")
 
 
+@dataclass(slots=True)
+class _Call:
+    contact_id: str
+    entries: int  # how many times this call id entered a queue
+    last_seen: float
+
+
 @dataclass
 class QueueLogInterpreter:
     """Turns entries, in file order, into events. One interpreter per input stream."""
@@ -107,8 +114,12 @@ class QueueLogInterpreter:
     agent_teams: Mapping[str, str] = field(default_factory=dict)
     skipped: Counter[str] = field(default_factory=Counter)
     rings: int = 0  # RINGNOANSWER / RINGCANCELED rows seen (one per agent rung)
-    _contact_ids: dict[str, str] = field(default_factory=dict)  # callid -> current contact id
-    _entries: Counter[str] = field(default_factory=Counter)  # callid -> queue entries so far
+    # How long a call id is remembered after its last line: long enough for any call to come
+    # back into a queue (its next entry is then "callid#2"), short enough that following a
+    # live log for months keeps memory flat.
+    call_memory_seconds: float = 24 * 3600.0
+    # callid -> its current contact, least recently seen first (evicted from the front)
+    _calls: OrderedDict[str, _Call] = field(default_factory=OrderedDict)
     _paused: set[str] = field(default_factory=set)
     _on_call: set[str] = field(default_factory=set)
 
@@ -117,7 +128,8 @@ class QueueLogInterpreter:
         leaving the state as it was."""
         event = entry.event
         if event == "ENTERQUEUE":
-            return [self._contact(ContactKind.OFFERED, entry, self._enter(entry.callid))]
+            contact_id = self._enter(entry.callid, entry.at)
+            return [self._contact(ContactKind.OFFERED, entry, contact_id)]
         if event == "CONNECT":
             wait = _number(entry, 1, "hold time")
             answered = self._contact(ContactKind.ANSWERED, entry, wait_seconds=wait)
@@ -160,12 +172,33 @@ class QueueLogInterpreter:
             self.skipped[event] += 1
         return []
 
-    def _enter(self, callid: str) -> str:
-        self._entries[callid] += 1
-        count = self._entries[callid]
-        contact_id = callid if count == 1 else f"{callid}#{count}"
-        self._contact_ids[callid] = contact_id
+    def _enter(self, callid: str, at: float) -> str:
+        call = self._calls.get(callid)
+        entries = 1 if call is None else call.entries + 1
+        contact_id = callid if entries == 1 else f"{callid}#{entries}"
+        self._calls[callid] = _Call(contact_id, entries, at)
+        self._calls.move_to_end(callid)
+        self._forget_calls_before(at - self.call_memory_seconds)
         return contact_id
+
+    def _contact_id(self, callid: str, at: float) -> str:
+        call = self._calls.get(callid)
+        if call is None:
+            return callid
+        call.last_seen = max(call.last_seen, at)
+        self._calls.move_to_end(callid)
+        return call.contact_id
+
+    def _forget_calls_before(self, cutoff: float) -> None:
+        while self._calls:
+            oldest = next(iter(self._calls.values()))
+            if oldest.last_seen >= cutoff:
+                return
+            self._calls.popitem(last=False)
+
+    @property
+    def remembered_calls(self) -> int:
+        return len(self._calls)
 
     def _contact(
         self,
@@ -181,7 +214,7 @@ class QueueLogInterpreter:
         return ContactEvent(
             kind=kind,
             at=entry.at,
-            contact_id=contact_id or self._contact_ids.get(entry.callid, entry.callid),
+            contact_id=contact_id or self._contact_id(entry.callid, entry.at),
             queue=entry.queue,
             channel=Channel.VOICE,
             team=self.agent_teams.get(agent, "") if agent else "",
