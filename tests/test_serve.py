@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import signal
 import socket
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -254,3 +256,64 @@ def test_simulation_clock_runs_speed_times_faster_from_its_start() -> None:
     assert clock.shifted() == 5010.0
     assert clock.now() == 5600.0
     assert SimulationClock(wall=lambda: 42.0).now() == 42.0
+
+
+@pytest.mark.integration
+def test_http_events_survive_a_sigterm_and_are_replayed(targets_dir: Path, tmp_path: Path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text("s3cret-token\n", encoding="utf-8")
+    metrics, admin = free_port(), free_port()
+    args = _serve_args(
+        targets_dir,
+        metrics,
+        admin,
+        "--source",
+        "http",
+        "--events-token-file",
+        str(token_file),
+        "--state-dir",
+        str(tmp_path / "state"),
+    )
+    events = [
+        {
+            "type": "contact",
+            "id": f"call-{n}-offered",
+            "kind": "offered",
+            "at": "2026-03-02T09:00:00+01:00",
+            "contact_id": f"call-{n}",
+            "queue": "sales",
+            "channel": "voice",
+        }
+        for n in range(3)
+    ]
+    first = Process(args, cwd=tmp_path)
+    try:
+        first.read_line(30)
+        first.read_line(5)
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{admin}/api/v1/events",
+            data=json.dumps(events).encode(),
+            headers={"Authorization": "Bearer s3cret-token", "Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.loads(response.read())["accepted"] == 3
+    finally:
+        assert first.stop() == 0, first.stderr
+
+    # A new process replays the journal: the three accepted events are read again.
+    second = Process(args, cwd=tmp_path)
+    try:
+        second.read_line(30)
+        wait_for(
+            "the journal's replay",
+            lambda: (
+                True
+                if 'kpi_targets_events_read_total{source="http"} 3.0'
+                in http_get(f"http://127.0.0.1:{metrics}/metrics")[1]
+                else None
+            ),
+            timeout=20,
+        )
+    finally:
+        assert second.stop() == 0, second.stderr
