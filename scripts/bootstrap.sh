@@ -20,5 +20,12 @@ if [ ! -x .venv/bin/python ]; then
 fi
 extras=""
 [ "${1:-}" = "test" ] && extras="[test]"
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-.venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".${extras}"
+# pip's own chatter goes to a log, shown only when something fails.
+log=.venv/install.log
+echo "Installing kpi-targets${extras} into .venv (log: $log)"
+if ! { .venv/bin/python -m pip install --disable-pip-version-check --upgrade pip &&
+       .venv/bin/python -m pip install --disable-pip-version-check -e ".${extras}"; } >"$log" 2>&1; then
+    cat "$log" >&2
+    echo "Installing kpi-targets failed; the log above is also in $log" >&2
+    exit 1
+fi
