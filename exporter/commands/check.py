@@ -8,19 +8,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
+
+from exporter.commands.options import add_targets_option
 
 HELP = "validate targets.yaml and calendar.yaml, listing every problem with its file and line"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--targets",
-        metavar="DIR",
-        type=Path,
-        default=Path("targets"),
-        help="directory holding targets.yaml and calendar.yaml (default: targets)",
-    )
+    add_targets_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:

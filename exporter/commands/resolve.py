@@ -11,7 +11,8 @@ import argparse
 import json
 import sys
 from datetime import datetime
-from pathlib import Path
+
+from exporter.commands.options import add_targets_option
 
 HELP = "print as JSON the targets in force at an instant, and where each value came from"
 
@@ -27,13 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "first occurrence, a skipped one is read with the offset before the change)"
         ),
     )
-    parser.add_argument(
-        "--targets",
-        metavar="DIR",
-        type=Path,
-        default=Path("targets"),
-        help="directory holding targets.yaml and calendar.yaml (default: targets)",
-    )
+    add_targets_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -26,6 +26,7 @@ from datetime import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from exporter.commands.options import add_targets_option
 from exporter.targets.model import Quantifier, Schedule, Scope, scope_of
 
 if TYPE_CHECKING:
@@ -90,13 +91,7 @@ def parse_scope(items: Sequence[str]) -> Scope:
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument(
-        "--targets",
-        type=Path,
-        default=Path("targets"),
-        metavar="DIR",
-        help="directory holding targets.yaml and calendar.yaml (default: targets)",
-    )
+    add_targets_option(common)
     common.add_argument(
         "--audit-log",
         type=Path,
