@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TypeVar
 
@@ -41,6 +41,7 @@ from exporter.engine.clock import LocalHours
 from exporter.engine.contacts import ContactFacts, ContactMemory
 from exporter.engine.counters import Counters
 from exporter.engine.formulas import Family, Result
+from exporter.engine.scopes import EventScopes, ScopeCache
 from exporter.engine.tallies import CampaignTally, ContactTally, HourBucket, NpsTally, TeamTally
 from exporter.engine.types import EngineConfig, EngineSnapshot, KpiSample, ServiceLevelVariant
 from exporter.engine.validation import MISSING_WAIT, TOO_OLD, rejection_reason
@@ -78,16 +79,9 @@ def _label_sets(family: Family) -> tuple[tuple[str, ...], ...]:
     return tuple(sorted(sets, key=lambda labels: (len(labels), labels)))
 
 
-def _scope_keys(label_sets: Iterable[tuple[str, ...]], labels: Mapping[str, str]) -> list[Scope]:
-    """The scopes an event with ``labels`` counts for: those whose labels are all known."""
-    keys = []
-    for label_set in label_sets:
-        if all(labels.get(name) for name in label_set):
-            keys.append(tuple((name, labels[name]) for name in label_set))
-    return keys
-
-
-def _tallies(table: dict[Scope, Tally], keys: list[Scope], factory: type[Tally]) -> list[Tally]:
+def _tallies(
+    table: dict[Scope, Tally], keys: tuple[Scope, ...], factory: type[Tally]
+) -> list[Tally]:
     found = []
     for key in keys:
         tally = table.get(key)
@@ -118,6 +112,7 @@ class KpiEngine:
         self._team_scopes = _label_sets(Family.TEAMS)
         self._campaign_scopes = _label_sets(Family.CAMPAIGNS)
         self._agent_scopes = _label_sets(Family.AGENTS)
+        self._scopes = ScopeCache(self._queue_scopes, self._team_scopes, self._campaign_scopes)
         # Per KPI: its family and the label sets it is published for.
         self._published = [
             (kpi.name, formulas.family_of(kpi.name), {tuple(sorted(s)) for s in kpi.scopes})
@@ -168,57 +163,52 @@ class KpiEngine:
             # data"): it still counts as a lost contact, neither short nor within the
             # threshold, rather than turning into a 0-second misdial that no KPI would show.
         self._advance(event.at)
-        labels = self._labels(event, facts)
+        scopes = self._scopes_of(event, facts)
         if event.contact_id:
             facts = self._contacts.remember(event, self._newest)
-            self._track_queue(event, facts, labels)
+            self._track_queue(event, facts, scopes)
         kind = event.kind
         if kind is ContactKind.ANSWERED or kind is ContactKind.ABANDONED:
-            self._count_queue_outcome(event, labels, wait)
+            self._count_queue_outcome(event, scopes, wait)
         elif kind is ContactKind.OFFERED:
-            self._counters.add("contact_center_contacts_offered", _queue_labels(labels))
+            self._counters.add("contact_center_contacts_offered", scopes.queue_labels)
         elif kind is ContactKind.ENDED:
-            self._count_ended(event, labels)
+            self._count_ended(event, scopes)
         elif kind is ContactKind.SURVEY:
-            self._count_survey(event, labels)
+            self._count_survey(event, scopes)
         elif kind is ContactKind.OUTBOUND:
-            self._count_outbound(event, labels)
+            self._count_outbound(event, scopes)
         elif kind is ContactKind.BOT:
-            self._count_bot(event, labels)
+            self._count_bot(event, scopes)
         # TRANSFERRED only updates what is remembered about the contact.
         if event.ai_cx_score is not None and kind in (ContactKind.SURVEY, ContactKind.ENDED):
-            self._count_ai_score(event, labels)
+            self._count_ai_score(event, scopes)
         return None
 
-    def _labels(self, event: ContactEvent, facts: ContactFacts | None) -> dict[str, str]:
-        labels = {
-            "queue": event.queue,
-            "channel": event.channel,
-            "team": event.team,
-            "agent": event.agent,
-            "campaign": event.campaign,
-        }
+    def _scopes_of(self, event: ContactEvent, facts: ContactFacts | None) -> EventScopes:
+        queue, channel, team = event.queue, event.channel, event.team
+        agent, campaign = event.agent, event.campaign
         if facts is not None:
-            for name, value in labels.items():
-                if not value:
-                    labels[name] = getattr(facts, name)
-        if labels["agent"] and not labels["team"]:
-            labels["team"] = self._agents.team_of(labels["agent"])
-        return labels
+            # Labels the event leaves out come from what the contact's earlier events said.
+            queue = queue or facts.queue
+            channel = channel or facts.channel
+            team = team or facts.team
+            agent = agent or facts.agent
+            campaign = campaign or facts.campaign
+        if agent and not team:
+            team = self._agents.team_of(agent)
+        return self._scopes.of(queue, channel, team, agent, campaign)
 
-    def _track_queue(
-        self, event: ContactEvent, facts: ContactFacts, labels: dict[str, str]
-    ) -> None:
+    def _track_queue(self, event: ContactEvent, facts: ContactFacts, scopes: EventScopes) -> None:
         at = event.at
         if event.kind is ContactKind.OFFERED:
             if facts.entered_at is None or at > facts.entered_at:
                 facts.entered_at = at
-            scopes = tuple(_scope_keys(self._queue_scopes, labels))
             # An answer or abandon reported before its offer: the contact is not waiting.
             if facts.left_queue_at is None or facts.left_queue_at < at:
-                self._waiting.enter(event.contact_id, at, scopes)
+                self._waiting.enter(event.contact_id, at, scopes.contact_keys)
             else:
-                self._waiting.see(scopes)
+                self._waiting.see(scopes.contact_keys)
         elif event.kind in _LEAVES_QUEUE:
             if facts.left_queue_at is None or at > facts.left_queue_at:
                 facts.left_queue_at = at
@@ -231,25 +221,23 @@ class KpiEngine:
             bucket = self._buckets[start] = HourBucket(start, end)
         return bucket
 
-    def _contact_tallies(self, at: float, labels: Mapping[str, str]) -> list[ContactTally]:
-        keys = _scope_keys(self._queue_scopes, labels)
-        return _tallies(self._bucket(at).contacts, keys, ContactTally)
+    def _contact_tallies(self, at: float, scopes: EventScopes) -> list[ContactTally]:
+        return _tallies(self._bucket(at).contacts, scopes.contact_keys, ContactTally)
 
-    def _team_tallies(self, at: float, labels: Mapping[str, str]) -> list[TeamTally]:
-        keys = _scope_keys(self._team_scopes, labels)
-        return _tallies(self._bucket(at).teams, keys, TeamTally)
+    def _team_tallies(self, at: float, scopes: EventScopes) -> list[TeamTally]:
+        return _tallies(self._bucket(at).teams, scopes.team_keys, TeamTally)
 
     def _threshold(self, channel: str) -> float:
         return self.config.thresholds_seconds.get(channel, self.config.default_threshold_seconds)
 
     def _count_queue_outcome(
-        self, event: ContactEvent, labels: dict[str, str], wait: float | None
+        self, event: ContactEvent, scopes: EventScopes, wait: float | None
     ) -> None:
-        within = wait is not None and wait <= self._threshold(labels["channel"])
-        counter_labels = _queue_labels(labels)
+        within = wait is not None and wait <= self._threshold(scopes.channel)
+        counter_labels = scopes.queue_labels
         if event.kind is ContactKind.ANSWERED:
             assert wait is not None  # an answer without a known wait is refused above
-            for tally in self._contact_tallies(event.at, labels):
+            for tally in self._contact_tallies(event.at, scopes):
                 tally.answered += 1
                 tally.answered_within += within
                 tally.answered_wait_seconds += wait
@@ -261,7 +249,7 @@ class KpiEngine:
                 )
             return
         short = wait is not None and wait <= self.config.short_abandon_seconds
-        for tally in self._contact_tallies(event.at, labels):
+        for tally in self._contact_tallies(event.at, scopes):
             tally.abandoned += 1
             tally.abandoned_short += short
             tally.abandoned_within += within
@@ -271,7 +259,7 @@ class KpiEngine:
         if within:
             self._counters.add("contact_center_contacts_abandoned_within_threshold", counter_labels)
 
-    def _count_ended(self, event: ContactEvent, labels: dict[str, str]) -> None:
+    def _count_ended(self, event: ContactEvent, scopes: EventScopes) -> None:
         handle = (
             (event.talk_seconds or 0.0)
             + (event.hold_seconds or 0.0)
@@ -280,15 +268,15 @@ class KpiEngine:
         known = event.resolved is not None
         resolved = event.resolved is True
         tallies: list[ContactTally | TeamTally] = [
-            *self._contact_tallies(event.at, labels),
-            *self._team_tallies(event.at, labels),
+            *self._contact_tallies(event.at, scopes),
+            *self._team_tallies(event.at, scopes),
         ]
         for tally in tallies:
             tally.handled += 1
             tally.handle_seconds += handle
             tally.resolution_known += known
             tally.resolved += resolved
-        counter_labels = _handler_labels(labels)
+        counter_labels = scopes.handler_labels
         self._counters.add("contact_center_contacts_handled", counter_labels)
         self._counters.add("contact_center_handle_seconds", counter_labels, handle)
         if known:
@@ -296,10 +284,10 @@ class KpiEngine:
         if resolved:
             self._counters.add("contact_center_contacts_resolved", counter_labels)
 
-    def _count_survey(self, event: ContactEvent, labels: dict[str, str]) -> None:
+    def _count_survey(self, event: ContactEvent, scopes: EventScopes) -> None:
         csat, ces, nps = event.csat, event.ces, event.nps
         if csat is not None or ces is not None:
-            for tally in self._contact_tallies(event.at, labels):
+            for tally in self._contact_tallies(event.at, scopes):
                 if csat is not None:
                     tally.csat_answers += 1
                     tally.csat_sum += csat
@@ -307,60 +295,60 @@ class KpiEngine:
                     tally.ces_answers += 1
                     tally.ces_sum += ces
         if csat is not None:
-            for team_tally in self._team_tallies(event.at, labels):
+            for team_tally in self._team_tallies(event.at, scopes):
                 team_tally.csat_answers += 1
                 team_tally.csat_sum += csat
         if nps is not None:
             promoter, detractor = nps >= 9, nps <= 6
-            keys = _scope_keys(self._queue_scopes, labels)
-            for nps_tally in _tallies(self._nps, keys, NpsTally):
+            for nps_tally in _tallies(self._nps, scopes.contact_keys, NpsTally):
                 nps_tally.answers += 1
                 nps_tally.promoters += promoter
                 nps_tally.detractors += detractor
             category = "promoter" if promoter else "detractor" if detractor else "passive"
-            self._counters.add("contact_center_nps_answers", (*_handler_labels(labels), category))
+            self._counters.add("contact_center_nps_answers", (*scopes.handler_labels, category))
         for survey, score in (("csat", csat), ("nps", nps), ("ces", ces)):
             if score is not None:
-                self._count_survey_answer(labels, survey, score)
+                self._count_survey_answer(scopes, survey, score)
 
-    def _count_ai_score(self, event: ContactEvent, labels: dict[str, str]) -> None:
+    def _count_ai_score(self, event: ContactEvent, scopes: EventScopes) -> None:
         score = event.ai_cx_score
         assert score is not None
-        for tally in self._contact_tallies(event.at, labels):
+        for tally in self._contact_tallies(event.at, scopes):
             tally.ai_cx_answers += 1
             tally.ai_cx_sum += score
-        self._count_survey_answer(labels, "ai_cx", score)
+        self._count_survey_answer(scopes, "ai_cx", score)
 
-    def _count_survey_answer(self, labels: dict[str, str], survey: str, score: float) -> None:
-        counter_labels = (*_handler_labels(labels), survey)
+    def _count_survey_answer(self, scopes: EventScopes, survey: str, score: float) -> None:
+        counter_labels = (*scopes.handler_labels, survey)
         self._counters.add("contact_center_survey_answers", counter_labels)
         self._counters.add("contact_center_survey_score_points", counter_labels, score)
 
-    def _count_outbound(self, event: ContactEvent, labels: dict[str, str]) -> None:
+    def _count_outbound(self, event: ContactEvent, scopes: EventScopes) -> None:
         outcome = event.outcome
         assert outcome is not None  # validation refuses a dial without an outcome
         live = outcome is OutboundOutcome.LIVE
         converted = live and event.converted is True
-        keys = _scope_keys(self._campaign_scopes, labels)
-        for tally in _tallies(self._bucket(event.at).campaigns, keys, CampaignTally):
+        for tally in _tallies(
+            self._bucket(event.at).campaigns, scopes.campaign_keys, CampaignTally
+        ):
             tally.dials += 1
             tally.machine += outcome is OutboundOutcome.MACHINE
             tally.live += live
             tally.dropped += outcome is OutboundOutcome.DROPPED
             tally.converted += converted
-        campaign = labels["campaign"]
+        campaign = scopes.campaign
         self._counters.add("contact_center_outbound_dials", (campaign, str(outcome)))
         if converted:
             self._counters.add("contact_center_outbound_converted", (campaign,))
 
-    def _count_bot(self, event: ContactEvent, labels: dict[str, str]) -> None:
+    def _count_bot(self, event: ContactEvent, scopes: EventScopes) -> None:
         contained = event.contained is True
-        for tally in self._contact_tallies(event.at, labels):
+        for tally in self._contact_tallies(event.at, scopes):
             tally.bot_sessions += 1
             tally.bot_contained += contained
         self._counters.add(
             "contact_center_bot_sessions",
-            (*_queue_labels(labels), "true" if contained else "false"),
+            (*scopes.queue_labels, "true" if contained else "false"),
         )
 
     def _credit_agent_time(
@@ -372,11 +360,11 @@ class KpiEngine:
             return
         # Hours before the oldest one still kept are no longer published: skip them.
         start = max(start, self._hours.start_of(self._cut()))
-        labels = {"team": team, "agent": agent}
+        keys = self._scopes.of("", "", team, agent, "").team_keys
         while start < end:
             bucket = self._bucket(start)
             piece_end = min(end, bucket.end)
-            for tally in self._team_tallies(start, labels):
+            for tally in _tallies(bucket.teams, keys, TeamTally):
                 setattr(tally, field, getattr(tally, field) + sign * (piece_end - start))
             start = piece_end
 
@@ -451,8 +439,8 @@ class KpiEngine:
             seconds = min(now, end) - max(segment.start, start)
             if field is None or not segment.team or seconds <= 0:
                 continue
-            labels = {"team": segment.team, "agent": agent}
-            for tally in _tallies(teams, _scope_keys(self._team_scopes, labels), TeamTally):
+            keys = self._scopes.of("", "", segment.team, agent, "").team_keys
+            for tally in _tallies(teams, keys, TeamTally):
                 setattr(tally, field, getattr(tally, field) + seconds)
         return teams
 
@@ -471,14 +459,6 @@ class KpiEngine:
                 "agent_segments": self._agents.segment_count(),
                 "nps_scopes": len(self._nps),
             }
-
-
-def _queue_labels(labels: Mapping[str, str]) -> tuple[str, str]:
-    return labels["queue"], labels["channel"]
-
-
-def _handler_labels(labels: Mapping[str, str]) -> tuple[str, str, str, str]:
-    return labels["queue"], labels["channel"], labels["team"], labels["agent"]
 
 
 def _label_names(scope: Scope) -> tuple[str, ...]:
