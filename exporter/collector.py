@@ -351,27 +351,29 @@ class SelfMetricsCollector:
         if self._store is None:
             return
         store = self._store
-        reloads = Metric(
-            "kpi_targets_target_reloads", "Target files reloaded after a change.", "counter"
+        yield _single(
+            "kpi_targets_target_reloads",
+            "Target files reloaded after a change.",
+            "counter",
+            store.reloads,
         )
-        reloads.samples.append(
-            _sample("kpi_targets_target_reloads_total", {}, float(store.reloads))
-        )
-        yield reloads
-        errors = Metric(
+        yield _single(
             "kpi_targets_target_reload_errors",
             "Reloads refused because the target files were invalid (the last good targets stay).",
             "counter",
+            store.reload_errors,
         )
-        errors.samples.append(
-            _sample("kpi_targets_target_reload_errors_total", {}, float(store.reload_errors))
-        )
-        yield errors
-        valid = Metric(
+        yield _single(
             "kpi_targets_targets_valid",
             "1 when the target files on disk are valid, 0 while an invalid edit is ignored.",
             "gauge",
+            1 if store.last_reload_error is None else 0,
         )
-        is_valid = 1.0 if store.last_reload_error is None else 0.0
-        valid.samples.append(_sample("kpi_targets_targets_valid", {}, is_valid))
-        yield valid
+
+
+def _single(name: str, documentation: str, kind: str, value: float) -> Metric:
+    """A family of one series without labels."""
+    family = Metric(name, documentation, kind)
+    sample_name = f"{name}_total" if kind == "counter" else name
+    family.samples.append(_sample(sample_name, {}, float(value)))
+    return family
