@@ -178,15 +178,28 @@ def _serve_in_thread(
     return server
 
 
+# An event stamped further ahead of the exporter's clock than this is refused ("from_the_future"):
+# accepted, it would move the engine's out-of-order window, and every later event of every source
+# would then be rejected as too old. Five minutes absorbs ordinary clock skew between PBX and host.
+FUTURE_TOLERANCE_SECONDS = 300.0
+
+
 def _sink_for(
-    name: str, engine: KpiEngine, stats: IngestStats, source_clock: SourceClock
+    name: str,
+    engine: KpiEngine,
+    stats: IngestStats,
+    source_clock: SourceClock,
+    now: Callable[[], float],
 ) -> EventSink:
     ingest = engine.ingest
     touch = source_clock.touch
     wall = time.time
 
     def sink(event: Event) -> None:
-        reason = ingest(event)
+        if event.at > now() + FUTURE_TOLERANCE_SECONDS:
+            reason: str | None = "from_the_future"
+        else:
+            reason = ingest(event)
         touch(name, wall())
         if reason is not None:
             stats.rejected(name, reason, where=f"event at {event.at:.3f}")
@@ -331,7 +344,7 @@ def _serve(settings: ServeSettings, out: TextIO, runtime: _Runtime) -> int:
 
     stop = runtime.stop
     for source in sources:
-        sink = _sink_for(source.name, engine, stats, source_clock)
+        sink = _sink_for(source.name, engine, stats, source_clock, clock.now)
         thread = threading.Thread(
             target=_run_source, args=(source, sink, stats, stop), name=f"source-{source.name}"
         )

@@ -6,6 +6,7 @@ import json
 import shutil
 import signal
 import socket
+import time
 import urllib.request
 from pathlib import Path
 
@@ -317,3 +318,62 @@ def test_http_events_survive_a_sigterm_and_are_replayed(targets_dir: Path, tmp_p
         )
     finally:
         assert second.stop() == 0, second.stderr
+
+
+@pytest.mark.integration
+def test_an_event_from_the_future_is_refused_and_does_not_block_the_present(
+    targets_dir: Path, tmp_path: Path
+) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text("s3cret-token\n", encoding="utf-8")
+    metrics, admin = free_port(), free_port()
+    args = _serve_args(
+        targets_dir,
+        metrics,
+        admin,
+        "--source",
+        "http",
+        "--events-token-file",
+        str(token_file),
+        "--state-dir",
+        str(tmp_path / "state"),
+    )
+    now = time.time()
+
+    def offered(number: int, at: float) -> dict[str, object]:
+        return {
+            "type": "contact",
+            "id": f"call-{number}-offered",
+            "kind": "offered",
+            "at": at,
+            "contact_id": f"call-{number}",
+            "queue": "sales",
+            "channel": "voice",
+        }
+
+    # A PBX whose clock is a day ahead, then two calls stamped now: had the first been accepted,
+    # the engine would refuse everything within a day of the real present as too old.
+    batch = [offered(0, now + 86400), offered(1, now), offered(2, now)]
+    process = Process(args, cwd=tmp_path)
+    try:
+        process.read_line(30)
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{admin}/api/v1/events",
+            data=json.dumps(batch).encode(),
+            headers={"Authorization": "Bearer s3cret-token", "Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.loads(response.read())["accepted"] == 3
+
+        def counted() -> str | None:
+            text = http_get(f"http://127.0.0.1:{metrics}/metrics")[1]
+            return text if 'kpi_targets_events_read_total{source="http"} 3.0' in text else None
+
+        text = wait_for("the three events", counted, timeout=20)
+        assert (
+            'kpi_targets_events_rejected_total{reason="from_the_future",source="http"} 1.0' in text
+        )
+        assert 'contact_center_contacts_offered_total{channel="voice",queue="sales"} 2.0' in text
+    finally:
+        assert process.stop() == 0, process.stderr
