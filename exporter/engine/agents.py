@@ -37,7 +37,9 @@ class AgentTimelines:
     def record(self, event: AgentStateEvent, cut: float) -> None:
         """Apply a state change; ``cut`` = the oldest instant an accepted event may still have."""
         agent, at = event.agent, event.at
-        timeline = self._timelines.setdefault(agent, [])
+        timeline = self._timelines.get(agent)
+        if timeline is None:
+            timeline = self._timelines[agent] = []
         team = event.team or self.team_of(agent)
         change = Segment(at, event.state, team)
         if not timeline:

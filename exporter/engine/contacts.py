@@ -12,8 +12,6 @@ from dataclasses import dataclass
 
 from exporter.events import ContactEvent
 
-ATTRIBUTES = ("queue", "channel", "team", "agent", "campaign")
-
 
 @dataclass(slots=True)
 class ContactFacts:
@@ -43,10 +41,17 @@ class ContactMemory:
             facts = self._facts[event.contact_id] = ContactFacts()
         else:
             self._facts.move_to_end(event.contact_id)
-        for name in ATTRIBUTES:
-            value = getattr(event, name)
-            if value:
-                setattr(facts, name, value)
+        # One line per label rather than a getattr loop: this runs for every event.
+        if event.queue:
+            facts.queue = event.queue
+        if event.channel:
+            facts.channel = event.channel
+        if event.team:
+            facts.team = event.team
+        if event.agent:
+            facts.agent = event.agent
+        if event.campaign:
+            facts.campaign = event.campaign
         facts.heard_at = newest
         self.forget_old(newest)
         return facts
@@ -54,11 +59,12 @@ class ContactMemory:
     def forget_old(self, newest: float) -> None:
         # heard_at only grows along the order, so the oldest entries are at the front.
         oldest_kept = newest - self._max_age
-        while self._facts:
-            first = next(iter(self._facts.values()))
-            if first.heard_at >= oldest_kept and len(self._facts) <= self._max_entries:
+        facts = self._facts
+        while facts:
+            first = next(iter(facts.values()))
+            if first.heard_at >= oldest_kept and len(facts) <= self._max_entries:
                 break
-            self._facts.popitem(last=False)
+            facts.popitem(last=False)
 
     def __len__(self) -> int:
         return len(self._facts)

@@ -99,6 +99,7 @@ class KpiEngine:
         self._lock = threading.Lock()
         self._hours = LocalHours(self.config.timezone)
         self._buckets: dict[float, HourBucket] = {}
+        self._last_bucket: HourBucket | None = None  # the bucket the last lookup found
         self._nps: dict[Scope, NpsTally] = {}
         self._waiting = WaitingContacts()
         self._contacts = ContactMemory(
@@ -106,6 +107,8 @@ class KpiEngine:
         )
         self._agents = AgentTimelines(self._credit_agent_time)
         self._counters = Counters()
+        # Read on every event: kept here rather than looked up through the (frozen) config.
+        self._tolerance = self.config.out_of_order_tolerance_seconds
         self._newest = -math.inf
         self._next_housekeeping = -math.inf
         self._queue_scopes = _label_sets(Family.CONTACTS)
@@ -127,7 +130,7 @@ class KpiEngine:
         if reason is not None:
             return reason
         with self._lock:
-            if event.at < self._newest - self.config.out_of_order_tolerance_seconds:
+            if event.at < self._newest - self._tolerance:
                 return TOO_OLD
             if isinstance(event, AgentStateEvent):
                 self._advance(event.at)
@@ -136,7 +139,8 @@ class KpiEngine:
                 reason = self._ingest_contact(event)
                 if reason is not None:
                     return reason
-            self._housekeep_if_due()
+            if self._newest >= self._next_housekeeping:
+                self._housekeep()
         return None
 
     def _advance(self, at: float) -> None:
@@ -145,7 +149,7 @@ class KpiEngine:
 
     def _cut(self) -> float:
         """The oldest instant an event may have and still be accepted."""
-        return self._newest - self.config.out_of_order_tolerance_seconds
+        return self._newest - self._tolerance
 
     def _ingest_contact(self, event: ContactEvent) -> str | None:
         facts = self._contacts.get(event.contact_id)
@@ -215,10 +219,15 @@ class KpiEngine:
             self._waiting.leave(event.contact_id, at)
 
     def _bucket(self, at: float) -> HourBucket:
+        # Nearly every event falls in the same hour as the one before it.
+        bucket = self._last_bucket
+        if bucket is not None and bucket.start <= at < bucket.end:
+            return bucket
         start, end = self._hours.bounds(at)
         bucket = self._buckets.get(start)
         if bucket is None:
             bucket = self._buckets[start] = HourBucket(start, end)
+        self._last_bucket = bucket
         return bucket
 
     def _contact_tallies(self, at: float, scopes: EventScopes) -> list[ContactTally]:
@@ -358,8 +367,10 @@ class KpiEngine:
         field = _STATE_SECONDS_FIELD.get(state)
         if field is None or not team:
             return
-        # Hours before the oldest one still kept are no longer published: skip them.
-        start = max(start, self._hours.start_of(self._cut()))
+        cut = self._cut()
+        if start < cut:
+            # Hours before the oldest one still kept are no longer published: skip them.
+            start = max(start, self._hours.start_of(cut))
         keys = self._scopes.of("", "", team, agent, "").team_keys
         while start < end:
             bucket = self._bucket(start)
@@ -368,13 +379,12 @@ class KpiEngine:
                 setattr(tally, field, getattr(tally, field) + sign * (piece_end - start))
             start = piece_end
 
-    def _housekeep_if_due(self) -> None:
-        if self._newest < self._next_housekeeping:
-            return
+    def _housekeep(self) -> None:
         self._next_housekeeping = self._newest + _HOUSEKEEPING_EVERY_SECONDS
         cut = self._cut()
         for start in [start for start, bucket in self._buckets.items() if bucket.end <= cut]:
             del self._buckets[start]
+        self._last_bucket = None  # it may have been one of those
         self._waiting.drop_stale(self._newest, self.config.stale_waiting_seconds)
         self._contacts.forget_old(self._newest)
         self._agents.trim_all(cut)
