@@ -68,7 +68,9 @@ class AgentTimelines:
 
     def trim_all(self, cut: float) -> None:
         for timeline in self._timelines.values():
-            self._trim(timeline, cut)
+            # Most timelines have nothing to drop: test that here, without a call per agent.
+            if len(timeline) > 1 and timeline[1].start <= cut:
+                self._trim(timeline, cut)
 
     def team_of(self, agent: str) -> str:
         timeline = self._timelines.get(agent)

@@ -7,6 +7,7 @@ seconds (of event time) is forgotten, and so is the least recently heard of beyo
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -30,6 +31,9 @@ class ContactMemory:
         self._max_age = max_age
         self._max_entries = max_entries
         self._facts: OrderedDict[str, ContactFacts] = OrderedDict()
+        # At most the heard_at of the oldest entry (-inf when unknown). Checked on every event so
+        # the front of the OrderedDict is looked at only when it may really be too old.
+        self._oldest_heard_at = -math.inf
 
     def get(self, contact_id: str) -> ContactFacts | None:
         return self._facts.get(contact_id) if contact_id else None
@@ -53,16 +57,20 @@ class ContactMemory:
         if event.campaign:
             facts.campaign = event.campaign
         facts.heard_at = newest
-        self.forget_old(newest)
+        if self._oldest_heard_at < newest - self._max_age or len(self._facts) > self._max_entries:
+            self.forget_old(newest)
         return facts
 
     def forget_old(self, newest: float) -> None:
         # heard_at only grows along the order, so the oldest entries are at the front.
         oldest_kept = newest - self._max_age
         facts = self._facts
+        self._oldest_heard_at = -math.inf
         while facts:
             first = next(iter(facts.values()))
             if first.heard_at >= oldest_kept and len(facts) <= self._max_entries:
+                # Moving an entry to the end or adding one never lowers the front's heard_at.
+                self._oldest_heard_at = first.heard_at
                 break
             facts.popitem(last=False)
 

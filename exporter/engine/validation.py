@@ -20,6 +20,8 @@ _SCORE_SCALES: dict[str, tuple[float, float]] = {
     "ai_cx_score": (0.0, 100.0),
 }
 
+_NONE_OF_FOUR = (None, None, None, None)
+
 TOO_OLD = "too_old"
 MISSING_WAIT = "missing_wait_seconds"
 
@@ -34,14 +36,23 @@ def rejection_reason(event: Event) -> str | None:
 
 
 def _contact_rejection(event: ContactEvent) -> str | None:
-    for name in _DURATION_FIELDS:
-        value = getattr(event, name)
-        if value is not None and not (math.isfinite(value) and value >= 0):
-            return f"invalid_{name}"
-    for name, (low, high) in _SCORE_SCALES.items():
-        value = getattr(event, name)
-        if value is not None and not (low <= value <= high):  # NaN fails both comparisons
-            return f"invalid_{name}"
+    # Most events carry no score and at most one duration: each group is tested whole first,
+    # and field by field only when something is there (this runs for every event).
+    durations = (
+        event.wait_seconds,
+        event.talk_seconds,
+        event.hold_seconds,
+        event.after_contact_work_seconds,
+    )
+    if durations != _NONE_OF_FOUR:
+        for name, value in zip(_DURATION_FIELDS, durations, strict=True):
+            if value is not None and not (math.isfinite(value) and value >= 0):
+                return f"invalid_{name}"
+    scores = (event.csat, event.nps, event.ces, event.ai_cx_score)
+    if scores != _NONE_OF_FOUR:
+        for (name, (low, high)), value in zip(_SCORE_SCALES.items(), scores, strict=True):
+            if value is not None and not (low <= value <= high):  # NaN fails both comparisons
+                return f"invalid_{name}"
     if event.kind is ContactKind.OUTBOUND and event.outcome is None:
         return "missing_outcome"
     return None

@@ -89,21 +89,24 @@ def parse_file_line(line: str) -> QueueLogEntry:
             "bad_field_count",
             f"{len(fields)} fields, a queue_log line has at least {FILE_LAYOUT_MIN_FIELDS}",
         )
-    epoch, callid, queue, agent, event, *data = fields
-    if not event.strip():
+    epoch, callid, queue, agent, event = fields[:FILE_LAYOUT_MIN_FIELDS]
+    event = event.strip()
+    if not event:
         raise QueueLogLineError("bad_field_count", "no event name")
     return QueueLogEntry(
         at=parse_epoch(epoch.strip()),
         callid=_named(callid),
         queue=_named(queue),
         agent=_named(agent),
-        event=event.strip().upper(),
-        data=_trim(tuple(field.strip() for field in data)),
+        event=event.upper(),
+        data=_trim(tuple(map(str.strip, fields[FILE_LAYOUT_MIN_FIELDS:]))),
     )
 
 
 def _trim(data: tuple[str, ...]) -> tuple[str, ...]:
     """Without trailing empty fields (tables pad every row to data5)."""
+    if not data or data[-1]:
+        return data  # the usual case, answered without a copy
     end = len(data)
     while end and not data[end - 1]:
         end -= 1
