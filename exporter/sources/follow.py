@@ -28,7 +28,9 @@ DEFAULT_POLL_INTERVAL_SECONDS = 0.25
 _CHUNK_BYTES = 64 * 1024
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: one is built per line read, and a frozen dataclass pays an object.__setattr__ call
+# per field to build. Lines are read, never changed or hashed.
+@dataclass(slots=True)
 class Line:
     number: int  # 1-based within the file it came from (restarts after rotation or truncation)
     text: str  # without the line ending
