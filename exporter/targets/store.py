@@ -132,6 +132,21 @@ def _decode(data: bytes, file: str) -> tuple[str | None, Problem | None]:
         return None, Problem(file, line, f"not UTF-8 text ({error.reason})", "error")
 
 
+@dataclass(frozen=True)
+class _Edit:
+    """One change asked of the store: what it does to the list of targets, and for the audit."""
+
+    action: Action
+    kpi: str
+    scope: Scope
+    # The current targets -> the new list and the target it replaced or removed (None if new).
+    change: Callable[[tuple[Target, ...]], tuple[list[Target], Target | None]]
+    after: Target | None
+    user: str
+    reason: str
+    base_version: str | None
+
+
 class TargetStore:
     """Loads, saves and watches the targets and calendar files of one directory."""
 
@@ -267,7 +282,7 @@ class TargetStore:
             return [*targets, target], None
 
         return self._save(
-            "set", target.kpi, target.scope, change, target, user, reason, base_version
+            _Edit("set", target.kpi, target.scope, change, target, user, reason, base_version)
         )
 
     def delete_target(
@@ -284,42 +299,22 @@ class TargetStore:
                 " nothing was deleted"
             )
 
-        return self._save("delete", kpi, scope, change, None, user, reason, base_version)
+        return self._save(_Edit("delete", kpi, scope, change, None, user, reason, base_version))
 
-    def _save(
-        self,
-        action: Action,
-        kpi: str,
-        scope: Scope,
-        change: Callable[[tuple[Target, ...]], tuple[list[Target], Target | None]],
-        after: Target | None,
-        user: str,
-        reason: str,
-        base_version: str | None,
-    ) -> str:
-        if not user.strip():
+    def _save(self, edit: _Edit) -> str:
+        if not edit.user.strip():
             raise StoreError("a user name is required for every change (it goes to the audit log)")
-        if not reason.strip():
+        if not edit.reason.strip():
             raise StoreError("a reason is required for every change (it goes to the audit log)")
         try:
             with self._writer_lock.hold():
-                return self._save_locked(
-                    action, kpi, scope, change, after, user.strip(), reason.strip(), base_version
-                )
+                return self._save_locked(edit)
         except OSError as error:
             raise StoreError(f"cannot save to {self.directory}: {error}") from error
 
-    def _save_locked(
-        self,
-        action: Action,
-        kpi: str,
-        scope: Scope,
-        change: Callable[[tuple[Target, ...]], tuple[list[Target], Target | None]],
-        after: Target | None,
-        user: str,
-        reason: str,
-        base_version: str | None,
-    ) -> str:
+    def _save_locked(self, edit: _Edit) -> str:
+        action, kpi, scope, after = edit.action, edit.kpi, edit.scope, edit.after
+        user, reason, base_version = edit.user.strip(), edit.reason.strip(), edit.base_version
         remove_leftover_temp_files(self.targets_path)  # only a killed writer leaves them
         on_disk = self._read()
         if base_version is not None and base_version != on_disk.version:
@@ -332,7 +327,7 @@ class TargetStore:
                 existing.errors,
                 f"the targets in {self.directory} are invalid on disk; fix them before saving",
             )
-        new_targets, before = change(existing.target_set.targets)
+        new_targets, before = edit.change(existing.target_set.targets)
         new_bytes = (MANAGED_HEADER + dump_targets(new_targets)).encode("utf-8")
         new_version = content_version(new_bytes, on_disk.calendar_bytes)
         proposed = _OnDisk(new_bytes, on_disk.calendar_bytes, new_version)
