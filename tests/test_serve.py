@@ -8,6 +8,7 @@ import signal
 import socket
 import time
 import urllib.request
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -259,13 +260,15 @@ def test_simulation_clock_runs_speed_times_faster_from_its_start() -> None:
     assert SimulationClock(wall=lambda: 42.0).now() == 42.0
 
 
-@pytest.mark.integration
-def test_http_events_survive_a_sigterm_and_are_replayed(targets_dir: Path, tmp_path: Path) -> None:
+EVENTS_TOKEN = "s3cret-token"
+
+
+def _http_serve_args(targets: Path, tmp_path: Path, metrics: int, admin: int) -> list[str]:
+    """serve with the HTTP events source, its token in a file and its journal under tmp_path."""
     token_file = tmp_path / "token"
-    token_file.write_text("s3cret-token\n", encoding="utf-8")
-    metrics, admin = free_port(), free_port()
-    args = _serve_args(
-        targets_dir,
+    token_file.write_text(f"{EVENTS_TOKEN}\n", encoding="utf-8")
+    return _serve_args(
+        targets,
         metrics,
         admin,
         "--source",
@@ -275,6 +278,23 @@ def test_http_events_survive_a_sigterm_and_are_replayed(targets_dir: Path, tmp_p
         "--state-dir",
         str(tmp_path / "state"),
     )
+
+
+def _post_events(admin: int, events: Sequence[Mapping[str, object]]) -> dict[str, object]:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{admin}/api/v1/events",
+        data=json.dumps(events).encode(),
+        headers={"Authorization": f"Bearer {EVENTS_TOKEN}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+@pytest.mark.integration
+def test_http_events_survive_a_sigterm_and_are_replayed(targets_dir: Path, tmp_path: Path) -> None:
+    metrics, admin = free_port(), free_port()
+    args = _http_serve_args(targets_dir, tmp_path, metrics, admin)
     events = [
         {
             "type": "contact",
@@ -291,14 +311,7 @@ def test_http_events_survive_a_sigterm_and_are_replayed(targets_dir: Path, tmp_p
     try:
         first.read_line(30)
         first.read_line(5)
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{admin}/api/v1/events",
-            data=json.dumps(events).encode(),
-            headers={"Authorization": "Bearer s3cret-token", "Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            assert json.loads(response.read())["accepted"] == 3
+        assert _post_events(admin, events)["accepted"] == 3
     finally:
         assert first.stop() == 0, first.stderr
 
@@ -324,20 +337,8 @@ def test_http_events_survive_a_sigterm_and_are_replayed(targets_dir: Path, tmp_p
 def test_an_event_from_the_future_is_refused_and_does_not_block_the_present(
     targets_dir: Path, tmp_path: Path
 ) -> None:
-    token_file = tmp_path / "token"
-    token_file.write_text("s3cret-token\n", encoding="utf-8")
     metrics, admin = free_port(), free_port()
-    args = _serve_args(
-        targets_dir,
-        metrics,
-        admin,
-        "--source",
-        "http",
-        "--events-token-file",
-        str(token_file),
-        "--state-dir",
-        str(tmp_path / "state"),
-    )
+    args = _http_serve_args(targets_dir, tmp_path, metrics, admin)
     now = time.time()
 
     def offered(number: int, at: float) -> dict[str, object]:
@@ -357,14 +358,7 @@ def test_an_event_from_the_future_is_refused_and_does_not_block_the_present(
     process = Process(args, cwd=tmp_path)
     try:
         process.read_line(30)
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{admin}/api/v1/events",
-            data=json.dumps(batch).encode(),
-            headers={"Authorization": "Bearer s3cret-token", "Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            assert json.loads(response.read())["accepted"] == 3
+        assert _post_events(admin, batch)["accepted"] == 3
 
         def counted() -> str | None:
             text = http_get(f"http://127.0.0.1:{metrics}/metrics")[1]
