@@ -193,7 +193,7 @@ def test_deleting_a_missing_target_exits_1(directory: Path) -> None:
         "--scope", "channel=email", "--user", "bob", "--reason", "r",
     )  # fmt: skip
     assert result.returncode == 1
-    assert "no target for service_level_ratio with scope {channel=email}" in result.stderr
+    assert "no target for service_level_ratio with scope channel=email" in result.stderr
 
 
 def test_a_missing_reason_is_a_usage_error(directory: Path) -> None:

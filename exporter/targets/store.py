@@ -36,6 +36,7 @@ from exporter.targets.atomic import (
 from exporter.targets.audit import Action, AuditEntry, AuditLog
 from exporter.targets.model import Scope, Target, TargetSet
 from exporter.targets.parse import ParseResult, Problem, dump_targets, parse_texts
+from exporter.targets.wording import describe_scope
 
 logger = logging.getLogger(__name__)
 
@@ -116,12 +117,6 @@ def content_version(targets_bytes: bytes, calendar_bytes: bytes) -> str:
         digest.update(len(data).to_bytes(8, "big"))
         digest.update(data)
     return digest.hexdigest()[:16]
-
-
-def describe_scope(scope: Scope) -> str:
-    if not scope:
-        return "(no scope)"
-    return "{" + ", ".join(f"{label}={value}" for label, value in scope) + "}"
 
 
 def _decode(data: bytes, file: str) -> tuple[str | None, Problem | None]:
@@ -295,7 +290,7 @@ class TargetStore:
                 if existing.kpi == kpi and existing.scope == scope:
                     return [*targets[:index], *targets[index + 1 :]], existing
             raise TargetNotFoundError(
-                f"no target for {kpi} with scope {describe_scope(scope)} in {self.targets_path};"
+                f"no target for {kpi} with {describe_scope(scope)} in {self.targets_path};"
                 " nothing was deleted"
             )
 
@@ -335,7 +330,7 @@ class TargetStore:
         if result.target_set is None:
             raise InvalidTargetsError(
                 result.errors,
-                f"refused to {action} the target for {kpi} {describe_scope(scope)};"
+                f"refused to {action} the target for {kpi} ({describe_scope(scope)});"
                 " nothing was saved",
             )
         try:
