@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Protocol
 
 from exporter.events import Event
@@ -55,3 +55,23 @@ class Source(Protocol):
     name: str
 
     def run(self, sink: EventSink, stats: IngestStats, stop: threading.Event) -> None: ...
+
+
+class EventStream:
+    """A source whose input is read as one stream of events (a file, read once or followed).
+
+    Subclasses give ``events(stats, stop)``; iterating the source reads it once (as ``replay``
+    does), and ``run`` hands every event to a sink (as ``serve`` does).
+    """
+
+    name: str
+
+    def events(self, stats: IngestStats, stop: threading.Event | None = None) -> Iterator[Event]:
+        raise NotImplementedError
+
+    def __iter__(self) -> Iterator[Event]:
+        return self.events(IngestStats())
+
+    def run(self, sink: EventSink, stats: IngestStats, stop: threading.Event) -> None:
+        for event in self.events(stats, stop):
+            sink(event)

@@ -15,7 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from exporter.events import Event
-from exporter.sources.base import EventSink, IngestStats
+from exporter.sources.base import EventStream, IngestStats
 from exporter.sources.follow import DEFAULT_POLL_INTERVAL_SECONDS, follow_lines, read_lines
 from exporter.sources.queue_log_interpret import QueueLogInterpreter
 from exporter.sources.queue_log_parse import Layout, QueueLogLineError, QueueLogLineParser
@@ -23,7 +23,7 @@ from exporter.sources.queue_log_parse import Layout, QueueLogLineError, QueueLog
 SOURCE_NAME = "queue_log"
 
 
-class QueueLogSource:
+class QueueLogSource(EventStream):
     """Events from an Asterisk queue_log. Iterate it for a one-off read (replay), or ``run`` it.
 
     ``timezone`` is used only for table exports whose time column holds local date-times.
@@ -76,10 +76,3 @@ class QueueLogSource:
             if produced:
                 stats.read(self.name, len(produced))
             yield from produced
-
-    def __iter__(self) -> Iterator[Event]:
-        return self.events(IngestStats())
-
-    def run(self, sink: EventSink, stats: IngestStats, stop: threading.Event) -> None:
-        for event in self.events(stats, stop):
-            sink(event)

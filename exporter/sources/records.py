@@ -19,7 +19,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from exporter.events import Event
-from exporter.sources.base import EventSink, IngestStats
+from exporter.sources.base import EventStream, IngestStats
 from exporter.sources.follow import DEFAULT_POLL_INTERVAL_SECONDS, Line, follow_batches, read_lines
 from exporter.sources.records_parse import RecordError, RecordMapping, RecordReader, RecordValue
 
@@ -28,7 +28,7 @@ RecordFormat = Literal["auto", "csv", "jsonl"]
 _JSONL_SUFFIXES = frozenset({".jsonl", ".ndjson", ".json"})
 
 
-class RecordsSource:
+class RecordsSource(EventStream):
     """Events from a contact-records file. Iterate it for a one-off read (replay), or ``run`` it.
 
     ``timezone`` reads local (offset-less) times, unless the mapping names its own zone.
@@ -84,13 +84,6 @@ class RecordsSource:
         if self.record_format != "auto":
             return self.record_format
         return "jsonl" if self.path.suffix.lower() in _JSONL_SUFFIXES else "csv"
-
-    def __iter__(self) -> Iterator[Event]:
-        return self.events(IngestStats())
-
-    def run(self, sink: EventSink, stats: IngestStats, stop: threading.Event) -> None:
-        for event in self.events(stats, stop):
-            sink(event)
 
 
 class _RowReader:
