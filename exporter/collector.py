@@ -171,7 +171,6 @@ class KpiCollector:
         add_target = target_family.samples.append
         add_met = met_family.samples.append
         for_series = resolution.for_series if resolution is not None else None
-        or_more = Quantifier.OR_MORE
         new = tuple.__new__
         previous = self._kpi_labels
         current: dict[tuple[str, Scope], _KpiLabels] = {}
@@ -202,7 +201,7 @@ class KpiCollector:
             goal = target.value
             add_target(new(Sample, ("kpi_target", with_quantifier, goal, None, None, None)))
             if value == value:  # a NaN value has no verdict
-                met = 1.0 if (value >= goal if quantifier is or_more else value <= goal) else 0.0
+                met = 1.0 if quantifier.achieved(value, goal) else 0.0
                 add_met(new(Sample, ("kpi_target_met", labels, met, None, None, None)))
         self._kpi_labels = current
         return value_family, size_family, target_family, met_family
