@@ -105,7 +105,7 @@ def build_sources(settings: ServeSettings, clock: SimulationClock) -> BuiltSourc
     built = BuiltSources([])
     for spec_text in settings.sources:
         if spec_text == "simulator":
-            from exporter.sources.simulator import SimulatorSource, default_config
+            from exporter.simulator import SimulatorSource, default_config
 
             built.sources.append(
                 SimulatorSource(

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from exporter import erlang
+from exporter.simulator import erlang
 
 # The issue's case: 100 calls per 30 minutes, AHT 180 s -> A = (100 / 1800) * 180 = 10 Erlangs.
 ISSUE_TRAFFIC = erlang.traffic_erlangs(100 / 1800, 180.0)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from exporter import erlang
+from exporter.simulator import erlang
 from exporter.events import (
     AgentState,
     AgentStateEvent,
@@ -23,7 +23,7 @@ from exporter.events import (
     OutboundOutcome,
 )
 from exporter.sources.base import IngestStats
-from exporter.sources.simulator import (
+from exporter.simulator import (
     ArrivalCurve,
     QueueConfig,
     Simulation,

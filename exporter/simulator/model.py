@@ -27,7 +27,7 @@ from exporter.events import (
     Event,
     OutboundOutcome,
 )
-from exporter.sources.simulator_config import (
+from exporter.simulator.config import (
     CampaignConfig,
     HandlingConfig,
     QueueConfig,

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from exporter import erlang
+from exporter.simulator import erlang
 from exporter.events import Channel
 
 HOURS_PER_DAY = 24
