@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from exporter.simulator import erlang
 from exporter.events import (
     AgentState,
     AgentStateEvent,
@@ -22,7 +21,6 @@ from exporter.events import (
     Event,
     OutboundOutcome,
 )
-from exporter.sources.base import IngestStats
 from exporter.simulator import (
     ArrivalCurve,
     QueueConfig,
@@ -31,9 +29,11 @@ from exporter.simulator import (
     SimulatorSource,
     TeamConfig,
     default_config,
+    erlang,
     erlang_config,
     simulate,
 )
+from exporter.sources.base import IngestStats
 
 HOUR = 3600.0
 DAY = 24 * HOUR

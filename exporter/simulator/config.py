@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from exporter.simulator import erlang
 from exporter.events import Channel
+from exporter.simulator import erlang
 
 HOURS_PER_DAY = 24
 

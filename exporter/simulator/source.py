@@ -15,9 +15,9 @@ import threading
 import time
 from collections.abc import Callable
 
-from exporter.sources.base import EventSink, IngestStats
 from exporter.simulator.config import SimulatorConfig, default_config
 from exporter.simulator.model import simulate
+from exporter.sources.base import EventSink, IngestStats
 
 SOURCE_NAME = "simulator"
 # Longest single sleep while waiting for an event's time: bounds how late a stop is noticed.
