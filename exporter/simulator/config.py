@@ -374,12 +374,14 @@ def erlang_config(
     arrivals_per_hour: float,
     agents: int,
     mean_handle_seconds: float,
+    mean_patience_seconds: float | None = None,
     seed: int = 1,
     start: float = DEFAULT_START,
 ) -> SimulatorConfig:
     """The M/M/N queue of Erlang C: one voice queue ``erlang`` served by one team ``erlang`` of
-    ``agents`` agents always on duty, Poisson arrivals, exponential handle time (talk only), nobody
-    abandons, no breaks, no bot, no outbound, no surveys."""
+    ``agents`` agents always on duty, Poisson arrivals, exponential handle time (talk only), no
+    breaks, no bot, no outbound, no surveys. Nobody abandons, unless ``mean_patience_seconds`` is
+    given: then patience is exponential and the queue is Erlang A's M/M/N+M."""
     queue = QueueConfig(
         "erlang",
         Channel.VOICE,
@@ -390,7 +392,7 @@ def erlang_config(
             hold_probability=0.0,
             acw_mean_seconds=0.0,
         ),
-        patience_mean_seconds=None,
+        patience_mean_seconds=mean_patience_seconds,
         survey=None,
         ai_cx_score=False,
     )
