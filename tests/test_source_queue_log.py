@@ -63,7 +63,8 @@ def agent(offset: float, name: str, state: AgentState, queue: str = "support") -
 EXPECTED_CALLS: list[Event] = [
     agent(0, "1001", AgentState.LOGGED_IN),
     agent(0, "1002", AgentState.LOGGED_IN),
-    # call-a: three RINGNOANSWER rows to SIP/1002, then answered by SIP/1001 (agent 1001): one offer, one answer.
+    # call-a: three RINGNOANSWER rows to SIP/1002, then answered by SIP/1001 (agent 1001): one
+    # offer, one answer.
     contact(OFFERED, 10, "call-a", "support"),
     contact(ANSWERED, 60, "call-a", "support", "1001", wait_seconds=50),
     agent(60, "1001", AgentState.BUSY),

@@ -80,10 +80,10 @@ class AgentMap:
 def agent_map_from_dict(data: object, where: str) -> AgentMap:
     """An ``AgentMap`` from the YAML of an agent-map file::
 
-        pattern: '^Agent/(?P<agent>\\d+)'   # optional; "none" keeps interfaces as written
-        agents:                              # optional; wins over the pattern
-          Local/1127@callback-agent: ann
-          Agent/1127: ann
+    pattern: '^Agent/(?P<agent>\\d+)'   # optional; "none" keeps interfaces as written
+    agents:                              # optional; wins over the pattern
+      Local/1127@callback-agent: ann
+      Agent/1127: ann
     """
     if not isinstance(data, dict):
         raise AgentMapError(f"{where}: expected a mapping with pattern: and/or agents:")
