@@ -20,7 +20,10 @@ from exporter.sources.spec import SourceSpecError, build_source, parse_source_sp
 from tests.engine_fixtures import UTC, counter, of_kpi
 
 T = 1767607200
-PBXWARE_HEADER = "uid,date_time,callid,queue_name,type,event,param1,param2,param3,entpos,expos,htime,ttime,time\n"
+PBXWARE_HEADER = (
+    "uid,date_time,callid,queue_name,type,event,param1,param2,param3,"
+    "entpos,expos,htime,ttime,time\n"
+)
 
 
 def _events(path: Path, **options: object) -> list[Event]:

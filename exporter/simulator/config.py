@@ -98,8 +98,10 @@ class QueueConfig:
     channel: Channel
     arrivals: ArrivalCurve
     handling: HandlingConfig = field(default_factory=HandlingConfig)
-    # Exponential patience; None = nobody abandons.
+    # Patience (how long a caller waits before hanging up): Erlang-k with k = patience_shape
+    # (1 = exponential, Erlang A's assumption); None = nobody abandons.
     patience_mean_seconds: float | None = 240.0
+    patience_shape: int = 1
     first_contact_resolution_probability: float = 0.75
     survey: SurveyConfig | None = field(default_factory=SurveyConfig)
     bot: BotConfig | None = None
@@ -211,6 +213,8 @@ def _problems(config: SimulatorConfig) -> list[str]:
             problems.append(f"{where}: arrival rates must be >= 0")
         if queue.patience_mean_seconds is not None and queue.patience_mean_seconds <= 0:
             problems.append(f"{where}: patience_mean_seconds must be > 0 or None")
+        if queue.patience_shape < 1:
+            problems.append(f"{where}: patience_shape must be >= 1")
         problems += _handling_problems(where, queue.handling)
         probabilities = {
             "first_contact_resolution_probability": queue.first_contact_resolution_probability
