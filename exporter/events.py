@@ -57,10 +57,10 @@ class ExitReason(enum.StrEnum):
 class AgentState(enum.StrEnum):
     LOGGED_IN = "logged_in"  # logged in, state not yet known: counts as available
     AVAILABLE = "available"
-    BUSY = "busy"  # on a contact (inbound, or an outbound campaign call)
+    BUSY = "busy"  # on a queue contact
     AFTER_CONTACT_WORK = "after_contact_work"
     PAUSED = "paused"
-    OUTBOUND = "outbound"  # on an outbound call the agent placed (PBXware OUTDIAL ...)
+    OUTBOUND = "outbound"  # on an outbound call (dialled by the agent, or a dialer's live answer)
     LOGGED_OUT = "logged_out"
 
 

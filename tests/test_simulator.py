@@ -321,7 +321,7 @@ def test_a_default_week_sits_around_the_usual_targets() -> None:
 
 
 def _occupancy(events: list[Event]) -> dict[str, float]:
-    """(busy + ACW) / (busy + ACW + available) per team, from the agent state timelines."""
+    """(busy + outbound + ACW) / (... + available) per team, from the agent state timelines."""
     state: dict[str, tuple[AgentState, float]] = {}
     seconds: dict[str, Counter[AgentState]] = defaultdict(Counter)
     for event in events:
@@ -332,7 +332,11 @@ def _occupancy(events: list[Event]) -> dict[str, float]:
             state[event.agent] = (event.state, event.at)
     result = {}
     for team, spent in seconds.items():
-        working = spent[AgentState.BUSY] + spent[AgentState.AFTER_CONTACT_WORK]
+        working = (
+            spent[AgentState.BUSY]
+            + spent[AgentState.OUTBOUND]
+            + spent[AgentState.AFTER_CONTACT_WORK]
+        )
         idle = spent[AgentState.AVAILABLE] + spent[AgentState.LOGGED_IN]
         result[team] = working / (working + idle)
     return result

@@ -521,7 +521,7 @@ class Simulation:
                 )
                 contact.agent = agent
                 agent.contact = contact
-                self._set_state(agent, AgentState.BUSY)
+                self._set_state(agent, AgentState.OUTBOUND)
                 self._start_handling(contact, campaign.config.handling)
         self._pace(campaign)
 
