@@ -149,51 +149,51 @@ class QueueLogInterpreter:
         event = entry.event
         if event == "ENTERQUEUE":
             contact_id = self._enter(entry.callid, entry.at)
-            return [self._contact(ContactKind.OFFERED, entry, contact_id)]
+            return [self._contact(ContactKind.OFFERED, entry, "", contact_id)]
+        agent = self.agent_map(entry.agent) if entry.agent else ""
         if event == "CONNECT":
             wait = _number(entry, 1, "hold time")
-            answered = self._contact(ContactKind.ANSWERED, entry, wait_seconds=wait)
-            agent = self.agent_map(entry.agent)
-            return [answered, *self._agent(entry, self._agents.connect(agent, entry.callid))]
+            answered = self._contact(ContactKind.ANSWERED, entry, agent, wait_seconds=wait)
+            return [answered, *self._agent(entry, agent, self._agents.connect(agent, entry.callid))]
         if event in _ENDED_BY_CALL:
             talk = _number(entry, 2, "call time")
-            ended = self._contact(ContactKind.ENDED, entry, talk_seconds=talk)
-            return [ended, *self._call_ended(entry)]
+            ended = self._contact(ContactKind.ENDED, entry, agent, talk_seconds=talk)
+            return [ended, *self._call_ended(entry, agent)]
         exit_reason = _EXITS.get(event)
         if exit_reason is not None:
             reason, wait_field = exit_reason
             wait = _number(entry, wait_field, "wait time")
-            abandoned = self._contact(
-                ContactKind.ABANDONED, entry, wait_seconds=wait, agent="", exit_reason=reason
-            )
-            return [abandoned]
+            return [
+                self._contact(
+                    ContactKind.ABANDONED, entry, "", wait_seconds=wait, exit_reason=reason
+                )
+            ]
         if event in _TRANSFERS:
             talk = _transfer_talk_seconds(entry)
-            transferred = self._contact(ContactKind.TRANSFERRED, entry)
-            ended = self._contact(ContactKind.ENDED, entry, talk_seconds=talk)
-            return [transferred, ended, *self._call_ended(entry)]
+            transferred = self._contact(ContactKind.TRANSFERRED, entry, agent)
+            ended = self._contact(ContactKind.ENDED, entry, agent, talk_seconds=talk)
+            return [transferred, ended, *self._call_ended(entry, agent)]
         if event in _RINGS:
             _number(entry, 1, "ring time in milliseconds")
             self.rings += 1
             return []
-        return self._agent_event(entry)
-
-    def _agent_event(self, entry: QueueLogEntry) -> list[Event]:
-        event = entry.event
-        agent = self.agent_map(entry.agent)
         if not agent:
             return []
+        return self._agent_event(entry, agent)
+
+    def _agent_event(self, entry: QueueLogEntry, agent: str) -> list[Event]:
+        event = entry.event
         tracker = self._agents
         if event in _LOGINS:
-            return self._agent(entry, tracker.login(agent, entry.queue))
+            return self._agent(entry, agent, tracker.login(agent, entry.queue))
         if event in _LOGOFFS:
-            return self._agent(entry, tracker.logoff(agent, entry.queue))
+            return self._agent(entry, agent, tracker.logoff(agent, entry.queue))
         if event in _PAUSES or event in _UNPAUSES:
-            return self._agent(entry, tracker.pause(agent, event in _PAUSES))
+            return self._agent(entry, agent, tracker.pause(agent, event in _PAUSES))
         if event == _DIAL_OUT:
-            return self._agent(entry, tracker.dial_out(agent, entry.callid))
+            return self._agent(entry, agent, tracker.dial_out(agent, entry.callid))
         if event in _DIAL_ENDS:
-            return self._agent(entry, tracker.dial_ended(agent, entry.callid))
+            return self._agent(entry, agent, tracker.dial_ended(agent, entry.callid))
         if event in _COUNTED_SKIPS:
             self.skipped[event] += 1
         return []
@@ -230,14 +230,13 @@ class QueueLogInterpreter:
         self,
         kind: ContactKind,
         entry: QueueLogEntry,
+        agent: str,
         contact_id: str | None = None,
         *,
         wait_seconds: float | None = None,
         talk_seconds: float | None = None,
-        agent: str | None = None,
         exit_reason: ExitReason | None = None,
     ) -> ContactEvent:
-        agent = self.agent_map(entry.agent) if agent is None else agent
         return ContactEvent(
             kind=kind,
             at=entry.at,
@@ -255,15 +254,13 @@ class QueueLogInterpreter:
         teams = self.agent_teams
         return teams.get(agent) or teams.get(interface, "")
 
-    def _call_ended(self, entry: QueueLogEntry) -> list[Event]:
-        agent = self.agent_map(entry.agent)
-        return self._agent(entry, self._agents.call_ended(agent, entry.callid))
+    def _call_ended(self, entry: QueueLogEntry, agent: str) -> list[Event]:
+        return self._agent(entry, agent, self._agents.call_ended(agent, entry.callid))
 
-    def _agent(self, entry: QueueLogEntry, state: AgentState | None) -> list[Event]:
-        """The agent state event for ``entry``'s agent when its state changed."""
-        if state is None or not entry.agent:
+    def _agent(self, entry: QueueLogEntry, agent: str, state: AgentState | None) -> list[Event]:
+        """The state event of ``entry``'s agent when its state changed."""
+        if state is None or not agent:
             return []
-        agent = self.agent_map(entry.agent)
         return [
             AgentStateEvent(
                 at=entry.at,
