@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Callable
 from dataclasses import MISSING, fields
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
@@ -231,8 +232,31 @@ def _team(reader: _Reader, node: yaml.Node, index: int) -> TeamConfig | None:
     return TeamConfig(staffing=tuple(int(count) for count in staffing), **values)
 
 
-def _listed(reader: _Reader, top: dict[str, yaml.Node], key: str) -> list[yaml.Node]:
-    return reader.items(top[key], f"simulator.{key}") if key in top else []
+def _campaign(reader: _Reader, node: yaml.Node, index: int) -> CampaignConfig | None:
+    values, _ = _dataclass(reader, node, CampaignConfig, f"simulator.campaigns[{index}]")
+    return CampaignConfig(**values) if {"name", "team"} <= values.keys() else None
+
+
+Item = TypeVar("Item", QueueConfig, TeamConfig, CampaignConfig)
+
+
+def _each(
+    reader: _Reader,
+    top: dict[str, yaml.Node],
+    key: str,
+    parse: Callable[[_Reader, yaml.Node, int], Item | None],
+    lines: dict[str, yaml.Node],
+) -> tuple[Item, ...]:
+    """Every valid item of the list ``key``; ``lines`` learns where each one is written (as
+    ``queue 'name'``, the way model-level problems name it)."""
+    items = reader.items(top[key], f"simulator.{key}") if key in top else []
+    found = []
+    for index, node in enumerate(items):
+        item = parse(reader, node, index)
+        if item is not None:
+            found.append(item)
+            lines[f"{key.removesuffix('s')} {item.name!r}"] = node
+    return tuple(found)
 
 
 def parse_simulator_node(node: yaml.Node, file: str) -> SimulatorConfig:
@@ -244,24 +268,9 @@ def parse_simulator_node(node: yaml.Node, file: str) -> SimulatorConfig:
     for required in ("queues", "teams"):
         if required not in top and isinstance(node, yaml.MappingNode):
             reader.problem(node, f"simulator: {required} is required")
-    queues: list[QueueConfig] = []
-    for index, item in enumerate(_listed(reader, top, "queues")):
-        queue = _queue(reader, item, index)
-        if queue is not None:
-            queues.append(queue)
-            lines[f"queue {queue.name!r}"] = item
-    teams: list[TeamConfig] = []
-    for index, item in enumerate(_listed(reader, top, "teams")):
-        team = _team(reader, item, index)
-        if team is not None:
-            teams.append(team)
-            lines[f"team {team.name!r}"] = item
-    campaigns: list[CampaignConfig] = []
-    for index, item in enumerate(_listed(reader, top, "campaigns")):
-        values, _ = _dataclass(reader, item, CampaignConfig, f"simulator.campaigns[{index}]")
-        if {"name", "team"} <= values.keys():
-            campaigns.append(CampaignConfig(**values))
-            lines[f"campaign {values['name']!r}"] = item
+    queues = _each(reader, top, "queues", _queue, lines)
+    teams = _each(reader, top, "teams", _team, lines)
+    campaigns = _each(reader, top, "campaigns", _campaign, lines)
     options: dict[str, Any] = {}
     if "timezone" in top:
         zone = reader.value(top["timezone"], "simulator.timezone", "str")
@@ -279,9 +288,7 @@ def parse_simulator_node(node: yaml.Node, file: str) -> SimulatorConfig:
     if reader.problems:
         raise SimulatorSettingsError(reader.problems)
     try:
-        return SimulatorConfig(
-            queues=tuple(queues), teams=tuple(teams), campaigns=tuple(campaigns), **options
-        )
+        return SimulatorConfig(queues=queues, teams=teams, campaigns=campaigns, **options)
     except ValueError as error:
         text = str(error).removeprefix("invalid simulator configuration: ")
         for problem in text.split("; "):
