@@ -3,8 +3,12 @@ arrives after its time was counted. T0 = 2026-03-02 10:00 UTC."""
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from exporter.engine import EngineConfig, KpiEngine
-from exporter.events import AgentState
+from exporter.engine.agents import STATE_LABELS, AgentTimeCounters, AgentTimelines
+from exporter.events import AgentState, AgentStateEvent
 from tests.engine_fixtures import T0, UTC, counter, state
 
 NAME = "contact_center_agent_state_seconds"
@@ -55,3 +59,65 @@ def test_a_change_reported_after_its_time_was_counted_never_lowers_a_counter() -
         ("blue", "ann", "available"): 110,
         ("blue", "ann", "on_contact"): 190,
     }
+
+
+# ---- any order of changes and scrapes ---------------------------------------------------------
+
+_STATES = [s for s in AgentState]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    steps=st.lists(
+        st.one_of(
+            st.tuples(st.just("change"), st.integers(0, 250), st.sampled_from(_STATES)),
+            st.tuples(st.just("scrape"), st.integers(0, 400), st.just(AgentState.AVAILABLE)),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_counters_never_go_down_and_end_exact_once_debts_are_settled(
+    steps: list[tuple[str, int, AgentState]],
+) -> None:
+    """Changes come in any order (all within the 300 s tolerance) between scrapes: each counter
+    is monotonic, and counter - debt equals the seconds of the final timeline, state by state."""
+    timelines = AgentTimelines(lambda *_: None)
+    totals: dict[tuple[str, str, str], float] = {}
+
+    def add(key: tuple[str, str, str], seconds: float) -> None:
+        assert seconds > 0
+        totals[key] = totals.get(key, 0.0) + seconds
+
+    counters = AgentTimeCounters(timelines, add)
+    reported: list[tuple[int, AgentState]] = []
+    now = 0
+    for kind, at, agent_state in steps:
+        if kind == "change":
+            counters.record(AgentStateEvent(T0 + at, "ann", agent_state, team="blue"), T0 - 1)
+            reported.append((at, agent_state))
+        else:
+            now = max(now, at)
+            before = dict(totals)
+            counters.count_until(T0 + now)
+            assert all(totals[key] >= value for key, value in before.items())
+    end = 1000
+    counters.count_until(T0 + end)
+    # The final timeline by hand: sorted by time, the later-reported change wins at one instant.
+    final: dict[int, AgentState] = {}
+    for at, agent_state in reported:
+        final[at] = agent_state
+    expected: dict[tuple[str, str, str], float] = {}
+    starts = sorted(final)
+    for position, start in enumerate(starts):
+        stop = starts[position + 1] if position + 1 < len(starts) else end
+        label = STATE_LABELS.get(final[start])
+        if label is not None and stop > start:
+            key = ("blue", "ann", label)
+            expected[key] = expected.get(key, 0.0) + stop - start
+    settled = {
+        key: round(value - counters._debt.get(key, 0.0), 6)
+        for key, value in totals.items()
+        if round(value - counters._debt.get(key, 0.0), 6) != 0
+    }
+    assert settled == {key: float(value) for key, value in expected.items()}
