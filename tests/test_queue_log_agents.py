@@ -10,12 +10,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from exporter.engine import EngineConfig, EngineSnapshot, KpiEngine
 from exporter.events import AgentState, AgentStateEvent, Event
 from exporter.sources.base import IngestStats
 from exporter.sources.queue_log import QueueLogSource
 from exporter.sources.queue_log_agents import AgentMap, AgentMapError, agent_map_from_dict
+from exporter.sources.queue_log_interpret import QueueLogInterpreter
+from exporter.sources.queue_log_parse import QueueLogEntry, QueueLogLineError
 from exporter.sources.spec import SourceSpecError, build_source, parse_source_spec
 from tests.engine_fixtures import UTC, counter, of_kpi
 
@@ -335,3 +339,47 @@ def test_each_exit_reason_is_counted_and_every_exit_is_an_abandon(tmp_path: Path
     # The abandonment KPI counts every exit (Asterisk's habit), short ones (<= 5 s) left out:
     # (6 - 2) / (1 answered + 6 - 2) = 4 / 5.
     assert of_kpi(snapshot, "abandonment_ratio")[()] == 0.8
+
+
+# ---- any sequence of lines -----------------------------------------------------------------------
+
+_EVENTS = [
+    "ENTERQUEUE", "CONNECT", "COMPLETECALLER", "COMPLETEAGENT", "ABANDON", "EXITWITHTIMEOUT",
+    "EXITEMPTY", "EXITWITHKEY", "WITHDRAW", "BLINDTRANSFER", "RINGNOANSWER", "ADDMEMBER",
+    "REMOVEMEMBER", "AGENTCALLBACKLOGIN", "AGENTCALLBACKLOGOFF", "PAUSE", "UNPAUSEALL",
+    "OUTDIAL", "OUTANSWER", "OUTCANCEL", "OUTCALL", "CONFIGRELOAD",
+]  # fmt: skip
+_INTERFACES = ["", "Agent/7", "Local/7@callback-agent", "SIP/8", "Ann Smith"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lines=st.lists(
+        st.tuples(
+            st.sampled_from(_EVENTS),
+            st.sampled_from(_INTERFACES),
+            st.sampled_from(["c1", "c2", "o1"]),
+            st.sampled_from(["", "q1", "q2"]),
+            st.lists(st.sampled_from(["", "0", "5", "x", "-1", "12.5"]), max_size=5),
+        ),
+        max_size=40,
+    )
+)
+def test_any_sequence_gives_mapped_agents_and_only_real_state_changes(
+    lines: list[tuple[str, str, str, str, list[str]]],
+) -> None:
+    interpreter = QueueLogInterpreter()
+    last: dict[str, AgentState] = {}
+    for second, (event, interface, callid, queue, data) in enumerate(lines):
+        entry = QueueLogEntry(T + second, callid, queue, interface, event, tuple(data))
+        try:
+            produced = interpreter.interpret(entry)
+        except QueueLogLineError:
+            continue  # a bad number: refused, the state left as it was
+        for item in produced:
+            if isinstance(item, AgentStateEvent):
+                assert item.agent in {"7", "8", "Ann Smith"}
+                assert item.state is not last.get(item.agent), "a change that changes nothing"
+                last[item.agent] = item.state
+            else:
+                assert item.agent in {"", "7", "8", "Ann Smith"}
