@@ -133,6 +133,23 @@ def test_a_pause_during_a_call_takes_effect_when_the_call_ends(tmp_path: Path) -
     }
 
 
+def test_a_call_whose_end_was_never_written_ends_with_the_agents_next_call(
+    tmp_path: Path,
+) -> None:
+    lines = [
+        *LOGOFF_MID_CALL[:4],  # c1 answered by 1001 at +110; its COMPLETE line is lost
+        f"{T + 300}|c2|support|NONE|ENTERQUEUE||556|1",
+        f"{T + 302}|c2|support|SIP/1001|CONNECT|2|c2.b|1",
+        f"{T + 362}|c2|support|SIP/1001|COMPLETECALLER|2|60|1",
+    ]
+    events = _events(_file(tmp_path, lines))
+    assert _states(events, "1001") == [
+        (0, AgentState.LOGGED_IN),
+        (110, AgentState.BUSY),
+        (362, AgentState.AVAILABLE),
+    ]
+
+
 # ---- one person behind two interfaces -----------------------------------------------------------
 
 

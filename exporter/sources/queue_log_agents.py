@@ -23,8 +23,9 @@ otherwise                                   AVAILABLE (LOGGED_IN right at a logi
 So an agent who logs off or pauses during a call stays BUSY until the call ends and is then
 LOGGED_OUT or PAUSED, never AVAILABLE again. An agent first seen making an outbound call, never
 seen logging in or taking a queue call, is not assumed to be a queue member: after the call it
-is LOGGED_OUT. An agent places one outbound call at a time: a new OUTDIAL (or a queue call)
-replaces an outbound call whose end was never written, so a lost line cannot keep an agent busy.
+is LOGGED_OUT. An agent is on one call at a time: a new queue call replaces one whose end was
+never written (and an outbound one), a new OUTDIAL an earlier one, so a lost line cannot keep an
+agent busy past their next call.
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ class _Agent:
     logged_in: bool | None = None  # None: never seen logging in or out, nor taking a queue call
     queues: set[str] = field(default_factory=set)  # memberships logged in ("" = queue-less)
     paused: bool = False
-    calls: set[str] = field(default_factory=set)  # queue calls in progress (call ids)
+    call: str | None = None  # the queue call in progress (call id)
     outbound: str | None = None  # the outbound call in progress (call id)
     state: AgentState | None = None  # the state last reported
 
@@ -160,13 +161,14 @@ class AgentTracker:
         status = self._get(agent)
         if status.logged_in is None:
             status.logged_in = True  # a queue call proves membership (a static member)
-        status.calls.add(callid)
+        status.call = callid
         status.outbound = None
         return self._report(status)
 
     def call_ended(self, agent: str, callid: str) -> AgentState | None:
         status = self._get(agent)
-        status.calls.discard(callid)
+        if status.call == callid:
+            status.call = None
         return self._report(status)
 
     def dial_out(self, agent: str, callid: str) -> AgentState | None:
@@ -186,7 +188,7 @@ class AgentTracker:
 
     @staticmethod
     def _derive(status: _Agent) -> AgentState:
-        if status.calls:
+        if status.call is not None:
             return AgentState.BUSY
         if status.outbound is not None:
             return AgentState.OUTBOUND
