@@ -243,6 +243,7 @@ def test_a_pattern_and_a_table_map_interfaces() -> None:
         (["Agent/1"], "agents.yaml: expected a mapping with pattern: and/or agents:"),
         ({"patern": "x"}, "agents.yaml: unknown key(s) patern; known: pattern, agents"),
         ({"pattern": "("}, "agents.yaml: pattern: not a regular expression"),
+        ({"pattern": "a{99999999999999999999}(b)"}, "agents.yaml: pattern: not a regular"),
         ({"pattern": "^SIP/"}, "agents.yaml: agent pattern '^SIP/' needs a group"),
         ({"agents": ["Agent/1"]}, "agents.yaml: agents: expected interface: agent id entries"),
     ],
@@ -400,3 +401,28 @@ def test_any_sequence_gives_mapped_agents_and_only_real_state_changes(
                 last[item.agent] = item.state
             else:
                 assert item.agent in {"", "7", "8", "Ann Smith"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    data=st.recursive(
+        st.none() | st.booleans() | st.integers() | st.text(max_size=6),
+        lambda children: (
+            st.lists(children, max_size=3)
+            | st.dictionaries(
+                st.sampled_from(["pattern", "agents", "x"]) | st.text(max_size=4),
+                children,
+                max_size=3,
+            )
+        ),
+        max_leaves=10,
+    ),
+    interface=st.text(max_size=12),
+)
+def test_any_agent_map_file_is_a_mapping_or_a_clear_refusal(data: object, interface: str) -> None:
+    try:
+        mapping = agent_map_from_dict(data, "agents.yaml")
+    except AgentMapError as error:
+        assert str(error).startswith("agents.yaml: ")
+    else:
+        assert isinstance(mapping(interface), str)

@@ -103,7 +103,7 @@ def agent_map_from_dict(data: object, where: str) -> AgentMap:
         raise AgentMapError(f"{where}: agents: expected interface: agent id entries")
     try:
         return AgentMap(pattern, {str(key): str(value) for key, value in agents.items()})
-    except re.error as error:
+    except (re.error, OverflowError) as error:
         raise AgentMapError(f"{where}: pattern: not a regular expression: {error}") from None
     except AgentMapError as error:
         raise AgentMapError(f"{where}: {error}") from None
