@@ -17,8 +17,8 @@ import time
 from pathlib import Path
 
 from exporter.events import Channel
-from exporter.sources.queue_log_writer import format_queue_log
-from exporter.sources.simulator import SimulatorConfig, default_config, simulate
+from exporter.simulator import SimulatorConfig, default_config, simulate
+from exporter.simulator.queue_log_writer import format_queue_log
 
 
 def voice_config(seed: int) -> SimulatorConfig:

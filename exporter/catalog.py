@@ -277,7 +277,8 @@ CATALOG: tuple[Kpi, ...] = (
         period=Period.HOURLY,
         direction=Direction.BAND,
         scopes=_TEAM_SCOPES,
-        formula="busy + after-contact-work seconds / (busy + after-contact-work + available)",
+        formula="busy (on a contact or an outbound call) + after-contact-work seconds "
+        "/ (busy + after-contact-work + available)",
         description="Healthy between about 70 % and 85 %: lower idles agents, higher burns out.",
     ),
     Kpi(
@@ -288,7 +289,8 @@ CATALOG: tuple[Kpi, ...] = (
         unit=Unit.AGENTS,
         direction=Direction.HIGHER,
         scopes=((), ("team",)),
-        formula="agents logged in and available (not busy, not in after-contact work, not paused)",
+        formula="agents logged in and available (not busy, not on an outbound call, "
+        "not in after-contact work, not paused)",
     ),
     Kpi(
         name="contacts_handled",

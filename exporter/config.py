@@ -68,6 +68,7 @@ class ServeSettings:
     state_dir: Path = Path("var")
     log_level: str = "info"
     check_only: bool = False
+    simulator: Any = None  # the config file's `simulator:` (a SimulatorConfig); None: the demo
 
 
 def parse_address(text: str) -> Address:
@@ -192,13 +193,21 @@ def parse_config_text(text: str, file: str) -> dict[str, Any]:
     for key_node, value_node in root.value:
         line = key_node.start_mark.line + 1
         key = key_node.value
-        if key not in _CONVERTERS:
+        if key not in _CONVERTERS and key != "simulator":
             problems.append(
                 f"{file}:{line}: unknown setting {key!r}; known: {', '.join(CONFIG_KEYS)}"
             )
             continue
         if key in settings:
             problems.append(f"{file}:{line}: {key} is set twice")
+            continue
+        if key == "simulator":  # a section of its own, checked line by line where it is defined
+            from exporter.simulator.settings import SimulatorSettingsError, parse_simulator_node
+
+            try:
+                settings[key] = parse_simulator_node(value_node, file)
+            except SimulatorSettingsError as error:
+                problems.extend(error.problems)
             continue
         value = yaml.safe_load(yaml.serialize(value_node))
         try:

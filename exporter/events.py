@@ -44,12 +44,23 @@ class OutboundOutcome(enum.StrEnum):
     DROPPED = "dropped"  # answered by a person, no agent was free
 
 
+class ExitReason(enum.StrEnum):
+    """Why an ABANDONED contact left the queue (Asterisk tells them apart; others do not)."""
+
+    ABANDONED = "abandoned"  # the caller hung up while waiting (and every source that won't say)
+    TIMEOUT = "timeout"  # the queue's maximum wait passed (EXITWITHTIMEOUT)
+    EMPTY = "empty"  # no agent left to serve the queue (EXITEMPTY)
+    KEY = "key"  # the caller pressed a key to leave (EXITWITHKEY)
+    WITHDRAWN = "withdrawn"  # taken out of the queue by the system (WITHDRAW)
+
+
 class AgentState(enum.StrEnum):
     LOGGED_IN = "logged_in"  # logged in, state not yet known: counts as available
     AVAILABLE = "available"
-    BUSY = "busy"
+    BUSY = "busy"  # on a queue contact
     AFTER_CONTACT_WORK = "after_contact_work"
     PAUSED = "paused"
+    OUTBOUND = "outbound"  # on an outbound call (dialled by the agent, or a dialer's live answer)
     LOGGED_OUT = "logged_out"
 
 
@@ -75,6 +86,7 @@ class ContactEvent:
     outcome: OutboundOutcome | None = None  # OUTBOUND
     converted: bool | None = None  # OUTBOUND with outcome LIVE
     contained: bool | None = None  # BOT
+    exit_reason: ExitReason | None = None  # ABANDONED; None = the caller abandoned
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, TextIO
 
 from prometheus_client import CollectorRegistry, make_wsgi_app
@@ -105,11 +105,12 @@ def build_sources(settings: ServeSettings, clock: SimulationClock) -> BuiltSourc
     built = BuiltSources([])
     for spec_text in settings.sources:
         if spec_text == "simulator":
-            from exporter.sources.simulator import SimulatorSource, default_config
+            from exporter.simulator import SimulatorSource, default_config
 
+            simulated = settings.simulator or default_config()
             built.sources.append(
                 SimulatorSource(
-                    default_config(seed=settings.simulator_seed),
+                    replace(simulated, seed=settings.simulator_seed),
                     realtime=True,
                     speed=settings.simulator_speed,
                     backfill_seconds=SIMULATOR_BACKFILL_SECONDS,

@@ -144,6 +144,7 @@ contact_center_contacts_offered_total{channel="voice",queue="support"} 2.0
 contact_center_contacts_answered_total{channel="voice",queue="sales"} 2.0
 contact_center_contacts_answered_within_threshold_total{channel="voice",queue="sales"} 1.0
 contact_center_contacts_abandoned_total{channel="voice",queue="support"} 1.0
+contact_center_queue_exits_total{channel="voice",queue="support",reason="abandoned"} 1.0
 contact_center_contacts_abandoned_short_total{channel="voice",queue="support"} 1.0
 contact_center_contacts_abandoned_within_threshold_total{channel="voice",queue="support"} 1.0
 contact_center_answered_wait_seconds_total{channel="voice",queue="sales"} 50.0

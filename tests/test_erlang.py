@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from exporter import erlang
+from exporter.simulator import erlang
 
 # The issue's case: 100 calls per 30 minutes, AHT 180 s -> A = (100 / 1800) * 180 = 10 Erlangs.
 ISSUE_TRAFFIC = erlang.traffic_erlangs(100 / 1800, 180.0)
@@ -73,3 +73,45 @@ def test_agents_for_service_level_is_the_fewest_that_reach_it() -> None:
 def test_bad_input_is_refused_with_the_reason(call, message: str) -> None:
     with pytest.raises(ValueError, match=re.escape(message)):
         call()
+
+
+# ---- Erlang A ------------------------------------------------------------------------------------
+
+
+def test_erlang_a_gives_the_figures_of_the_documented_example() -> None:
+    """One queue, 100 calls per 30 min, AHT 180 s, 12 agents, mean patience 180 s (the README's
+    simulator example): 5.31 % abandon, the answered wait 8.53 s on average, 84.7 % of them
+    within 20 s."""
+    figures = erlang.erlang_a(12, 100 / 1800, 180.0, 180.0, 20.0)
+    assert round(figures.abandonment, 4) == 0.0531
+    assert round(figures.served_speed_of_answer, 2) == 8.53
+    assert round(figures.service_level_answered, 3) == 0.847
+
+
+def test_erlang_a_abandonment_agrees_with_littles_law_when_patience_equals_handle_time() -> None:
+    """With patience mean = AHT every caller in the system leaves at rate mu, so the number in
+    system is Poisson(A) (an M/M/inf queue) and abandons = theta E[(n - N)+] / lambda (Little)."""
+    traffic, agents = 10.0, 12
+    poisson = [math.exp(-traffic)]
+    for n in range(1, 200):
+        poisson.append(poisson[-1] * traffic / n)
+    mean_queue = sum(max(n - agents, 0) * p for n, p in enumerate(poisson))
+    expected = (1 / 180.0) * mean_queue / (100 / 1800)
+    figures = erlang.erlang_a(agents, 100 / 1800, 180.0, 180.0, 20.0)
+    assert figures.abandonment == pytest.approx(expected, rel=1e-9)
+
+
+def test_erlang_a_with_endless_patience_is_erlang_c() -> None:
+    figures = erlang.erlang_a(13, 100 / 1800, 180.0, 1e12, 20.0)
+    assert figures.abandonment == pytest.approx(0.0, abs=1e-6)
+    assert figures.service_level_answered == pytest.approx(
+        erlang.service_level(13, ISSUE_TRAFFIC, 180.0, 20.0), abs=1e-6
+    )
+    assert figures.served_speed_of_answer == pytest.approx(
+        erlang.average_speed_of_answer(13, ISSUE_TRAFFIC, 180.0), rel=1e-6
+    )
+
+
+def test_erlang_a_refuses_an_empty_setup() -> None:
+    with pytest.raises(ValueError, match="at least one agent"):
+        erlang.erlang_a(0, 0.1, 180.0, 180.0, 20.0)

@@ -117,7 +117,7 @@ def test_unknown_state_and_outcome() -> None:
     assert errors_of(agent)[0][:2] == (
         "state",
         "unknown state 'lunch'; expected one of: logged_in, available, busy, "
-        "after_contact_work, paused, logged_out",
+        "after_contact_work, paused, outbound, logged_out",
     )
     outbound = OFFERED | {"kind": "outbound", "outcome": "voicemail"}
     assert errors_of(outbound) == [

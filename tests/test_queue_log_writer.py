@@ -15,10 +15,10 @@ from exporter.events import (
     ContactKind,
     Event,
 )
+from exporter.simulator import default_config, simulate
+from exporter.simulator.queue_log_writer import QueueLogWriter, format_queue_log
 from exporter.sources.base import IngestStats
 from exporter.sources.queue_log import QueueLogSource
-from exporter.sources.queue_log_writer import QueueLogWriter, format_queue_log
-from exporter.sources.simulator import default_config, simulate
 
 T = 1_772_434_800.0  # any whole epoch second
 

@@ -97,6 +97,30 @@ class AgentTimelines:
                 counts[key] = counts.get(key, 0) + available
         return counts
 
+    def seconds_by_state(
+        self, agent: str, start: float, end: float
+    ) -> dict[tuple[str, str, str], float]:
+        """Seconds of [start, end) the agent's timeline spends in each counted state, keyed by
+        (team, agent, state label). Time before the first known change counts nowhere."""
+        timeline = self._timelines.get(agent)
+        found: dict[tuple[str, str, str], float] = {}
+        if not timeline:
+            return found
+        index = len(timeline) - 1
+        while index > 0 and timeline[index].start > start:
+            index -= 1  # usually the last segment already holds ``start``
+        for position in range(index, len(timeline)):
+            segment = timeline[position]
+            piece_end = timeline[position + 1].start if position + 1 < len(timeline) else end
+            seconds = min(piece_end, end) - max(segment.start, start)
+            label = STATE_LABELS.get(segment.state)
+            if seconds > 0 and label is not None:
+                key = (segment.team, agent, label)
+                found[key] = found.get(key, 0.0) + seconds
+            if piece_end >= end:
+                break
+        return found
+
     def segment_count(self) -> int:
         return sum(len(timeline) for timeline in self._timelines.values())
 
@@ -117,3 +141,74 @@ class AgentTimelines:
             drop += 1
         if drop:
             del timeline[:drop]
+
+
+# The ``state`` label of ``contact_center_agent_state_seconds_total`` (logged-out time is not
+# counted).
+STATE_LABELS: dict[AgentState, str] = {
+    AgentState.AVAILABLE: "available",
+    AgentState.LOGGED_IN: "available",
+    AgentState.BUSY: "on_contact",
+    AgentState.AFTER_CONTACT_WORK: "after_contact_work",
+    AgentState.PAUSED: "paused",
+    AgentState.OUTBOUND: "outbound",
+}
+
+# add(labels (team, agent, state), seconds): a monotonic counter's add.
+AddFunction = Callable[[tuple[str, str, str], float], None]
+
+
+class AgentTimeCounters:
+    """Seconds per agent, team and state, as monotonic counters that keep up with ``now``.
+
+    Each agent's time is counted up to a watermark: up to each state change as it is recorded,
+    and up to ``now`` at each snapshot, so a counter grows while an agent stays in one state.
+    A change recorded before the watermark (an event that arrives late, or after a scrape
+    already counted the time) rewrites time already counted: the difference is added to the
+    states that gained, and owed by those that lost (``debt``, paid from their next seconds),
+    so no counter ever goes down and every total is exact once the debt is paid.
+    """
+
+    def __init__(self, timelines: AgentTimelines, add: AddFunction) -> None:
+        self._timelines = timelines
+        self._add = add
+        self._counted_until: dict[str, float] = {}
+        self._debt: dict[tuple[str, str, str], float] = {}
+
+    def record(self, event: AgentStateEvent, cut: float) -> None:
+        """Record ``event`` in the timelines, counting the time it closes or rewrites."""
+        agent, at = event.agent, event.at
+        until = self._counted_until.get(agent)
+        if until is None or at >= until:
+            if until is not None:
+                self._count(agent, until, at)
+            self._timelines.record(event, cut)
+            self._counted_until[agent] = at
+            return
+        before = self._timelines.seconds_by_state(agent, at, until)
+        self._timelines.record(event, cut)
+        after = self._timelines.seconds_by_state(agent, at, until)
+        for key in before.keys() | after.keys():
+            self._credit(key, after.get(key, 0.0) - before.get(key, 0.0))
+
+    def count_until(self, now: float) -> None:
+        """Count every agent's time up to ``now`` (at a snapshot)."""
+        for agent, until in self._counted_until.items():
+            if now > until:
+                self._count(agent, until, now)
+                self._counted_until[agent] = now
+
+    def _count(self, agent: str, start: float, end: float) -> None:
+        for key, seconds in self._timelines.seconds_by_state(agent, start, end).items():
+            self._credit(key, seconds)
+
+    def _credit(self, key: tuple[str, str, str], seconds: float) -> None:
+        owed = self._debt.get(key, 0.0)
+        if seconds < 0 or owed:
+            seconds -= owed
+            if seconds < 0:
+                self._debt[key] = -seconds
+                return
+            self._debt.pop(key, None)
+        if seconds > 0:
+            self._add(key, seconds)

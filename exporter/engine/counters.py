@@ -45,6 +45,12 @@ SPECS: tuple[CounterSpec, ...] = (
         QUEUE_LABELS,
     ),
     CounterSpec(
+        "contact_center_queue_exits",
+        "Contacts that left the queue unanswered, by reason: abandoned (the caller hung up), "
+        "timeout, empty, key, withdrawn; they sum to contacts_abandoned.",
+        (*QUEUE_LABELS, "reason"),
+    ),
+    CounterSpec(
         "contact_center_contacts_abandoned_short",
         "Abandons at or under the short-abandon cutoff (misdials, not lost customers).",
         QUEUE_LABELS,
@@ -93,6 +99,12 @@ SPECS: tuple[CounterSpec, ...] = (
         "contact_center_nps_answers",
         "NPS answers by category: promoter (9-10), passive (7-8), detractor (0-6).",
         (*HANDLER_LABELS, "category"),
+    ),
+    CounterSpec(
+        "contact_center_agent_state_seconds",
+        "Seconds agents spent in each state: available, on_contact, after_contact_work, paused, "
+        "outbound (logged-out time is not counted).",
+        ("team", "agent", "state"),
     ),
     CounterSpec(
         "contact_center_outbound_dials",

@@ -36,7 +36,7 @@ from typing import TypeVar
 
 from exporter import catalog
 from exporter.engine import formulas
-from exporter.engine.agents import AgentTimelines
+from exporter.engine.agents import AgentTimeCounters, AgentTimelines
 from exporter.engine.clock import LocalHours
 from exporter.engine.contacts import ContactFacts, ContactMemory
 from exporter.engine.counters import Counters
@@ -52,6 +52,7 @@ from exporter.events import (
     ContactEvent,
     ContactKind,
     Event,
+    ExitReason,
     OutboundOutcome,
 )
 from exporter.targets.model import Scope
@@ -61,6 +62,7 @@ Tally = TypeVar("Tally", ContactTally, TeamTally, CampaignTally, NpsTally)
 _HOUSEKEEPING_EVERY_SECONDS = 60.0  # of event time: prune old hours, stale waits, old segments
 _STATE_SECONDS_FIELD: dict[AgentState, str] = {
     AgentState.BUSY: "busy_seconds",
+    AgentState.OUTBOUND: "busy_seconds",
     AgentState.AFTER_CONTACT_WORK: "after_contact_work_seconds",
     AgentState.AVAILABLE: "available_seconds",
     AgentState.LOGGED_IN: "available_seconds",
@@ -107,6 +109,7 @@ class KpiEngine:
         )
         self._agents = AgentTimelines(self._credit_agent_time)
         self._counters = Counters()
+        self._agent_time = AgentTimeCounters(self._agents, self._count_agent_seconds)
         # Read on every event: kept here rather than looked up through the (frozen) config.
         self._tolerance = self.config.out_of_order_tolerance_seconds
         self._newest = -math.inf
@@ -134,7 +137,7 @@ class KpiEngine:
                 return TOO_OLD
             if isinstance(event, AgentStateEvent):
                 self._advance(event.at)
-                self._agents.record(event, self._cut())
+                self._agent_time.record(event, self._cut())
             else:
                 reason = self._ingest_contact(event)
                 if reason is not None:
@@ -263,6 +266,8 @@ class KpiEngine:
             tally.abandoned_short += short
             tally.abandoned_within += within
         self._counters.add("contact_center_contacts_abandoned", counter_labels)
+        reason = event.exit_reason or ExitReason.ABANDONED
+        self._counters.add("contact_center_queue_exits", (*counter_labels, str(reason)))
         if short:
             self._counters.add("contact_center_contacts_abandoned_short", counter_labels)
         if within:
@@ -379,6 +384,9 @@ class KpiEngine:
                 setattr(tally, field, getattr(tally, field) + sign * (piece_end - start))
             start = piece_end
 
+    def _count_agent_seconds(self, labels: tuple[str, str, str], seconds: float) -> None:
+        self._counters.add("contact_center_agent_state_seconds", labels, seconds)
+
     def _housekeep(self) -> None:
         self._next_housekeeping = self._newest + _HOUSEKEEPING_EVERY_SECONDS
         cut = self._cut()
@@ -395,6 +403,7 @@ class KpiEngine:
         """Every KPI over its period as of ``now`` (Unix seconds), and every raw counter."""
         with self._lock:
             self._waiting.drop_stale(now, self.config.stale_waiting_seconds)
+            self._agent_time.count_until(now)
             bucket = self._buckets.get(self._hours.start_of(now))
             start, end = self._hours.bounds(now)
             contacts = bucket.contacts if bucket else {}

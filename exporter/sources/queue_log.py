@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from exporter.events import Event
 from exporter.sources.base import EventStream, IngestStats
 from exporter.sources.follow import DEFAULT_POLL_INTERVAL_SECONDS, follow_lines, read_lines
+from exporter.sources.queue_log_agents import AgentMap
 from exporter.sources.queue_log_interpret import QueueLogInterpreter
 from exporter.sources.queue_log_parse import Layout, QueueLogLineError, QueueLogLineParser
 
@@ -26,7 +27,8 @@ SOURCE_NAME = "queue_log"
 class QueueLogSource(EventStream):
     """Events from an Asterisk queue_log. Iterate it for a one-off read (replay), or ``run`` it.
 
-    ``timezone`` is used only for table exports whose time column holds local date-times.
+    ``timezone`` is used only for table exports whose time column holds local date-times;
+    ``agent_map`` says which agent each interface is (default: ``queue_log_agents.AgentMap()``).
     """
 
     name = SOURCE_NAME
@@ -38,6 +40,7 @@ class QueueLogSource(EventStream):
         follow: bool = False,
         layout: Layout = "auto",
         agent_teams: Mapping[str, str] | None = None,
+        agent_map: AgentMap | None = None,
         timezone: ZoneInfo | None = None,
         poll_interval: float = DEFAULT_POLL_INTERVAL_SECONDS,
     ) -> None:
@@ -45,9 +48,10 @@ class QueueLogSource(EventStream):
         self.follow = follow
         self.layout: Layout = layout
         self.agent_teams = dict(agent_teams or {})
+        self.agent_map = agent_map or AgentMap()
         self.timezone = timezone or ZoneInfo("UTC")
         self.poll_interval = poll_interval
-        # Of the last read: events skipped with a count (PBXware outbound, ...) and agent rings.
+        # Of the last read: events skipped with a count (OUTCALL) and agent rings.
         self.skipped: Counter[str] = Counter()
         self.rings = 0
 
@@ -59,7 +63,9 @@ class QueueLogSource(EventStream):
             else read_lines(self.path, stop)
         )
         parser = QueueLogLineParser(self.layout, self.timezone)
-        interpreter = QueueLogInterpreter(agent_teams=self.agent_teams, skipped=self.skipped)
+        interpreter = QueueLogInterpreter(
+            agent_teams=self.agent_teams, agent_map=self.agent_map, skipped=self.skipped
+        )
         for line in lines:
             try:
                 entry = parser.parse(line.text)

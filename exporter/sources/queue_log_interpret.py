@@ -4,32 +4,36 @@ What each Asterisk event becomes (data fields as ``app_queue.c`` writes them):
 
 =====================================  ======================================================
 ENTERQUEUE                             OFFERED
-CONNECT (hold|bridged id|ring s)       ANSWERED, wait = hold; the agent becomes BUSY
-COMPLETECALLER / COMPLETEAGENT         ENDED, talk = data2; the agent becomes AVAILABLE
+CONNECT (hold|bridged id|ring s)       ANSWERED, wait = hold; the agent is on the call
+COMPLETECALLER / COMPLETEAGENT         ENDED, talk = data2; the call is over for the agent
   (hold|talk|original position)
-ABANDON, EXITWITHTIMEOUT, EXITEMPTY,   ABANDONED, wait = data3. Timeout, empty queue and
-WITHDRAW (position|orig. pos.|wait)    withdrawal are counted as abandons too: the caller
-                                       left the queue unanswered, which is what the
-                                       abandonment and service-level KPIs count
-EXITWITHKEY (key|pos.|orig. pos.|wait) ABANDONED, wait = data4 (the caller pressed a key to
-                                       leave the queue)
+ABANDON (position|orig. pos.|wait)     ABANDONED, wait = data3, exit reason ``abandoned``
+EXITWITHTIMEOUT, EXITEMPTY, WITHDRAW   ABANDONED, wait = data3, exit reason ``timeout``,
+  (position|orig. pos.|wait)           ``empty``, ``withdrawn``: the caller left the queue
+                                       unanswered, which the abandonment and service-level
+                                       KPIs count (the reason keeps them apart in counters)
+EXITWITHKEY (key|pos.|orig. pos.|wait) ABANDONED, wait = data4, exit reason ``key``
 TRANSFER, BLINDTRANSFER,               TRANSFERRED then ENDED, talk = the second-to-last field
 ATTENDEDTRANSFER (...|hold|talk|pos.)  (the leading fields vary by version and method); the
-                                       agent becomes AVAILABLE
+                                       call is over for the agent
 RINGNOANSWER / RINGCANCELED (ring ms)  nothing: one row per agent rung, never an outcome
-ADDMEMBER, AGENTLOGIN,                 agent LOGGED_IN
+ADDMEMBER, AGENTLOGIN,                 the agent logs in (to the queue, or queue-less)
 AGENTCALLBACKLOGIN
-REMOVEMEMBER, AGENTLOGOFF,             agent LOGGED_OUT
+REMOVEMEMBER, AGENTLOGOFF,             the agent logs off (from the queue, or from all)
 AGENTCALLBACKLOGOFF
-PAUSE / PAUSEALL                       agent PAUSED
-UNPAUSE / UNPAUSEALL                   agent AVAILABLE (BUSY while still on a call)
+PAUSE / PAUSEALL, UNPAUSE / UNPAUSEALL the agent pauses / resumes
+OUTDIAL (PBXware)                      the agent starts an outbound call
+OUTANSWER, OUTCANCEL, OUTBUSY,         the agent's outbound call is over (PBXware writes
+OUTNOANSWER, OUTCHANUNAVAIL,           OUTANSWER when the answered call ends)
+OUTCONGESTION, OUTFAIL, OUTTRANSFER
 =====================================  ======================================================
 
-Asterisk has no after-contact-work state: an agent is available as soon as the call ends (or paused,
-if they paused during the call). Agent names are kept as written (``SIP/1001``, ``Local/...``).
+Agent state (BUSY, OUTBOUND, PAUSED, AVAILABLE, LOGGED_OUT) is derived from all of these in
+``queue_log_agents.AgentTracker``, after the interface on the line is mapped to an agent id
+(``queue_log_agents.AgentMap``): an agent who logs off during a call stays logged off when it ends,
+and one person behind two interfaces is one agent. Asterisk has no after-contact-work state.
 Queue housekeeping (QUEUESTART, CONFIGRELOAD, INFO, DID, JOINEMPTY, ...) is skipped silently;
-PBXware's agent outbound events (OUTDIAL, OUTANSWER, ...) and Asterisk's OUTCALL are skipped and
-counted in ``skipped``: they are not queue contacts.
+Asterisk's OUTCALL is skipped and counted in ``skipped``.
 
 A call that enters queues more than once (re-queued, or sent to a second queue) is one contact per
 queue entry: the first keeps the call id, later ones get ``<callid>#2``, ``#3``, ...
@@ -41,21 +45,36 @@ from collections import Counter, OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from exporter.events import AgentState, AgentStateEvent, Channel, ContactEvent, ContactKind, Event
+from exporter.events import (
+    AgentState,
+    AgentStateEvent,
+    Channel,
+    ContactEvent,
+    ContactKind,
+    Event,
+    ExitReason,
+)
+from exporter.sources.queue_log_agents import AgentMap, AgentTracker
 from exporter.sources.queue_log_parse import QueueLogEntry, QueueLogLineError
 
 _ENDED_BY_CALL = frozenset({"COMPLETECALLER", "COMPLETEAGENT"})
-_ABANDON_WAIT_FIELD = {"ABANDON": 3, "EXITWITHTIMEOUT": 3, "EXITEMPTY": 3, "WITHDRAW": 3}
+# Exit event -> (why the caller left, the data field holding the wait)
+_EXITS: dict[str, tuple[ExitReason, int]] = {
+    "ABANDON": (ExitReason.ABANDONED, 3),
+    "EXITWITHTIMEOUT": (ExitReason.TIMEOUT, 3),
+    "EXITEMPTY": (ExitReason.EMPTY, 3),
+    "WITHDRAW": (ExitReason.WITHDRAWN, 3),
+    "EXITWITHKEY": (ExitReason.KEY, 4),
+}
 _TRANSFERS = frozenset({"TRANSFER", "BLINDTRANSFER", "ATTENDEDTRANSFER"})
 _RINGS = frozenset({"RINGNOANSWER", "RINGCANCELED"})
 _LOGINS = frozenset({"ADDMEMBER", "AGENTLOGIN", "AGENTCALLBACKLOGIN"})
 _LOGOFFS = frozenset({"REMOVEMEMBER", "AGENTLOGOFF", "AGENTCALLBACKLOGOFF"})
 _PAUSES = frozenset({"PAUSE", "PAUSEALL"})
 _UNPAUSES = frozenset({"UNPAUSE", "UNPAUSEALL"})
-_COUNTED_SKIPS = frozenset(
+_DIAL_OUT = "OUTDIAL"
+_DIAL_ENDS = frozenset(
     {
-        "OUTCALL",
-        "OUTDIAL",
         "OUTANSWER",
         "OUTCANCEL",
         "OUTBUSY",
@@ -66,6 +85,7 @@ _COUNTED_SKIPS = frozenset(
         "OUTFAIL",
     }
 )
+_COUNTED_SKIPS = frozenset({"OUTCALL"})
 
 
 def _number(entry: QueueLogEntry, position: int, what: str) -> float:
@@ -111,7 +131,8 @@ class _Call:
 class QueueLogInterpreter:
     """Turns entries, in file order, into events. One interpreter per input stream."""
 
-    agent_teams: Mapping[str, str] = field(default_factory=dict)
+    agent_teams: Mapping[str, str] = field(default_factory=dict)  # agent id or interface
+    agent_map: AgentMap = field(default_factory=AgentMap)
     skipped: Counter[str] = field(default_factory=Counter)
     rings: int = 0  # RINGNOANSWER / RINGCANCELED rows seen (one per agent rung)
     # How long a call id is remembered after its last line: long enough for any call to come
@@ -120,8 +141,7 @@ class QueueLogInterpreter:
     call_memory_seconds: float = 24 * 3600.0
     # callid -> its current contact, least recently seen first (evicted from the front)
     _calls: OrderedDict[str, _Call] = field(default_factory=OrderedDict)
-    _paused: set[str] = field(default_factory=set)
-    _on_call: set[str] = field(default_factory=set)
+    _agents: AgentTracker = field(default_factory=AgentTracker)
 
     def interpret(self, entry: QueueLogEntry) -> list[Event]:
         """The events an entry means (often none). Raises ``QueueLogLineError`` for bad data,
@@ -129,45 +149,51 @@ class QueueLogInterpreter:
         event = entry.event
         if event == "ENTERQUEUE":
             contact_id = self._enter(entry.callid, entry.at)
-            return [self._contact(ContactKind.OFFERED, entry, contact_id)]
+            return [self._contact(ContactKind.OFFERED, entry, "", contact_id)]
+        agent = self.agent_map(entry.agent) if entry.agent else ""
         if event == "CONNECT":
             wait = _number(entry, 1, "hold time")
-            answered = self._contact(ContactKind.ANSWERED, entry, wait_seconds=wait)
-            return [answered, *self._agent(entry, AgentState.BUSY, on_call=True)]
+            answered = self._contact(ContactKind.ANSWERED, entry, agent, wait_seconds=wait)
+            return [answered, *self._agent(entry, agent, self._agents.connect(agent, entry.callid))]
         if event in _ENDED_BY_CALL:
             talk = _number(entry, 2, "call time")
-            ended = self._contact(ContactKind.ENDED, entry, talk_seconds=talk)
-            return [ended, *self._after_call(entry)]
-        if event in _ABANDON_WAIT_FIELD or event == "EXITWITHKEY":
-            wait = _number(entry, 4 if event == "EXITWITHKEY" else 3, "wait time")
-            return [self._contact(ContactKind.ABANDONED, entry, wait_seconds=wait, agent="")]
+            ended = self._contact(ContactKind.ENDED, entry, agent, talk_seconds=talk)
+            return [ended, *self._call_ended(entry, agent)]
+        exit_reason = _EXITS.get(event)
+        if exit_reason is not None:
+            reason, wait_field = exit_reason
+            wait = _number(entry, wait_field, "wait time")
+            return [
+                self._contact(
+                    ContactKind.ABANDONED, entry, "", wait_seconds=wait, exit_reason=reason
+                )
+            ]
         if event in _TRANSFERS:
             talk = _transfer_talk_seconds(entry)
-            transferred = self._contact(ContactKind.TRANSFERRED, entry)
-            ended = self._contact(ContactKind.ENDED, entry, talk_seconds=talk)
-            return [transferred, ended, *self._after_call(entry)]
+            transferred = self._contact(ContactKind.TRANSFERRED, entry, agent)
+            ended = self._contact(ContactKind.ENDED, entry, agent, talk_seconds=talk)
+            return [transferred, ended, *self._call_ended(entry, agent)]
         if event in _RINGS:
             _number(entry, 1, "ring time in milliseconds")
             self.rings += 1
             return []
-        return self._agent_event(entry)
+        if not agent:
+            return []
+        return self._agent_event(entry, agent)
 
-    def _agent_event(self, entry: QueueLogEntry) -> list[Event]:
+    def _agent_event(self, entry: QueueLogEntry, agent: str) -> list[Event]:
         event = entry.event
+        tracker = self._agents
         if event in _LOGINS:
-            self._paused.discard(entry.agent)
-            return self._agent(entry, AgentState.LOGGED_IN)
+            return self._agent(entry, agent, tracker.login(agent, entry.queue))
         if event in _LOGOFFS:
-            self._paused.discard(entry.agent)
-            self._on_call.discard(entry.agent)
-            return self._agent(entry, AgentState.LOGGED_OUT)
-        if event in _PAUSES:
-            self._paused.add(entry.agent)
-            return self._agent(entry, AgentState.PAUSED)
-        if event in _UNPAUSES:
-            self._paused.discard(entry.agent)
-            busy = entry.agent in self._on_call
-            return self._agent(entry, AgentState.BUSY if busy else AgentState.AVAILABLE)
+            return self._agent(entry, agent, tracker.logoff(agent, entry.queue))
+        if event in _PAUSES or event in _UNPAUSES:
+            return self._agent(entry, agent, tracker.pause(agent, event in _PAUSES))
+        if event == _DIAL_OUT:
+            return self._agent(entry, agent, tracker.dial_out(agent, entry.callid))
+        if event in _DIAL_ENDS:
+            return self._agent(entry, agent, tracker.dial_ended(agent, entry.callid))
         if event in _COUNTED_SKIPS:
             self.skipped[event] += 1
         return []
@@ -204,43 +230,43 @@ class QueueLogInterpreter:
         self,
         kind: ContactKind,
         entry: QueueLogEntry,
+        agent: str,
         contact_id: str | None = None,
         *,
         wait_seconds: float | None = None,
         talk_seconds: float | None = None,
-        agent: str | None = None,
+        exit_reason: ExitReason | None = None,
     ) -> ContactEvent:
-        agent = entry.agent if agent is None else agent
         return ContactEvent(
             kind=kind,
             at=entry.at,
             contact_id=contact_id or self._contact_id(entry.callid, entry.at),
             queue=entry.queue,
             channel=Channel.VOICE,
-            team=self.agent_teams.get(agent, "") if agent else "",
+            team=self._team(agent, entry.agent) if agent else "",
             agent=agent,
             wait_seconds=wait_seconds,
             talk_seconds=talk_seconds,
+            exit_reason=exit_reason,
         )
 
-    def _after_call(self, entry: QueueLogEntry) -> list[Event]:
-        self._on_call.discard(entry.agent)
-        paused = entry.agent in self._paused
-        return self._agent(entry, AgentState.PAUSED if paused else AgentState.AVAILABLE)
+    def _team(self, agent: str, interface: str) -> str:
+        teams = self.agent_teams
+        return teams.get(agent) or teams.get(interface, "")
 
-    def _agent(
-        self, entry: QueueLogEntry, state: AgentState, *, on_call: bool = False
-    ) -> list[Event]:
-        if not entry.agent:
+    def _call_ended(self, entry: QueueLogEntry, agent: str) -> list[Event]:
+        return self._agent(entry, agent, self._agents.call_ended(agent, entry.callid))
+
+    def _agent(self, entry: QueueLogEntry, agent: str, state: AgentState | None) -> list[Event]:
+        """The state event of ``entry``'s agent when its state changed."""
+        if state is None or not agent:
             return []
-        if on_call:
-            self._on_call.add(entry.agent)
         return [
             AgentStateEvent(
                 at=entry.at,
-                agent=entry.agent,
+                agent=agent,
                 state=state,
-                team=self.agent_teams.get(entry.agent, ""),
+                team=self._team(agent, entry.agent),
                 queue=entry.queue,
             )
         ]

@@ -3,7 +3,8 @@
 ==========================================  ===================================================
 ``queue_log:/var/log/asterisk/queue_log``   Asterisk queue_log, layout found from the first line
 ``queue_log:export.csv?layout=table``       options: ``layout`` (auto, file, table), ``follow``
-                                            (yes/no), ``agent_teams`` (YAML file), ``timezone``
+                                            (yes/no), ``agent_teams`` (YAML file),
+                                            ``agent_map`` (YAML file), ``timezone``
 ``records:contacts.csv``                    contact records, CSV or JSON Lines (by suffix)
 ``records:calls.csv?mapping=map.yaml``      options: ``mapping`` (YAML file or preset name),
                                             ``format`` (auto, csv, jsonl), ``follow``,
@@ -24,11 +25,12 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from exporter.sources.queue_log import QueueLogSource
+from exporter.sources.queue_log_agents import AgentMap, AgentMapError, agent_map_from_dict
 from exporter.sources.records import RecordsSource
 from exporter.sources.records_parse import PRESETS, RecordMapping, mapping_from_dict
 
 SOURCE_OPTIONS: dict[str, frozenset[str]] = {
-    "queue_log": frozenset({"layout", "follow", "agent_teams", "timezone"}),
+    "queue_log": frozenset({"layout", "follow", "agent_teams", "agent_map", "timezone"}),
     "records": frozenset({"mapping", "format", "follow", "timezone"}),
 }
 _CHOICES = {"layout": ("auto", "file", "table"), "format": ("auto", "csv", "jsonl")}
@@ -108,6 +110,14 @@ def load_agent_teams(path: Path) -> dict[str, str]:
     return teams
 
 
+def load_agent_map(path: Path) -> AgentMap:
+    """Interface -> agent id from YAML (``pattern:`` and/or ``agents:``, see queue_log_agents)."""
+    try:
+        return agent_map_from_dict(_load_yaml(path, "agent map"), str(path))
+    except AgentMapError as error:
+        raise SourceSpecError(str(error)) from None
+
+
 def _load_yaml(path: Path, what: str) -> object:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -142,11 +152,13 @@ def build_source(
         if agent_teams is None and "agent_teams" in options:
             agent_teams = load_agent_teams(Path(options["agent_teams"]))
         layout = options.get("layout", "auto")
+        agent_map = load_agent_map(Path(options["agent_map"])) if "agent_map" in options else None
         return QueueLogSource(
             spec.path,
             follow=follow,
             layout=layout,  # type: ignore[arg-type]  # checked by parse_source_spec
             agent_teams=agent_teams,
+            agent_map=agent_map,
             timezone=timezone,
         )
     if mapping is None and "mapping" in options:

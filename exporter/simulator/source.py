@@ -3,8 +3,8 @@
 ``simulate(config, until)`` yields the events as fast as possible (benchmarks, fixtures, tests);
 ``SimulatorSource`` implements the Source protocol. In real time it anchors simulated time to the
 wall clock: the simulation starts "now" and each event is handed on when its time comes, ``speed``
-simulated seconds per wall second. The model itself lives in ``simulator_model`` (the discrete-event
-core) and ``simulator_config`` (what is simulated, with the defaults).
+simulated seconds per wall second. The model itself lives in ``model`` (the discrete-event core)
+and ``config`` (what is simulated, with the defaults).
 """
 
 from __future__ import annotations
@@ -15,38 +15,9 @@ import threading
 import time
 from collections.abc import Callable
 
+from exporter.simulator.config import SimulatorConfig, default_config
+from exporter.simulator.model import simulate
 from exporter.sources.base import EventSink, IngestStats
-from exporter.sources.simulator_config import (
-    ArrivalCurve,
-    BotConfig,
-    BreakConfig,
-    CampaignConfig,
-    HandlingConfig,
-    QueueConfig,
-    SimulatorConfig,
-    SurveyConfig,
-    TeamConfig,
-    default_config,
-    erlang_config,
-)
-from exporter.sources.simulator_model import Simulation, simulate
-
-__all__ = [
-    "ArrivalCurve",
-    "BotConfig",
-    "BreakConfig",
-    "CampaignConfig",
-    "HandlingConfig",
-    "QueueConfig",
-    "Simulation",
-    "SimulatorConfig",
-    "SimulatorSource",
-    "SurveyConfig",
-    "TeamConfig",
-    "default_config",
-    "erlang_config",
-    "simulate",
-]
 
 SOURCE_NAME = "simulator"
 # Longest single sleep while waiting for an event's time: bounds how late a stop is noticed.

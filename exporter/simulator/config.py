@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from exporter import erlang
 from exporter.events import Channel
+from exporter.simulator import erlang
 
 HOURS_PER_DAY = 24
 
@@ -98,8 +98,10 @@ class QueueConfig:
     channel: Channel
     arrivals: ArrivalCurve
     handling: HandlingConfig = field(default_factory=HandlingConfig)
-    # Exponential patience; None = nobody abandons.
+    # Patience (how long a caller waits before hanging up): Erlang-k with k = patience_shape
+    # (1 = exponential, Erlang A's assumption); None = nobody abandons.
     patience_mean_seconds: float | None = 240.0
+    patience_shape: int = 1
     first_contact_resolution_probability: float = 0.75
     survey: SurveyConfig | None = field(default_factory=SurveyConfig)
     bot: BotConfig | None = None
@@ -211,6 +213,8 @@ def _problems(config: SimulatorConfig) -> list[str]:
             problems.append(f"{where}: arrival rates must be >= 0")
         if queue.patience_mean_seconds is not None and queue.patience_mean_seconds <= 0:
             problems.append(f"{where}: patience_mean_seconds must be > 0 or None")
+        if queue.patience_shape < 1:
+            problems.append(f"{where}: patience_shape must be >= 1")
         problems += _handling_problems(where, queue.handling)
         probabilities = {
             "first_contact_resolution_probability": queue.first_contact_resolution_probability
@@ -374,12 +378,14 @@ def erlang_config(
     arrivals_per_hour: float,
     agents: int,
     mean_handle_seconds: float,
+    mean_patience_seconds: float | None = None,
     seed: int = 1,
     start: float = DEFAULT_START,
 ) -> SimulatorConfig:
     """The M/M/N queue of Erlang C: one voice queue ``erlang`` served by one team ``erlang`` of
-    ``agents`` agents always on duty, Poisson arrivals, exponential handle time (talk only), nobody
-    abandons, no breaks, no bot, no outbound, no surveys."""
+    ``agents`` agents always on duty, Poisson arrivals, exponential handle time (talk only), no
+    breaks, no bot, no outbound, no surveys. Nobody abandons, unless ``mean_patience_seconds`` is
+    given: then patience is exponential and the queue is Erlang A's M/M/N+M."""
     queue = QueueConfig(
         "erlang",
         Channel.VOICE,
@@ -390,7 +396,7 @@ def erlang_config(
             hold_probability=0.0,
             acw_mean_seconds=0.0,
         ),
-        patience_mean_seconds=None,
+        patience_mean_seconds=mean_patience_seconds,
         survey=None,
         ai_cx_score=False,
     )

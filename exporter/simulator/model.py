@@ -27,7 +27,7 @@ from exporter.events import (
     Event,
     OutboundOutcome,
 )
-from exporter.sources.simulator_config import (
+from exporter.simulator.config import (
     CampaignConfig,
     HandlingConfig,
     QueueConfig,
@@ -262,7 +262,12 @@ class Simulation:
         queue.waiting_count += 1
         patience = queue.config.patience_mean_seconds
         if patience is not None:
-            leaves_at = self._now + self._random.expovariate(1.0 / patience)
+            shape = queue.config.patience_shape
+            leaves_at = self._now + (
+                self._random.expovariate(1.0 / patience)
+                if shape == 1
+                else self._random.gammavariate(shape, patience / shape)
+            )
             self._schedule(leaves_at, self._patience_ends, (contact,))
 
     def _patience_ends(self, contact: _Contact) -> None:
@@ -516,7 +521,7 @@ class Simulation:
                 )
                 contact.agent = agent
                 agent.contact = contact
-                self._set_state(agent, AgentState.BUSY)
+                self._set_state(agent, AgentState.OUTBOUND)
                 self._start_handling(contact, campaign.config.handling)
         self._pace(campaign)
 
