@@ -63,7 +63,7 @@ def describe_days(days: frozenset[int] | None) -> str:
 
 
 def describe_schedule(schedule: Schedule) -> str:
-    """"At all times", "Mon-Fri 09:00-17:00", "Sat, Sun" (whole days)."""
+    """ "At all times", "Mon-Fri 09:00-17:00", "Sat, Sun" (whole days)."""
     if schedule.at_all_times:
         return "At all times"
     days = describe_days(schedule.days)
@@ -73,7 +73,7 @@ def describe_schedule(schedule: Schedule) -> str:
 
 
 def describe_scope(scope: Scope) -> str:
-    """"All contacts" for a site-wide target, else "channel voice, queue sales"."""
+    """ "All contacts" for a site-wide target, else "channel voice, queue sales"."""
     if not scope:
         return "All contacts"
     return ", ".join(f"{label} {value}" for label, value in scope)

@@ -155,9 +155,7 @@ def assemble(
     """The target; refused (``InputError`` on the value) when it has no value at all."""
     schedules = ([Schedule(value=at_all_times)] if at_all_times is not None else []) + list(timed)
     if not schedules:
-        raise InputError(
-            VALUE_FIELD, "give a value at all times and/or at least one schedule row"
-        )
+        raise InputError(VALUE_FIELD, "give a value at all times and/or at least one schedule row")
     return Target(kpi=kpi, quantifier=quantifier, schedules=tuple(schedules), scope=scope)
 
 

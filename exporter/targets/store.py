@@ -29,7 +29,6 @@ from typing import Any
 import yaml
 
 from exporter.targets import yamlsave
-
 from exporter.targets.atomic import (
     BeforeReplace,
     WriterLock,
@@ -377,9 +376,17 @@ class TargetStore:
 
         return self._save(
             _Edit(
-                "calendar", "", (), unchanged, None, user, reason, base_version,
-                rewrite=rewrite_both, calendar_audit=True,
-            )  # fmt: skip
+                "calendar",
+                "",
+                (),
+                unchanged,
+                None,
+                user,
+                reason,
+                base_version,
+                rewrite=rewrite_both,
+                calendar_audit=True,
+            )
         )
 
     def _save(self, edit: _Edit) -> str:

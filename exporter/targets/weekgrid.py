@@ -68,9 +68,7 @@ def week_grid(
     days = [today + timedelta(days=offset) for offset in range(DAYS)]
     times = [time(minute // 60, minute % 60) for minute in range(0, 24 * 60, 30)]
     cells = {
-        (day, clock): state_at(
-            target_set, kpi, labels, datetime.combine(day, clock, tzinfo=zone)
-        )
+        (day, clock): state_at(target_set, kpi, labels, datetime.combine(day, clock, tzinfo=zone))
         for day in days
         for clock in times
     }
@@ -78,9 +76,7 @@ def week_grid(
     return WeekGrid(days, times, cells, current, next_change(target_set, kpi, labels, now))
 
 
-def next_change(
-    target_set: TargetSet, kpi: str, labels: Mapping[str, str], now: datetime
-) -> str:
+def next_change(target_set: TargetSet, kpi: str, labels: Mapping[str, str], now: datetime) -> str:
     """E.g. "85 % until 17:00, then 80 %", "off duty until Mon 08:00, then 85 %"."""
     zone = target_set.calendar.timezone
     current = state_at(target_set, kpi, labels, now)
