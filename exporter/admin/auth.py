@@ -73,7 +73,10 @@ def requires(role: Role) -> Callable[[Callable[P, R]], Callable[P, R | Response]
             if not current_user.is_authenticated:
                 return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
             if not current_user.may(role):
-                abort(403, f"this needs the {role.word} role; you are {current_user.role.word}")
+                abort(
+                    403,
+                    f"this page needs the {role.word} role; you are logged in as {current_user.role.word}",
+                )
             return view(*args, **kwargs)
 
         return wrapped

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import yaml
 from flask import Blueprint, render_template, request
@@ -76,7 +77,7 @@ def _flat(value: Any) -> str:
     return yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=10_000).strip()
 
 
-def _entry(raw: dict[str, Any]) -> Entry:
+def _entry(raw: dict[str, Any], zone: ZoneInfo) -> Entry:
     kpi_name = str(raw.get("kpi") or "")
     kpi = catalog.find(kpi_name)
     scope = raw.get("scope") or {}
@@ -92,7 +93,7 @@ def _entry(raw: dict[str, Any]) -> Entry:
         before, after = describe_calendar_change(raw.get("before"), raw.get("after"))
         what = "Calendar (settings)"
     return Entry(
-        at=str(raw.get("at", "")),
+        at=display.format_instant(str(raw.get("at", "")), zone),
         user=str(raw.get("user", "")),
         action=ACTION_WORDS.get(str(raw.get("action")), str(raw.get("action"))),
         what=what,
@@ -129,8 +130,10 @@ def page() -> tuple[str, int]:
             scope = dict(parse_scope_items(filters["scope"].replace(",", " ").split(), "scope"))
         except InputError as problem:
             error = f"Scope: {problem.message}"
+    store = admin_context().store
+    zone = store.current().target_set.calendar.timezone
     try:
-        raw_entries = admin_context().store.audit.entries()
+        raw_entries = store.audit.entries()
     except ValueError as problem:
         raw_entries, error = [], str(problem)
     matching = [raw for raw in reversed(raw_entries) if _matches(raw, filters, scope)]
@@ -138,7 +141,7 @@ def page() -> tuple[str, int]:
         "history.html",
         filters=filters,
         kpis=[(kpi.name, kpi.title) for kpi in catalog.CATALOG if kpi.eligible],
-        entries=[_entry(raw) for raw in matching[:MAX_SHOWN]],
+        entries=[_entry(raw, zone) for raw in matching[:MAX_SHOWN]],
         total=len(matching),
         shown=min(len(matching), MAX_SHOWN),
         error=error,

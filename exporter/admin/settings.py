@@ -79,7 +79,7 @@ def _exception_rows() -> list[dict[str, str]]:
         ]
         rows.append(
             {"date": day.isoformat(), "name": exception.name, "what": what,
-             "values": "; ".join(values)}
+             "special": "; ".join(values) or "None"}
         )  # fmt: skip
     return rows
 

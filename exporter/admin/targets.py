@@ -233,10 +233,11 @@ def _conflict(form: TargetForm, error: StaleVersionError) -> tuple[str, int]:
     """Refused: show who changed the targets, and the current values; keep what was typed."""
     current = _find(form.kpi.name, scope_from_fields(form.scope))
     last = error.last_change or {}
+    zone = admin_context().store.current().target_set.calendar.timezone
     form.base_version = error.current_version
     conflict = {
         "user": last.get("user", "someone, outside kpi-targets"),
-        "at": last.get("at", "unknown time"),
+        "at": display.format_instant(str(last.get("at", "an unknown time")), zone),
         "reason": last.get("reason", ""),
         "current": display.describe_target(current, form.kpi) if current else ["Not set"],
     }

@@ -6,6 +6,9 @@ them: ratios in percent, seconds with "s". Pure functions.
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from exporter.catalog import Kpi, Unit
 from exporter.targets import daytime
 from exporter.targets.model import DAY_NAMES, Quantifier, Schedule, Scope, Target
@@ -51,6 +54,17 @@ def unit_hint(kpi: Kpi) -> str:
     if kpi.minimum is not None and kpi.maximum is not None:
         return f"{plain_number(kpi.minimum)} to {plain_number(kpi.maximum)}"
     return str(kpi.unit)
+
+
+def format_instant(text: str, zone: ZoneInfo) -> str:
+    """An audit time ("2026-11-30T09:02:03Z") as local time: "Mon 30 Nov 2026 10:02:03 CET"."""
+    try:
+        at = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    if at.tzinfo is None:
+        return text
+    return at.astimezone(zone).strftime("%a %d %b %Y %H:%M:%S %Z")
 
 
 def describe_days(days: frozenset[int] | None) -> str:
