@@ -75,7 +75,8 @@ def requires(role: Role) -> Callable[[Callable[P, R]], Callable[P, R | Response]
             if not current_user.may(role):
                 abort(
                     403,
-                    f"this page needs the {role.word} role; you are logged in as {current_user.role.word}",
+                    f"this page needs the {role.word} role; "
+                    f"you are logged in as {current_user.role.word}",
                 )
             return view(*args, **kwargs)
 
