@@ -14,7 +14,9 @@ from typing import Any
 
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import CommentMark
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
+from ruamel.yaml.tokens import CommentToken
 
 from exporter.targets import daytime
 from exporter.targets.daytime import DayTimeError
@@ -97,12 +99,70 @@ def replace_target(text: str, kpi: str, scope: Scope, new: Target | None) -> str
     index = _find(targets, kpi, scope)
     if new is None:
         if index is not None:
-            del targets[index]
+            remove_item(targets, index)
     elif index is None:
-        targets.append(target_entry(new))
+        append_item(targets, target_entry(new))
     else:
         _update_entry(targets[index], target_entry(new))
     return dump(document)
+
+
+# ruamel keeps the blank lines and comments that follow an item on that item's last scalar. An
+# item appended after it must take them over (else they would sit between the two), and so must
+# the previous item when the last one is removed.
+
+
+def append_item(sequence: CommentedSeq, item: Any) -> None:
+    following = _take_following_lines(sequence[-1]) if len(sequence) else None
+    sequence.append(item)
+    if following is not None:
+        _give_following_lines(item, following)
+
+
+def remove_item(sequence: CommentedSeq, index: int) -> None:
+    following = _take_following_lines(sequence[index])
+    del sequence[index]
+    if following is not None and index > 0:
+        _give_following_lines(sequence[index - 1], following)
+
+
+def _last_slot(node: Any) -> list[Any] | None:
+    """ruamel's comment slot after the last scalar of ``node`` (a block map or list of maps)."""
+    if isinstance(node, CommentedMap) and len(node) and not node.fa.flow_style():
+        key = list(node)[-1]
+        value = node[key]
+        if isinstance(value, (CommentedMap, CommentedSeq)) and len(value):
+            if not value.fa.flow_style():
+                return _last_slot(value)
+        slot: list[Any] = node.ca.items.setdefault(key, [None, None, None, None])
+        return slot
+    if isinstance(node, CommentedSeq) and len(node) and not node.fa.flow_style():
+        return _last_slot(node[-1])
+    return None
+
+
+def _take_following_lines(node: Any) -> str | None:
+    """Cut the lines after ``node``'s own last line (its end-of-line comment stays)."""
+    slot = _last_slot(node)
+    token = slot[2] if slot is not None else None
+    if not isinstance(token, CommentToken) or "\n" not in token.value:
+        return None
+    own, _, following = token.value.partition("\n")
+    if not following:
+        return None
+    assert slot is not None
+    slot[2] = CommentToken(own + "\n", token.start_mark) if own.strip() else None
+    return following
+
+
+def _give_following_lines(node: Any, following: str) -> None:
+    slot = _last_slot(node)
+    if slot is None:
+        return
+    token = slot[2]
+    own = token.value if isinstance(token, CommentToken) else "\n"
+    mark = token.start_mark if isinstance(token, CommentToken) else CommentMark(0)
+    slot[2] = CommentToken(own.rstrip("\n") + "\n" + following, mark)
 
 
 def _find(targets: CommentedSeq, kpi: str, scope: Scope) -> int | None:
@@ -129,14 +189,15 @@ def _update_entry(entry: CommentedMap, new: CommentedMap) -> None:
 def _update_schedules(old: CommentedSeq, new: CommentedSeq) -> None:
     for index, schedule in enumerate(new):
         if index >= len(old):
-            old.append(schedule)
+            append_item(old, schedule)
         elif not isinstance(old[index], CommentedMap) or list(old[index]) != list(schedule):
             old[index] = schedule  # a different shape: keys in the documented order
         else:
             for key, value in schedule.items():
                 if not _same(key, old[index][key], value):
                     old[index][key] = value
-    del old[len(new) :]
+    while len(old) > len(new):
+        remove_item(old, len(old) - 1)
 
 
 def _same(key: str, old: Any, new: Any) -> bool:
