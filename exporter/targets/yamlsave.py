@@ -131,9 +131,9 @@ def _last_slot(node: Any) -> list[Any] | None:
     if isinstance(node, CommentedMap) and len(node) and not node.fa.flow_style():
         key = list(node)[-1]
         value = node[key]
-        if isinstance(value, (CommentedMap, CommentedSeq)) and len(value):
-            if not value.fa.flow_style():
-                return _last_slot(value)
+        nested = isinstance(value, (CommentedMap, CommentedSeq)) and len(value)
+        if nested and not value.fa.flow_style():
+            return _last_slot(value)
         slot: list[Any] = node.ca.items.setdefault(key, [None, None, None, None])
         return slot
     if isinstance(node, CommentedSeq) and len(node) and not node.fa.flow_style():
