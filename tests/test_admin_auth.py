@@ -160,12 +160,16 @@ def test_a_session_survives_a_restart(store: TargetStore, state_dir: Path) -> No
     assert other.get("/targets").status_code == 200
 
 
-def test_a_new_password_or_removal_ends_the_session(
-    as_viewer: FlaskClient, state_dir: Path
-) -> None:
+def test_a_new_password_ends_the_session(as_viewer: FlaskClient, state_dir: Path) -> None:
     assert as_viewer.get("/targets").status_code == 200
     UserFile(state_dir).set_password("vera", "another password", rounds=4)
     assert as_viewer.get("/targets").status_code == 302
+
+
+def test_removing_a_user_ends_the_session(as_editor: FlaskClient, state_dir: Path) -> None:
+    assert as_editor.get("/targets").status_code == 200
+    UserFile(state_dir).remove("eddie")
+    assert as_editor.get("/targets").status_code == 302
 
 
 def test_logout_needs_post_with_token(as_viewer: FlaskClient) -> None:
