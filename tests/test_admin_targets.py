@@ -120,7 +120,10 @@ def test_overlapping_rows_are_refused_with_the_checks_words(
     response = as_editor.post(EDIT_VOICE, data=data)
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "overlaps the schedule at line" in html.split('id="row-1-error"')[1][:300]
+    assert (
+        "schedule overlaps schedule 1 (both apply on tue 16:00)"
+        in html.split('id="row-1-error"')[1][:300]
+    )
     assert (targets_dir / "targets.yaml").read_text() == TARGETS_YAML
 
 

@@ -16,6 +16,7 @@ says which field each problem belongs to. Pure logic, no I/O.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import time
@@ -176,10 +177,26 @@ def field_problems(target: Target, calendar_text: str) -> list[FieldProblem]:
     fields = _line_fields(text, at_all_times_first=bool(target.schedules[0].at_all_times))
     result = parse_texts(text, calendar_text, targets_file="form", calendar_file="calendar")
     return [
-        FieldProblem(fields.get(problem.line, FORM_FIELD), problem.message, problem.severity)
+        FieldProblem(
+            fields.get(problem.line, FORM_FIELD),
+            _words_for_lines(problem.message, fields),
+            problem.severity,
+        )
         for problem in result.problems
         if problem.file == "form"
     ]
+
+
+def _words_for_lines(message: str, fields: dict[int, str]) -> str:
+    """ "overlaps the schedule at line 8" -> "overlaps schedule 1": lines mean nothing in a form."""
+
+    def name(match: re.Match[str]) -> str:
+        field = fields.get(int(match.group(1)), FORM_FIELD)
+        if field.startswith("row-"):
+            return f"schedule {int(field.removeprefix('row-')) + 1}"
+        return "the value at all times" if field == VALUE_FIELD else "the target"
+
+    return re.sub(r"(?:the schedule )?at line (\d+)", name, message)
 
 
 def _line_fields(text: str, *, at_all_times_first: bool) -> dict[int, str]:
