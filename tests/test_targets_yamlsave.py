@@ -1,4 +1,4 @@
-"""Round-trip saving: one edit rewrites one target; comments, blank lines, numbers and order stay."""
+"""Round-trip saving: one edit rewrites one target; comments, blank lines, numbers, order stay."""
 
 from __future__ import annotations
 
