@@ -373,8 +373,8 @@ def _serve(settings: ServeSettings, out: TextIO, runtime: _Runtime) -> int:
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
 
     print(f"Admin UI: {settings.admin_address.url('/')}", file=out, flush=True)
-    _say_how_to_add_the_first_admin(settings, out)
     print(f"Metrics: {settings.metrics_address.url('/metrics')}", file=out, flush=True)
+    _say_how_to_add_the_first_admin(settings, out)
     log.info(
         "serving metrics on %s and the admin UI on %s; sources: %s; targets: %s (version %s, "
         "time zone %s)",

@@ -1,0 +1,124 @@
+"""The real ``kpi-targets serve`` process, an account made with ``kpi-targets users add`` and
+Chromium: a Mon-Fri 09:00-17:00 target set in the browser shows in the week grid and on
+``/metrics``, with the exporter's clock put on a Monday at 10:00 in Rome (``--simulator-start``)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.processes import KPI_TARGETS, ROOT, Process, free_port, http_get, wait_for
+
+pytestmark = pytest.mark.integration
+
+PASSWORD = "a long enough password"
+MONDAY_10_ROME = "2026-12-21T10:00:00+01:00"
+
+
+def users(
+    state_dir: Path, *args: str, password: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*KPI_TARGETS, "users", *args, "--state-dir", str(state_dir)],
+        input=password, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+
+
+def voice_target(metrics: int) -> str | None:
+    body = http_get(f"http://127.0.0.1:{metrics}/metrics")[1]
+    match = re.search(
+        r'^kpi_target\{channel="voice",kpi="service_level_ratio",quantifier="or_more"\} (\S+)$',
+        body,
+        re.MULTILINE,
+    )
+    return match.group(1) if match else None
+
+
+def test_a_weekday_target_set_in_the_browser_reaches_metrics(browser: Any, tmp_path: Path) -> None:
+    targets = tmp_path / "targets"
+    shutil.copytree(ROOT / "targets", targets)
+    state = tmp_path / "state"
+    metrics, admin = free_port(), free_port()
+    serve = [*KPI_TARGETS, "serve", "--metrics-address", f"127.0.0.1:{metrics}",
+             "--admin-address", f"127.0.0.1:{admin}", "--targets", str(targets),
+             "--state-dir", str(state), "--simulator-start", MONDAY_10_ROME]  # fmt: skip
+    process = Process(serve, cwd=tmp_path)
+    try:
+        process.read_line(30)
+        process.read_line(5)
+        assert process.read_line(5) == (
+            "No users yet: create the first admin with "
+            f"`kpi-targets users add NAME --role admin --state-dir {state}`\n"
+        )
+        added = users(state, "add", "olga", "--role", "editor", password=PASSWORD + "\n")
+        assert added.returncode == 0, added.stderr
+        # The shipped targets: voice 85 % on weekdays 09:00-17:00, so 0.85 now; change it to 0.9.
+        assert wait_for("the voice target", lambda: voice_target(metrics), timeout=30) == "0.85"
+
+        page = browser.new_page()
+        base = f"http://127.0.0.1:{admin}"
+        page.goto(f"{base}/targets")
+        page.get_by_label("User name").fill("olga")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Log in").click()
+        page.get_by_role("link", name="Edit Service level, channel voice").click()
+        schedule = page.get_by_role("group", name="Schedule 1")
+        assert schedule.get_by_label("From").input_value() == "09:00"
+        schedule.get_by_label("Value (%)").fill("90")
+        page.get_by_label("Reason for this change").fill("Q1: 90 % on weekdays")
+        page.get_by_role("button", name="Save", exact=True).last.click()
+        row = page.locator("tr#service_level_ratio").inner_text()
+        assert "90 % or more" in row and "Mon-Fri 09:00-17:00" in row
+
+        page.goto(f"{base}/preview?kpi=service_level_ratio&channel=voice")
+        assert page.locator("#next-change").inner_text().endswith("90 % until 17:00, then 80 %.")
+        assert "90 % (now)" in page.locator("td.now").inner_text()
+        page.close()
+
+        assert (
+            wait_for(
+                "the new target on /metrics",
+                lambda: voice_target(metrics) if voice_target(metrics) == "0.9" else None,
+                timeout=10,
+            )
+            == "0.9"
+        )
+        written = (targets / "targets.yaml").read_text()
+        assert '        to: "17:00"\n        value: 0.9\n' in written  # the edited line
+        assert "      - value: 0.90\n" in written  # chat's, as written by hand
+        assert "      - days: [mon-fri]            # stricter during weekday" in written
+    finally:
+        status = process.stop()
+    assert status == 0, process.stderr
+
+
+def test_users_command(tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    assert users(state, "add", "ada", "--role", "admin", password=PASSWORD + "\n").returncode == 0
+    assert (state / "users.json").stat().st_mode & 0o777 == 0o600
+    assert PASSWORD not in (state / "users.json").read_text()
+    again = users(state, "add", "ada", "--role", "viewer", password=PASSWORD)
+    assert again.returncode == 1 and "user 'ada' exists already" in again.stderr
+    short = users(state, "add", "bob", "--role", "viewer", password="short\n")
+    assert short.returncode == 1 and "at least 8 characters" in short.stderr
+    bad_role = users(state, "add", "bob", "--role", "boss", password=PASSWORD)
+    assert bad_role.returncode == 2 and "invalid choice: 'boss'" in bad_role.stderr
+    assert users(state, "add", "bob", "--role", "viewer", password=PASSWORD).returncode == 0
+    listed = users(state, "list")
+    assert listed.stdout == "ada\tadmin\nbob\tviewer\n"
+    assert users(state, "list", "--format", "json").stdout.strip() == (
+        '[{"name": "ada", "role": "admin"}, {"name": "bob", "role": "viewer"}]'
+    )
+    before = (state / "users.json").read_text()
+    assert users(state, "passwd", "bob", password="another password\n").returncode == 0
+    assert (state / "users.json").read_text() != before
+    missing = users(state, "passwd", "zed", password=PASSWORD)
+    assert missing.returncode == 1 and "no user 'zed'" in missing.stderr
+    assert users(state, "remove", "bob").returncode == 0
+    assert users(state, "list").stdout == "ada\tadmin\n"
+    assert users(state, "remove", "bob").returncode == 1
