@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import CALENDAR_YAML
 
@@ -178,3 +180,28 @@ def test_names_with_script_tags_are_escaped(as_admin: FlaskClient) -> None:
         html = as_admin.get(url).get_data(as_text=True)
         assert evil not in html
     assert "&lt;script&gt;" in as_admin.get("/settings").get_data(as_text=True)
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    section=st.sampled_from(["timezone", "hours", "exception", "remove", "holidays"]),
+    values=st.lists(st.text(max_size=30), min_size=8, max_size=8),
+)
+def test_any_settings_input_gets_a_page_never_a_server_error(
+    as_admin: FlaskClient, section: str, values: list[str]
+) -> None:
+    names = [
+        "timezone",
+        "rows",
+        "hours-0-days",
+        "hours-0-hours",
+        "date",
+        "hours",
+        "country",
+        "year",
+    ]
+    response = post(as_admin, section, **dict(zip(names, values, strict=True)), kind="hours",
+                    value_kpi="service_level_ratio", value=values[0])  # fmt: skip
+    assert response.status_code in (200, 302, 400, 409), response.status_code

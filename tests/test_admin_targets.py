@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from exporter.targets.store import TargetStore
 from tests.conftest import CALENDAR_YAML, TARGETS_YAML, csrf_token
@@ -253,3 +255,26 @@ def test_what_the_calendar_says_reaches_the_form(
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert "no target for service_level_ratio with scope channel=voice in targets.yaml" in html
+
+
+_TEXT = st.text(max_size=40)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    value=_TEXT, quantifier=_TEXT, start=_TEXT, end=_TEXT, row_value=_TEXT, rows=_TEXT,
+    days=st.lists(_TEXT, max_size=3), scope=_TEXT, is_new=st.sampled_from(["0", "1", "x"]),
+)  # fmt: skip
+def test_any_form_input_gets_a_page_never_a_server_error(
+    as_editor: FlaskClient,
+    value: str, quantifier: str, start: str, end: str, row_value: str, rows: str,
+    days: list[str], scope: str, is_new: str,
+) -> None:  # fmt: skip
+    data = form(as_editor, "/targets/service_level_ratio/edit?new=1", value=value,
+                quantifier=quantifier, rows=rows, is_new=is_new,
+                **{"row-0-from": start, "row-0-to": end, "row-0-value": row_value,
+                   "row-0-days": days, "scope-queue": scope})  # fmt: skip
+    response = as_editor.post("/targets/service_level_ratio/edit?new=1", data=data)
+    assert response.status_code in (200, 302, 400, 409), response.status_code
