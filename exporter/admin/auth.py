@@ -47,7 +47,7 @@ def init(app: Flask) -> None:
     manager.login_message = "Log in to see this page."
     manager.session_protection = "strong"
 
-    @manager.user_loader
+    @manager.user_loader  # type: ignore[untyped-decorator]
     def load(session_id: str) -> SessionUser | None:
         name = session_id.rpartition(":")[0]
         try:

@@ -74,7 +74,9 @@ def describe_calendar_change(
 def _flat(value: Any) -> str:
     if value is None:
         return "none"
-    return yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=10_000).strip()
+    return str(
+        yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=10_000)
+    ).strip()
 
 
 def _entry(raw: dict[str, Any], zone: ZoneInfo) -> Entry:

@@ -251,34 +251,33 @@ def delete(kpi: str) -> tuple[str, int] | Response:
     scope = _scope_from_args(found)
     target = _find(found.name, scope)
     store = admin_context().store
-    values = {
-        "kpi": found,
-        "scope_words": display.describe_scope(scope),
-        "lines": display.describe_target(target, found) if target else [],
-        "base_version": request.form.get("base_version", store.current().version),
-        "reason": request.form.get("reason", ""),
-        "back_url": _tab_url(found),
-        "error": None,
-    }
     if target is None:
         abort(404, f"{found.title} has no target for {display.describe_scope(scope)}")
+    base_version = request.form.get("base_version", store.current().version)
+    reason = request.form.get("reason", "")
+
+    def page(status: int, error: str | None = None) -> tuple[str, int]:
+        return render_template(
+            "delete.html",
+            kpi=found,
+            scope_words=display.describe_scope(scope),
+            lines=display.describe_target(target, found),
+            base_version=base_version,
+            reason=reason,
+            back_url=_tab_url(found),
+            error=error,
+        ), status
+
     if request.method == "GET":
-        return render_template("delete.html", **values), 200
-    if not values["reason"].strip():
-        values["error"] = "Say why (it goes to the history)."
-        return render_template("delete.html", **values), 400
+        return page(200)
+    if not reason.strip():
+        return page(400, "Say why (it goes to the history).")
     try:
         store.delete_target(
-            found.name,
-            scope,
-            user=current_user.name,
-            reason=values["reason"],
-            base_version=values["base_version"],
+            found.name, scope, user=current_user.name, reason=reason, base_version=base_version
         )
     except (StaleVersionError, TargetNotFoundError, StoreError) as error:
-        values["error"] = str(error)
-        values["base_version"] = store.current().version
-        status = 409 if isinstance(error, StaleVersionError) else 400
-        return render_template("delete.html", **values), status
-    flash(f"Deleted the target of {found.title} ({values['scope_words']}).")
+        base_version = store.current().version
+        return page(409 if isinstance(error, StaleVersionError) else 400, str(error))
+    flash(f"Deleted the target of {found.title} ({display.describe_scope(scope)}).")
     return redirect(_tab_url(found))

@@ -161,7 +161,7 @@ def add_exception(
         exceptions[index] = entry
     else:
         position = next(
-            (i for i, item in enumerate(exceptions) if _date_of(item) and _date_of(item) > day),
+            (i for i, item in enumerate(exceptions) if (other := _date_of(item)) and other > day),
             len(exceptions),
         )
         exceptions.insert(position, entry)
