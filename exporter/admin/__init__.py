@@ -53,7 +53,7 @@ def create_app(
     app.config["MAX_CONTENT_LENGTH"] = max_content_length
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep "accepted" first
     app.config["SESSION_COOKIE_HTTPONLY"] = True
-    app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
+    app.config["SESSION_COOKIE_SAMESITE"] = "Lax"  # links from Grafana keep the session
     app.config["SESSION_COOKIE_SECURE"] = secure_cookies
     app.config["SESSION_COOKIE_NAME"] = "kpi_targets_session"
     app.config["WTF_CSRF_TIME_LIMIT"] = None  # tied to the session instead

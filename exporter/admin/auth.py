@@ -1,6 +1,6 @@
 """Logging in and out (``/login``, ``/logout``) and the role each page needs.
 
-Sessions are Flask-Login's, in a signed cookie (HttpOnly, SameSite=Strict, Secure behind HTTPS).
+Sessions are Flask-Login's, in a signed cookie (HttpOnly, SameSite=Lax, Secure behind HTTPS).
 A session names the user and a piece of the password hash, so removing a user or changing the
 password ends their sessions. Failed logins are throttled per user name and per client address.
 """
