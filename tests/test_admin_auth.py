@@ -227,3 +227,12 @@ def test_path_tricks_find_nothing(as_admin: FlaskClient, url: str) -> None:
 
 def test_roles_order() -> None:
     assert Role.VIEWER < Role.EDITOR < Role.ADMIN
+
+
+def test_a_broken_users_file_is_named_not_a_server_error(
+    client: FlaskClient, state_dir: Path
+) -> None:
+    (state_dir / "users.json").write_text("{not json")
+    response = client.get("/login")
+    assert response.status_code == 503
+    assert b"is not a valid users file" in response.data

@@ -100,7 +100,11 @@ def _safe_next(target: str | None) -> str:
 @blueprint.route("/login", methods=["GET", "POST"])
 def login() -> str | Response | tuple[str, int]:
     context = admin_context()
-    no_users = not context.users.users()
+    try:
+        no_users = not context.users.users()
+    except UserError as error:
+        log.error("%s", error)
+        abort(503, f"logins are unavailable: {error}; fix it with `kpi-targets users`")
     if request.method == "GET":
         return render_template("login.html", no_users=no_users, error=None, name="")
     name = request.form.get("name", "").strip()

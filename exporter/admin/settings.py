@@ -230,6 +230,8 @@ def _exception(problems: Problems) -> tuple[Callable[[str], str], str] | None:
         problems.add("name", "name the day, e.g. Christmas")
     closed = request.form.get("kind") == "closed"
     hours = request.form.get("hours", "").strip() if request.form.get("kind") == "hours" else ""
+    if request.form.get("hours", "").strip() and request.form.get("kind") != "hours":
+        problems.add("hours", "choose Special hours to open at these hours that day")
     if request.form.get("kind") == "hours":
         if not hours:
             problems.add("hours", "give the special hours, e.g. 08:00-13:00")
