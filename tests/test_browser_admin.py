@@ -70,6 +70,11 @@ def test_set_a_weekday_target_and_see_it_in_the_table_and_the_grid(
     assert "Not set" in row(page, "abandonment_ratio").inner_text()
     assert "Not eligible for KPI targets" in row(page, "ai_customer_experience_score").inner_text()
 
+    page.get_by_role("link", name="Edit Abandonment rate").click()
+    assert page.get_by_label("Queue").get_attribute("list") == "seen-queue"
+    assert page.get_by_label("Or less").is_checked()  # the KPI's natural direction
+    assert_accessible(page, "edit-new")
+    page.go_back()
     page.get_by_role("link", name="Edit Service level, channel voice").click()
     assert_accessible(page, "edit")
     schedule = page.get_by_role("group", name="Schedule 1")
