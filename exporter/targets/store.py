@@ -17,7 +17,6 @@ stay in force. Nothing is ever half-applied.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -25,8 +24,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from exporter.targets import yamlsave
 from exporter.targets.atomic import (
@@ -36,8 +33,9 @@ from exporter.targets.atomic import (
     remove_leftover_temp_files,
 )
 from exporter.targets.audit import Action, AuditEntry, AuditLog
+from exporter.targets.changes import calendar_as_dict, changes_between, target_as_dict
 from exporter.targets.model import Scope, Target, TargetSet
-from exporter.targets.parse import ParseResult, Problem, dump_targets, parse_texts
+from exporter.targets.parse import ParseResult, Problem, parse_texts
 from exporter.targets.wording import describe_scope
 
 logger = logging.getLogger(__name__)
@@ -260,22 +258,13 @@ class TargetStore:
     def _audit_outside_change(
         self, before: LoadedTargets, before_files: _OnDisk, after: LoadedTargets, files: _OnDisk
     ) -> None:
-        """Audit a reloaded version that no kpi-targets save wrote: one entry per changed target,
-        one for a changed calendar, or one saying only comments or layout changed."""
-        old = {(t.kpi, t.scope): t for t in before.target_set.targets}
-        new = {(t.kpi, t.scope): t for t in after.target_set.targets}
-        entries: list[tuple[str, Scope, dict[str, Any] | None, dict[str, Any] | None]] = []
-        for key in [*old, *(key for key in new if key not in old)]:
-            was = None if key not in old else target_as_dict(old[key])
-            now = None if key not in new else target_as_dict(new[key])
-            if was != now:
-                entries.append((key[0], key[1], was, now))
-        old_calendar = calendar_as_dict(before_files.calendar_bytes.decode("utf-8"))
-        new_calendar = calendar_as_dict(files.calendar_bytes.decode("utf-8"))
-        if old_calendar != new_calendar:
-            entries.append(("", (), old_calendar, new_calendar))
-        if not entries:
-            entries.append(("", (), None, None))  # comments or layout only
+        """Audit a reloaded version that no kpi-targets save wrote (see ``changes``)."""
+        entries = changes_between(
+            before.target_set.targets,
+            before_files.calendar_bytes.decode("utf-8"),
+            after.target_set.targets,
+            files.calendar_bytes.decode("utf-8"),
+        )
         try:
             with self._writer_lock.hold():
                 last = self.audit.last()
@@ -480,17 +469,3 @@ class TargetStore:
             new_version,
         )
         return new_version
-
-
-def calendar_as_dict(text: str) -> dict[str, Any]:
-    """The calendar as plain data, for the audit log (dates and times as their text)."""
-    document = yaml.safe_load(text) or {}
-    plain: dict[str, Any] = json.loads(json.dumps(document, default=str))
-    return plain
-
-
-def target_as_dict(target: Target) -> dict[str, Any]:
-    """A target in the ``targets.yaml`` shape (what the audit log records and ``list`` prints)."""
-    document = yaml.safe_load(dump_targets([target]))
-    entry: dict[str, Any] = document["targets"][0]
-    return entry
