@@ -224,8 +224,8 @@ def _save(args: argparse.Namespace, save: Callable[[], str]) -> int:
 
 
 def _list(store: TargetStore, output_format: str) -> int:
-    from exporter.targets.parse import dump_targets
     from exporter.targets.changes import target_as_dict
+    from exporter.targets.parse import dump_targets
 
     loaded = store.current()
     targets = loaded.target_set.targets
