@@ -95,30 +95,3 @@ def test_a_weekday_target_set_in_the_browser_reaches_metrics(browser: Any, tmp_p
     finally:
         status = process.stop()
     assert status == 0, process.stderr
-
-
-def test_users_command(tmp_path: Path) -> None:
-    state = tmp_path / "state"
-    assert users(state, "add", "ada", "--role", "admin", password=PASSWORD + "\n").returncode == 0
-    assert (state / "users.json").stat().st_mode & 0o777 == 0o600
-    assert PASSWORD not in (state / "users.json").read_text()
-    again = users(state, "add", "ada", "--role", "viewer", password=PASSWORD)
-    assert again.returncode == 1 and "user 'ada' exists already" in again.stderr
-    short = users(state, "add", "bob", "--role", "viewer", password="short\n")
-    assert short.returncode == 1 and "at least 8 characters" in short.stderr
-    bad_role = users(state, "add", "bob", "--role", "boss", password=PASSWORD)
-    assert bad_role.returncode == 2 and "invalid choice: 'boss'" in bad_role.stderr
-    assert users(state, "add", "bob", "--role", "viewer", password=PASSWORD).returncode == 0
-    listed = users(state, "list")
-    assert listed.stdout == "ada\tadmin\nbob\tviewer\n"
-    assert users(state, "list", "--format", "json").stdout.strip() == (
-        '[{"name": "ada", "role": "admin"}, {"name": "bob", "role": "viewer"}]'
-    )
-    before = (state / "users.json").read_text()
-    assert users(state, "passwd", "bob", password="another password\n").returncode == 0
-    assert (state / "users.json").read_text() != before
-    missing = users(state, "passwd", "zed", password=PASSWORD)
-    assert missing.returncode == 1 and "no user 'zed'" in missing.stderr
-    assert users(state, "remove", "bob").returncode == 0
-    assert users(state, "list").stdout == "ada\tadmin\n"
-    assert users(state, "remove", "bob").returncode == 1
