@@ -23,9 +23,18 @@ _AXE = Axe()
 
 @pytest.fixture
 def context(browser: Any) -> Iterator[Any]:
+    """A browser context whose pages may log no error (a CSP violation, a missing file...)."""
     context = browser.new_context(viewport={"width": 1366, "height": 900})
+    errors: list[str] = []
+
+    def watch(page: Any) -> None:
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+
+    context.on("page", watch)
     yield context
     context.close()
+    expected = ["Failed to load resource: the server responded with a status of 403 (FORBIDDEN)"]
+    assert [error for error in errors if error not in expected] == []
 
 
 def shoot(page: Any, name: str) -> None:
