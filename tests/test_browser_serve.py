@@ -42,6 +42,14 @@ def voice_target(metrics: int) -> str | None:
 def test_a_weekday_target_set_in_the_browser_reaches_metrics(browser: Any, tmp_path: Path) -> None:
     targets = tmp_path / "targets"
     shutil.copytree(ROOT / "targets", targets)
+    # Voice starts with 80 % at all times only: the test adds the weekday schedule.
+    weekday = (
+        "      - days: [mon-fri]            # stricter during weekday business hours\n"
+        '        from: "09:00"\n        to: "17:00"\n        value: 0.85\n'
+    )
+    shipped = (targets / "targets.yaml").read_text()
+    assert weekday in shipped
+    (targets / "targets.yaml").write_text(shipped.replace(weekday, ""))
     state = tmp_path / "state"
     metrics, admin = free_port(), free_port()
     serve = [*KPI_TARGETS, "serve", "--metrics-address", f"127.0.0.1:{metrics}",
@@ -57,8 +65,7 @@ def test_a_weekday_target_set_in_the_browser_reaches_metrics(browser: Any, tmp_p
         )
         added = users(state, "add", "olga", "--role", "editor", password=PASSWORD + "\n")
         assert added.returncode == 0, added.stderr
-        # The shipped targets: voice 85 % on weekdays 09:00-17:00, so 0.85 now; change it to 0.9.
-        assert wait_for("the voice target", lambda: voice_target(metrics), timeout=30) == "0.85"
+        assert wait_for("the voice target", lambda: voice_target(metrics), timeout=30) == "0.8"
 
         page = browser.new_page()
         base = f"http://127.0.0.1:{admin}"
@@ -68,7 +75,10 @@ def test_a_weekday_target_set_in_the_browser_reaches_metrics(browser: Any, tmp_p
         page.get_by_role("button", name="Log in").click()
         page.get_by_role("link", name="Edit Service level, channel voice").click()
         schedule = page.get_by_role("group", name="Schedule 1")
-        assert schedule.get_by_label("From").input_value() == "09:00"
+        for day in ("Mon", "Tue", "Wed", "Thu", "Fri"):
+            schedule.get_by_label(day, exact=True).check()
+        schedule.get_by_label("From").fill("09:00")
+        schedule.get_by_label("To", exact=True).fill("17:00")
         schedule.get_by_label("Value (%)").fill("90")
         page.get_by_label("Reason for this change").fill("Q1: 90 % on weekdays")
         page.get_by_role("button", name="Save", exact=True).last.click()
@@ -89,9 +99,16 @@ def test_a_weekday_target_set_in_the_browser_reaches_metrics(browser: Any, tmp_p
             == "0.9"
         )
         written = (targets / "targets.yaml").read_text()
-        assert '        to: "17:00"\n        value: 0.9\n' in written  # the edited line
-        assert "      - value: 0.90\n" in written  # chat's, as written by hand
-        assert "      - days: [mon-fri]            # stricter during weekday" in written
+        assert (
+            '      - value: 0.80\n      - days: [mon-fri]\n        from: "09:00"\n'
+            '        to: "17:00"\n        value: 0.9\n'
+        ) in written  # the schedule added, the rest as written by hand:
+        assert written == shipped.replace(
+            weekday,
+            weekday.replace("            # stricter during weekday business hours", "").replace(
+                "0.85", "0.9"
+            ),
+        )
     finally:
         status = process.stop()
     assert status == 0, process.stderr
