@@ -127,7 +127,7 @@ def test_session_cookie_is_httponly_and_samesite(client: FlaskClient) -> None:
     token = csrf_token(client, "/login")
     response = client.post("/login", data={"name": "ada", "password": PASSWORD,
                                            "csrf_token": token})  # fmt: skip
-    cookie = response.headers["Set-Cookie"]
+    [cookie] = [c for c in response.headers.getlist("Set-Cookie") if "kpi_targets_session" in c]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
 
 
@@ -138,7 +138,18 @@ def test_secure_cookie_when_configured(store: TargetStore, state_dir: Path) -> N
     token = csrf_token(client, "/login")
     response = client.post("/login", data={"name": "ada", "password": PASSWORD,
                                            "csrf_token": token})  # fmt: skip
-    assert "Secure" in response.headers["Set-Cookie"]
+    [cookie] = [c for c in response.headers.getlist("Set-Cookie") if "kpi_targets_session" in c]
+    assert "; Secure" in cookie
+
+
+def test_secure_cookie_over_https(client: FlaskClient) -> None:
+    token = csrf_token(client, "/login")
+    response = client.post(
+        "/login", base_url="https://localhost",
+        data={"name": "ada", "password": PASSWORD, "csrf_token": token},
+    )  # fmt: skip
+    [session] = [c for c in response.headers.getlist("Set-Cookie") if "kpi_targets_session" in c]
+    assert "; Secure" in session
 
 
 def test_the_secret_key_is_created_once_private_and_kept(tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ from werkzeug.wrappers import Response as BaseResponse
 
 from exporter.admin.api import DEFAULT_MAX_EVENTS_PER_BATCH, events_blueprint, json_error
 from exporter.admin.context import AdminContext
+from exporter.admin.security import SessionOverHttps
 from exporter.sources.http_events import HttpEventSource
 from exporter.targets.store import TargetStore
 
@@ -58,6 +59,7 @@ def create_app(
     app.config["SESSION_COOKIE_NAME"] = "kpi_targets_session"
     app.config["WTF_CSRF_TIME_LIMIT"] = None  # tied to the session instead
     csrf = CSRFProtect(app)
+    app.session_interface = SessionOverHttps()
 
     if store is not None:
         from exporter.admin.users import load_or_create_secret_key

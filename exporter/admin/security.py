@@ -7,6 +7,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 
+from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.wrappers import Response
 
 # No inline script or style anywhere: the pages use only the app's own static files.
@@ -29,6 +31,14 @@ def add_security_headers(response: Response) -> Response:
     if response.mimetype == "text/html":
         response.headers.setdefault("Cache-Control", "no-store")
     return response
+
+
+class SessionOverHttps(SecureCookieSessionInterface):
+    """The session cookie is Secure when configured so, and whenever the request came over HTTPS
+    (``serve`` with TLS), so it is never sent back over plain HTTP."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(super().get_cookie_secure(app) or request.is_secure)
 
 
 class LoginThrottle:
