@@ -8,6 +8,7 @@ import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -163,6 +164,28 @@ def browser() -> Iterator[object]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         yield browser
         browser.close()
+
+
+def browser_log_in(page: Any, base: str, name: str, password: str = PASSWORD) -> None:
+    """Open the targets page, get sent to the login form, log in, land on the targets page."""
+    page.goto(f"{base}/targets")
+    assert page.url.startswith(f"{base}/login")
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}/targets")
+
+
+def save_weekday_schedule(page: Any, percent: str, reason: str) -> None:
+    """On an edit page: schedule 1 = Mon-Fri 09:00-17:00 at ``percent``, then Save."""
+    schedule = page.get_by_role("group", name="Schedule 1")
+    for day in ("Mon", "Tue", "Wed", "Thu", "Fri"):
+        schedule.get_by_label(day, exact=True).check()
+    schedule.get_by_label("From").fill("09:00")
+    schedule.get_by_label("To", exact=True).fill("17:00")
+    schedule.get_by_label("Value (%)").fill(percent)
+    page.get_by_label("Reason for this change").fill(reason)
+    page.get_by_role("button", name="Save", exact=True).last.click()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 
-from tests.conftest import PASSWORD, ROME, SCREENSHOTS, Clock
+from tests.conftest import ROME, SCREENSHOTS, Clock, browser_log_in, save_weekday_schedule
 
 pytestmark = pytest.mark.integration
 
@@ -55,15 +55,6 @@ def assert_accessible(page: Any, name: str) -> None:
     assert bad == [], f"{name}: {bad}"
 
 
-def log_in(page: Any, base: str, name: str) -> None:
-    page.goto(f"{base}/targets")
-    assert page.url.startswith(f"{base}/login")
-    page.get_by_label("User name").fill(name)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(f"{base}/targets")
-
-
 def row(page: Any, kpi: str) -> Any:
     return page.locator(f"tr#{kpi}")
 
@@ -74,7 +65,7 @@ def test_set_a_weekday_target_and_see_it_in_the_table_and_the_grid(
     page = context.new_page()
     page.goto(f"{live_url}/login")
     assert_accessible(page, "login")
-    log_in(page, live_url, "eddie")
+    browser_log_in(page, live_url, "eddie")
     assert_accessible(page, "targets")
     assert "Not set" in row(page, "abandonment_ratio").inner_text()
     assert "Not eligible for KPI targets" in row(page, "ai_customer_experience_score").inner_text()
@@ -86,14 +77,7 @@ def test_set_a_weekday_target_and_see_it_in_the_table_and_the_grid(
     page.go_back()
     page.get_by_role("link", name="Edit Service level, channel voice").click()
     assert_accessible(page, "edit")
-    schedule = page.get_by_role("group", name="Schedule 1")
-    for day in ("Mon", "Tue", "Wed", "Thu", "Fri"):
-        schedule.get_by_label(day, exact=True).check()
-    schedule.get_by_label("From").fill("09:00")
-    schedule.get_by_label("To", exact=True).fill("17:00")
-    schedule.get_by_label("Value (%)").fill("85")
-    page.get_by_label("Reason for this change").fill("Q1 weekday objective")
-    page.get_by_role("button", name="Save", exact=True).last.click()
+    save_weekday_schedule(page, "85", "Q1 weekday objective")
 
     text = row(page, "service_level_ratio").inner_text()
     assert "85 % or more" in text and "Mon-Fri 09:00-17:00" in text and "80 % or more" in text
@@ -124,7 +108,7 @@ def test_set_a_weekday_target_and_see_it_in_the_table_and_the_grid(
 
 def test_delete_asks_for_confirmation_and_returns_to_not_set(context: Any, live_url: str) -> None:
     page = context.new_page()
-    log_in(page, live_url, "eddie")
+    browser_log_in(page, live_url, "eddie")
     page.get_by_role("link", name="Edit Service level, channel voice").click()
     page.get_by_role("link", name="Delete this target").click()
     assert_accessible(page, "delete")
@@ -135,7 +119,7 @@ def test_delete_asks_for_confirmation_and_returns_to_not_set(context: Any, live_
 
 def test_a_viewer_sees_no_edit_and_cannot_open_the_form(context: Any, live_url: str) -> None:
     page = context.new_page()
-    log_in(page, live_url, "vera")
+    browser_log_in(page, live_url, "vera")
     assert page.get_by_role("link", name="Edit", exact=False).count() == 0
     assert page.get_by_role("link", name="Settings").count() == 0
     response = page.goto(f"{live_url}/targets/service_level_ratio/edit?channel=voice")
@@ -149,8 +133,8 @@ def test_two_editors_on_one_target_the_second_is_refused(browser: Any, live_url:
     second_context = browser.new_context()
     try:
         first, second = first_context.new_page(), second_context.new_page()
-        log_in(first, live_url, "eddie")
-        log_in(second, live_url, "ada")
+        browser_log_in(first, live_url, "eddie")
+        browser_log_in(second, live_url, "ada")
         edit = f"{live_url}/targets/average_handle_time_seconds/edit"
         first.goto(edit)
         second.goto(edit)
@@ -173,7 +157,7 @@ def test_two_editors_on_one_target_the_second_is_refused(browser: Any, live_url:
         second_context.close()
     # nothing was overwritten
     page = browser.new_page()
-    log_in(page, live_url, "vera")
+    browser_log_in(page, live_url, "vera")
     assert "280 s or less" in row(page, "average_handle_time_seconds").inner_text()
     page.close()
 
@@ -183,7 +167,7 @@ def test_a_holiday_added_in_settings_shows_closed_in_the_grid(
 ) -> None:
     clock.at = datetime(2026, 12, 7, 10, 0, tzinfo=ROME)  # Monday; Tuesday 8th is a holiday in IT
     page = context.new_page()
-    log_in(page, live_url, "ada")
+    browser_log_in(page, live_url, "ada")
     page.get_by_role("link", name="Settings").click()
     assert_accessible(page, "settings")
     page.get_by_label("Country").select_option("IT")

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import browser_log_in, save_weekday_schedule
 from tests.processes import KPI_TARGETS, ROOT, Process, free_port, http_get, wait_for
 
 pytestmark = pytest.mark.integration
@@ -69,19 +70,9 @@ def test_a_weekday_target_set_in_the_browser_reaches_metrics(browser: Any, tmp_p
 
         page = browser.new_page()
         base = f"http://127.0.0.1:{admin}"
-        page.goto(f"{base}/targets")
-        page.get_by_label("User name").fill("olga")
-        page.get_by_label("Password").fill(PASSWORD)
-        page.get_by_role("button", name="Log in").click()
+        browser_log_in(page, base, "olga", PASSWORD)
         page.get_by_role("link", name="Edit Service level, channel voice").click()
-        schedule = page.get_by_role("group", name="Schedule 1")
-        for day in ("Mon", "Tue", "Wed", "Thu", "Fri"):
-            schedule.get_by_label(day, exact=True).check()
-        schedule.get_by_label("From").fill("09:00")
-        schedule.get_by_label("To", exact=True).fill("17:00")
-        schedule.get_by_label("Value (%)").fill("90")
-        page.get_by_label("Reason for this change").fill("Q1: 90 % on weekdays")
-        page.get_by_role("button", name="Save", exact=True).last.click()
+        save_weekday_schedule(page, "90", "Q1: 90 % on weekdays")
         row = page.locator("tr#service_level_ratio").inner_text()
         assert "90 % or more" in row and "Mon-Fri 09:00-17:00" in row
 

@@ -102,9 +102,9 @@ def login() -> str | Response | tuple[str, int]:
     context = admin_context()
     try:
         no_users = not context.users.users()
-    except UserError as error:
-        log.error("%s", error)
-        abort(503, f"logins are unavailable: {error}; fix it with `kpi-targets users`")
+    except UserError as broken:
+        log.error("%s", broken)
+        abort(503, f"logins are unavailable: {broken}; fix it with `kpi-targets users`")
     if request.method == "GET":
         return render_template("login.html", no_users=no_users, error=None, name="")
     name = request.form.get("name", "").strip()
