@@ -21,6 +21,7 @@ COMMANDS: tuple[str, ...] = (
     "targets",
     "replay",
     "rules",
+    "users",
 )
 
 

@@ -271,7 +271,7 @@ def _serve(settings: ServeSettings, out: TextIO, runtime: _Runtime) -> int:
     from exporter.targets.store import StoreError, TargetStore
 
     try:
-        store = TargetStore(settings.targets)
+        store = TargetStore(settings.targets, record_outside_changes=True)
     except StoreError as error:
         raise StartupError(f"targets: {error}") from None
     loaded = store.current()
@@ -335,7 +335,18 @@ def _serve(settings: ServeSettings, out: TextIO, runtime: _Runtime) -> int:
     ProcessCollector(registry=registry)
     PlatformCollector(registry=registry)
 
-    admin_app = create_app(http_events=built.http_source, events_token=built.events_token)
+    try:
+        admin_app = create_app(
+            http_events=built.http_source,
+            events_token=built.events_token,
+            store=store,
+            state_dir=settings.state_dir,
+            clock=clock.now,
+            seen_labels=lambda: labels_seen(engine, clock.now()),
+        )
+    except OSError as error:
+        message = f"cannot use the state directory {settings.state_dir}: {error}"
+        raise StartupError(message) from None
     runtime.admin_server = _serve_in_thread(
         admin_listener, settings.admin_address, admin_app, "admin-http"
     )
@@ -364,6 +375,7 @@ def _serve(settings: ServeSettings, out: TextIO, runtime: _Runtime) -> int:
 
     print(f"Admin UI: {settings.admin_address.url('/')}", file=out, flush=True)
     print(f"Metrics: {settings.metrics_address.url('/metrics')}", file=out, flush=True)
+    _say_how_to_add_the_first_admin(settings, out)
     log.info(
         "serving metrics on %s and the admin UI on %s; sources: %s; targets: %s (version %s, "
         "time zone %s)",
@@ -383,6 +395,32 @@ def _serve(settings: ServeSettings, out: TextIO, runtime: _Runtime) -> int:
         _shutdown(runtime)
     log.info("stopped")
     return 0
+
+
+def labels_seen(engine: KpiEngine, now: float) -> dict[str, set[str]]:
+    """Label -> the values in the KPI series now (the admin UI suggests them as scopes)."""
+    found: dict[str, set[str]] = {}
+    for sample in engine.snapshot(now).kpis:
+        for label, value in sample.labels:
+            found.setdefault(label, set()).add(value)
+    return found
+
+
+def _say_how_to_add_the_first_admin(settings: ServeSettings, out: TextIO) -> None:
+    from exporter.admin.users import UserError, UserFile
+
+    try:
+        has_users = bool(UserFile(settings.state_dir).users())
+    except UserError as error:
+        log.error("%s", error)
+        return
+    if not has_users:
+        print(
+            "No users yet: create the first admin with "
+            f"`kpi-targets users add NAME --role admin --state-dir {settings.state_dir}`",
+            file=out,
+            flush=True,
+        )
 
 
 def _shutdown(runtime: _Runtime) -> None:

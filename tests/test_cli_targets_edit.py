@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from exporter.commands.targets import UsageError, parse_schedule, parse_scope
+from exporter.targets.edit_input import InputError, parse_schedule_spec, parse_scope_items
 from exporter.targets.model import Schedule, TimeRange
 from exporter.targets.parse import load_dir
 
@@ -56,19 +56,19 @@ def current_version(directory: Path) -> str:
 
 
 def test_schedule_with_days_and_hours() -> None:
-    assert parse_schedule("mon-fri 09:00-17:00=0.85") == Schedule(
+    assert parse_schedule_spec("mon-fri 09:00-17:00=0.85") == Schedule(
         value=0.85, days=frozenset({0, 1, 2, 3, 4}), hours=TimeRange(time(9), time(17))
     )
 
 
 def test_schedule_for_whole_days_and_lists() -> None:
-    assert parse_schedule("sat=0.7") == Schedule(value=0.7, days=frozenset({5}))
-    assert parse_schedule("sat,sun=0.7") == Schedule(value=0.7, days=frozenset({5, 6}))
-    assert parse_schedule("mon 00:00-24:00=1") == Schedule(value=1.0, days=frozenset({0}))
+    assert parse_schedule_spec("sat=0.7") == Schedule(value=0.7, days=frozenset({5}))
+    assert parse_schedule_spec("sat,sun=0.7") == Schedule(value=0.7, days=frozenset({5, 6}))
+    assert parse_schedule_spec("mon 00:00-24:00=1") == Schedule(value=1.0, days=frozenset({0}))
 
 
 def test_schedule_crossing_midnight_and_wrapping_the_week() -> None:
-    assert parse_schedule("fri-mon 22:00-06:00=0.6") == Schedule(
+    assert parse_schedule_spec("fri-mon 22:00-06:00=0.6") == Schedule(
         value=0.6, days=frozenset({4, 5, 6, 0}), hours=TimeRange(time(22), time(6))
     )
 
@@ -85,20 +85,20 @@ def test_schedule_crossing_midnight_and_wrapping_the_week() -> None:
     ],
 )
 def test_bad_schedules_say_what_is_wrong(spec: str, message: str) -> None:
-    with pytest.raises(UsageError, match=message):
-        parse_schedule(spec)
+    with pytest.raises(InputError, match=message):
+        parse_schedule_spec(spec)
 
 
 def test_scope_options() -> None:
-    assert parse_scope(["queue=sales", "channel=voice"]) == (
+    assert parse_scope_items(["queue=sales", "channel=voice"]) == (
         ("channel", "voice"),
         ("queue", "sales"),
     )
-    assert parse_scope([]) == ()
-    with pytest.raises(UsageError, match="not label=value"):
-        parse_scope(["voice"])
-    with pytest.raises(UsageError, match="'channel' given twice"):
-        parse_scope(["channel=voice", "channel=chat"])
+    assert parse_scope_items([]) == ()
+    with pytest.raises(InputError, match="not label=value"):
+        parse_scope_items(["voice"])
+    with pytest.raises(InputError, match="'channel' given twice"):
+        parse_scope_items(["channel=voice", "channel=chat"])
 
 
 # --- the real command ----------------------------------------------------------------------------

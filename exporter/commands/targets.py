@@ -18,19 +18,17 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import math
 import os
 import sys
-from collections.abc import Callable, Sequence
-from datetime import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from exporter.commands.options import add_targets_option
-from exporter.targets.model import Quantifier, Schedule, Scope, scope_of
+from exporter.targets.edit_input import InputError
+from exporter.targets.model import Quantifier, Scope
 
 if TYPE_CHECKING:
-    from exporter.catalog import Kpi
     from exporter.targets.store import TargetStore
 
 HELP = "set, delete or list targets through the audited store (scripts and GitOps)"
@@ -38,55 +36,6 @@ HELP = "set, delete or list targets through the audited store (scripts and GitOp
 EXIT_OK = 0
 EXIT_REFUSED = 1
 EXIT_USAGE = 2
-
-
-class UsageError(ValueError):
-    """An option that does not follow its documented syntax."""
-
-
-def parse_value(text: str, option: str = "--value") -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise UsageError(f"{option}: {text!r} is not a number") from None
-    if not math.isfinite(value):
-        raise UsageError(f"{option}: {text!r} is not a finite number")
-    return value
-
-
-def parse_schedule(text: str) -> Schedule:
-    """One ``--schedule`` option: ``DAYS[ HH:MM-HH:MM]=VALUE`` (see the module docstring)."""
-    from exporter.targets.daytime import DayTimeError, parse_day_item, parse_range
-
-    spec, equals, value_text = text.rpartition("=")
-    parts = spec.split()
-    if not equals or len(parts) not in (1, 2):
-        raise UsageError(
-            f"--schedule: {text!r} is not DAYS[ HH:MM-HH:MM]=VALUE,"
-            ' e.g. "mon-fri 09:00-17:00=0.85" or "sat=0.7"'
-        )
-    try:
-        days = parse_day_item(parts[0])
-        hours = parse_range(parts[1]) if len(parts) == 2 else None
-    except DayTimeError as error:
-        raise UsageError(f"--schedule {text!r}: {error}") from None
-    if hours is not None and hours.start == hours.end == time(0):
-        hours = None  # 00:00-24:00 is the whole day, which is what no hours means
-    return Schedule(value=parse_value(value_text, f"--schedule {text!r}"), days=days, hours=hours)
-
-
-def parse_scope(items: Sequence[str]) -> Scope:
-    """``["channel=voice", "queue=sales"]`` -> the sorted scope; a label given twice is refused."""
-    labels: dict[str, str] = {}
-    for item in items:
-        label, sep, value = item.partition("=")
-        label, value = label.strip(), value.strip()
-        if not sep or not label or not value:
-            raise UsageError(f"--scope: {item!r} is not label=value, e.g. channel=voice")
-        if label in labels:
-            raise UsageError(f"--scope: label {label!r} given twice")
-        labels[label] = value
-    return scope_of(labels)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -186,28 +135,28 @@ def run(args: argparse.Namespace) -> int:
         return _usage(args, "no user name: pass --user NAME (or set $USER)")
     if not args.reason.strip():
         return _usage(args, "--reason must not be empty: say why, for the audit log")
+    from exporter.targets.edit_input import parse_scope_items
+
     try:
-        scope = parse_scope(args.scope)
+        scope = parse_scope_items(args.scope)
         if args.action == "set":
             return _set(store, args, scope)
         return _delete(store, args, scope)
-    except UsageError as error:
-        return _usage(args, str(error))
+    except InputError as error:
+        return _usage(args, f"{error.field}: {error.message}")
 
 
 def _set(store: TargetStore, args: argparse.Namespace, scope: Scope) -> int:
-    from exporter import catalog
-    from exporter.targets.model import Target
+    from exporter.targets.edit_input import assemble, parse_number, parse_schedule_spec
 
-    schedules = [parse_schedule(spec) for spec in args.schedule]
-    if args.value is not None:
-        schedules.insert(0, Schedule(value=parse_value(args.value)))
-    if not schedules:
-        raise UsageError('give --value X and/or --schedule "DAYS[ HH:MM-HH:MM]=VALUE"')
-    quantifier = _quantifier(store, args, scope, catalog.find(args.kpi))
+    timed = [parse_schedule_spec(spec) for spec in args.schedule]
+    value = None if args.value is None else parse_number(args.value, "--value")
+    if value is None and not timed:
+        raise InputError("--value", 'give --value X and/or --schedule "DAYS[ HH:MM-HH:MM]=VALUE"')
+    quantifier = _quantifier(store, args, scope)
     if quantifier is None:
         return EXIT_REFUSED
-    target = Target(kpi=args.kpi, quantifier=quantifier, schedules=tuple(schedules), scope=scope)
+    target = assemble(args.kpi, quantifier, scope, value, timed)
     return _save(
         args,
         lambda: store.set_target(
@@ -216,31 +165,34 @@ def _set(store: TargetStore, args: argparse.Namespace, scope: Scope) -> int:
     )
 
 
-def _quantifier(
-    store: TargetStore, args: argparse.Namespace, scope: Scope, kpi: Kpi | None
-) -> Quantifier | None:
+def _quantifier(store: TargetStore, args: argparse.Namespace, scope: Scope) -> Quantifier | None:
     """The given quantifier, else the existing target's, else the KPI's natural direction."""
-    from exporter.catalog import Direction
+    from exporter import catalog
+    from exporter.targets.edit_input import default_quantifier
 
     if args.quantifier is not None:
         return Quantifier(args.quantifier)
-    for existing in store.current().target_set.targets:
-        if existing.kpi == args.kpi and existing.scope == scope:
-            return existing.quantifier
-    if kpi is not None and kpi.direction is Direction.HIGHER:
-        return Quantifier.OR_MORE
-    if kpi is not None and kpi.direction is Direction.LOWER:
-        return Quantifier.OR_LESS
-    reason = (
-        f"{args.kpi} can be too high or too low"
-        if kpi is not None
-        else f"{args.kpi!r} is not in the KPI catalog (`kpi-targets catalog` lists them)"
+    existing = next(
+        (
+            target
+            for target in store.current().target_set.targets
+            if target.kpi == args.kpi and target.scope == scope
+        ),
+        None,
     )
-    print(
-        f"kpi-targets targets set: refused: {reason}; pass --quantifier or_more|or_less",
-        file=sys.stderr,
-    )
-    return None
+    kpi = catalog.find(args.kpi)
+    quantifier = default_quantifier(kpi, existing)
+    if quantifier is None:
+        reason = (
+            f"{args.kpi} can be too high or too low"
+            if kpi is not None
+            else f"{args.kpi!r} is not in the KPI catalog (`kpi-targets catalog` lists them)"
+        )
+        print(
+            f"kpi-targets targets set: refused: {reason}; pass --quantifier or_more|or_less",
+            file=sys.stderr,
+        )
+    return quantifier
 
 
 def _delete(store: TargetStore, args: argparse.Namespace, scope: Scope) -> int:
@@ -272,8 +224,8 @@ def _save(args: argparse.Namespace, save: Callable[[], str]) -> int:
 
 
 def _list(store: TargetStore, output_format: str) -> int:
+    from exporter.targets.changes import target_as_dict
     from exporter.targets.parse import dump_targets
-    from exporter.targets.store import target_as_dict
 
     loaded = store.current()
     targets = loaded.target_set.targets

@@ -19,7 +19,8 @@ from typing import Any, Literal
 from exporter.targets.atomic import append_line_durably
 from exporter.targets.model import Scope
 
-Action = Literal["set", "delete"]
+# "calendar": a settings save; "outside": a change found on disk that no kpi-targets save made.
+Action = Literal["set", "delete", "calendar", "outside"]
 
 # How much of the log's end to read to find its last line; lines are a few hundred bytes.
 _TAIL_BYTES = 65536

@@ -25,8 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from exporter.targets import yamlsave
 from exporter.targets.atomic import (
     BeforeReplace,
     WriterLock,
@@ -34,8 +33,9 @@ from exporter.targets.atomic import (
     remove_leftover_temp_files,
 )
 from exporter.targets.audit import Action, AuditEntry, AuditLog
+from exporter.targets.changes import calendar_as_dict, changes_between, target_as_dict
 from exporter.targets.model import Scope, Target, TargetSet
-from exporter.targets.parse import ParseResult, Problem, dump_targets, parse_texts
+from exporter.targets.parse import ParseResult, Problem, parse_texts
 from exporter.targets.wording import describe_scope
 
 logger = logging.getLogger(__name__)
@@ -45,11 +45,8 @@ CALENDAR_FILE = "calendar.yaml"
 AUDIT_FILE = "audit.jsonl"
 LOCK_FILE = ".kpi-targets.lock"
 
-MANAGED_HEADER = (
-    "# Managed by kpi-targets: changes saved through the admin UI or `kpi-targets targets`\n"
-    "# rewrite this file, and comments are not preserved. Record the why in the change's reason\n"
-    "# (it goes to the audit log).\n"
-)
+OUTSIDE_USER = "(outside kpi-targets)"
+OUTSIDE_REASON = "changed outside kpi-targets (hand edit or git)"
 
 
 class StoreError(Exception):
@@ -140,13 +137,27 @@ class _Edit:
     user: str
     reason: str
     base_version: str | None
+    # (targets text, calendar text) -> the texts to write; by default the one target is replaced
+    # in place (see ``yamlsave``), so comments and the order of everything else survive.
+    rewrite: Callable[[str, str], tuple[str, str]] | None = None
+    # A calendar edit is audited with the calendar before and after instead of a target.
+    calendar_audit: bool = False
 
 
 class TargetStore:
     """Loads, saves and watches the targets and calendar files of one directory."""
 
-    def __init__(self, directory: Path, *, audit_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        audit_path: Path | None = None,
+        record_outside_changes: bool = False,
+    ) -> None:
         self.directory = Path(directory)
+        # The running exporter audits changes it finds that no kpi-targets save made (hand edits,
+        # git pull) as action "outside"; command-line tools leave that to it.
+        self.record_outside_changes = record_outside_changes
         self.targets_path = self.directory / TARGETS_FILE
         self.calendar_path = self.directory / CALENDAR_FILE
         self.audit = AuditLog(audit_path if audit_path is not None else self.directory / AUDIT_FILE)
@@ -164,6 +175,7 @@ class TargetStore:
         if result.target_set is None:
             raise InvalidTargetsError(result.errors, f"the targets in {self.directory} are invalid")
         self._loaded = LoadedTargets(result.target_set, on_disk.version, list(result.problems))
+        self._loaded_files = on_disk  # the bytes behind ``_loaded``, to word outside changes
 
     # --- reading ---------------------------------------------------------------------------------
 
@@ -232,12 +244,51 @@ class TargetStore:
         with self._state_lock:
             if self._loaded.version != seen_version:
                 return False  # a save in this process got there first with newer content
+            previous, previous_files = self._loaded, self._loaded_files
             self._loaded = LoadedTargets(result.target_set, on_disk.version, list(result.problems))
+            self._loaded_files = on_disk
             self.reloads += 1
             self._failed_version = None
             self.last_reload_error = None
         logger.info("targets reloaded from %s: version %s", self.directory, on_disk.version)
+        if self.record_outside_changes:
+            self._audit_outside_change(previous, previous_files, self._loaded, on_disk)
         return True
+
+    def _audit_outside_change(
+        self, before: LoadedTargets, before_files: _OnDisk, after: LoadedTargets, files: _OnDisk
+    ) -> None:
+        """Audit a reloaded version that no kpi-targets save wrote (see ``changes``)."""
+        entries = changes_between(
+            before.target_set.targets,
+            before_files.calendar_bytes.decode("utf-8"),
+            after.target_set.targets,
+            files.calendar_bytes.decode("utf-8"),
+        )
+        try:
+            with self._writer_lock.hold():
+                last = self.audit.last()
+                if last is not None and last.get("version_after") == files.version:
+                    return  # a kpi-targets save (another process) wrote it and audited it
+                if self._read().version != files.version:
+                    return  # changed again meanwhile: the next reload words it
+                for kpi, scope, was, now in entries:
+                    self.audit.append(
+                        AuditEntry(
+                            at=datetime.now(UTC),
+                            user=OUTSIDE_USER,
+                            action="outside",
+                            kpi=kpi,
+                            scope=scope,
+                            before=was,
+                            after=now,
+                            reason=OUTSIDE_REASON,
+                            version_before=before.version,
+                            version_after=files.version,
+                        )
+                    )
+        except (OSError, StoreError) as error:
+            logger.warning("cannot audit the outside change to %s: %s", self.directory, error)
 
     def _record_reload_failure(self, failed_version: str, message: str) -> None:
         with self._state_lock:
@@ -296,6 +347,37 @@ class TargetStore:
 
         return self._save(_Edit("delete", kpi, scope, change, None, user, reason, base_version))
 
+    def edit_calendar(
+        self,
+        rewrite: Callable[[str], str],
+        *,
+        user: str,
+        reason: str,
+        base_version: str | None,
+    ) -> str:
+        """Save ``rewrite(calendar text)`` with the same checks, lock and audit as a target save."""
+
+        def unchanged(targets: tuple[Target, ...]) -> tuple[list[Target], Target | None]:
+            return list(targets), None
+
+        def rewrite_both(targets_text: str, calendar_text: str) -> tuple[str, str]:
+            return targets_text, rewrite(calendar_text)
+
+        return self._save(
+            _Edit(
+                "calendar",
+                "",
+                (),
+                unchanged,
+                None,
+                user,
+                reason,
+                base_version,
+                rewrite=rewrite_both,
+                calendar_audit=True,
+            )
+        )
+
     def _save(self, edit: _Edit) -> str:
         if not edit.user.strip():
             raise StoreError("a user name is required for every change (it goes to the audit log)")
@@ -322,10 +404,18 @@ class TargetStore:
                 existing.errors,
                 f"the targets in {self.directory} are invalid on disk; fix them before saving",
             )
-        new_targets, before = edit.change(existing.target_set.targets)
-        new_bytes = (MANAGED_HEADER + dump_targets(new_targets)).encode("utf-8")
-        new_version = content_version(new_bytes, on_disk.calendar_bytes)
-        proposed = _OnDisk(new_bytes, on_disk.calendar_bytes, new_version)
+        _, before = edit.change(existing.target_set.targets)
+        targets_text = on_disk.targets_bytes.decode("utf-8")
+        calendar_text = on_disk.calendar_bytes.decode("utf-8")
+        if edit.rewrite is not None:
+            new_targets_text, new_calendar_text = edit.rewrite(targets_text, calendar_text)
+        else:
+            new_targets_text = yamlsave.replace_target(targets_text, kpi, scope, after)
+            new_calendar_text = calendar_text
+        new_bytes = new_targets_text.encode("utf-8")
+        new_calendar_bytes = new_calendar_text.encode("utf-8")
+        new_version = content_version(new_bytes, new_calendar_bytes)
+        proposed = _OnDisk(new_bytes, new_calendar_bytes, new_version)
         result = self._parse(proposed, targets_label=f"{self.targets_path} (after this change)")
         if result.target_set is None:
             raise InvalidTargetsError(
@@ -340,7 +430,16 @@ class TargetStore:
                 f"cannot append to the audit log {self.audit.path}: {error.strerror};"
                 " nothing was saved"
             ) from None
-        atomic_write(self.targets_path, new_bytes, before_replace=self.before_replace)
+        if new_bytes != on_disk.targets_bytes:
+            atomic_write(self.targets_path, new_bytes, before_replace=self.before_replace)
+        if new_calendar_bytes != on_disk.calendar_bytes:
+            atomic_write(self.calendar_path, new_calendar_bytes, before_replace=self.before_replace)
+        if edit.calendar_audit:
+            audit_before: dict[str, Any] | None = calendar_as_dict(calendar_text)
+            audit_after: dict[str, Any] | None = calendar_as_dict(new_calendar_text)
+        else:
+            audit_before = None if before is None else target_as_dict(before)
+            audit_after = None if after is None else target_as_dict(after)
         self.audit.append(
             AuditEntry(
                 at=datetime.now(UTC),
@@ -348,8 +447,8 @@ class TargetStore:
                 action=action,
                 kpi=kpi,
                 scope=scope,
-                before=None if before is None else target_as_dict(before),
-                after=None if after is None else target_as_dict(after),
+                before=audit_before,
+                after=audit_after,
                 reason=reason,
                 version_before=on_disk.version,
                 version_after=new_version,
@@ -357,6 +456,7 @@ class TargetStore:
         )
         with self._state_lock:
             self._loaded = LoadedTargets(result.target_set, new_version, list(result.problems))
+            self._loaded_files = proposed
             self._failed_version = None
             self.last_reload_error = None
         logger.info(
@@ -369,10 +469,3 @@ class TargetStore:
             new_version,
         )
         return new_version
-
-
-def target_as_dict(target: Target) -> dict[str, Any]:
-    """A target in the ``targets.yaml`` shape (what the audit log records and ``list`` prints)."""
-    document = yaml.safe_load(dump_targets([target]))
-    entry: dict[str, Any] = document["targets"][0]
-    return entry

@@ -1,0 +1,81 @@
+"""``/preview``: the targets in force now with where each came from, and the week grid of one KPI
+and scope (every half hour of the coming 7 days), both from the exporter's resolver and clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Blueprint, abort, render_template, request
+
+from exporter import catalog
+from exporter.admin.auth import requires
+from exporter.admin.context import admin_context
+from exporter.admin.users import Role
+from exporter.targets import display
+from exporter.targets.resolve import resolve
+from exporter.targets.weekgrid import week_grid
+
+blueprint = Blueprint("preview", __name__)
+
+
+@dataclass(frozen=True)
+class InForce:
+    title: str
+    scope: str
+    value: str
+    quantifier: str
+    source: str
+
+
+@blueprint.get("/preview")
+@requires(Role.VIEWER)
+def page() -> str:
+    context = admin_context()
+    target_set = context.store.current().target_set
+    now = context.now()
+    in_force = [
+        InForce(
+            catalog.get(resolved.kpi).title,
+            display.describe_scope(resolved.scope),
+            display.format_value(resolved.value, catalog.find(resolved.kpi)),
+            display.QUANTIFIER_WORDS[resolved.quantifier],
+            resolved.source,
+        )
+        for resolved in resolve(target_set, now).all()
+    ]
+    eligible = [kpi for kpi in catalog.CATALOG if kpi.eligible]
+    first = target_set.targets[0] if target_set.targets else None
+    kpi_name = request.args.get("kpi") or (first.kpi if first else eligible[0].name)
+    kpi = catalog.find(kpi_name)
+    if kpi is None or not kpi.eligible:
+        abort(404, f"there is no eligible KPI called {kpi_name!r}")
+    if "kpi" in request.args:
+        labels = {
+            label: request.args.get(label, "").strip()
+            for label in kpi.scope_labels
+            if request.args.get(label, "").strip()
+        }
+    else:
+        labels = dict(first.scope) if first is not None and first.kpi == kpi.name else {}
+    grid = week_grid(target_set, kpi.name, labels, now)
+    local_now = now.astimezone(target_set.calendar.timezone)
+    now_slot = (
+        local_now.date(),
+        local_now.time().replace(minute=local_now.minute // 30 * 30, second=0, microsecond=0),
+    )
+    suggestions = context.suggestions()
+    return render_template(
+        "preview.html",
+        in_force=in_force,
+        local_now=local_now.strftime("%a %d %b %Y %H:%M %Z"),
+        timezone=target_set.calendar.timezone.key,
+        kpis=[(k.name, k.title) for k in eligible],
+        kpi=kpi,
+        scope_fields=[
+            (label, labels.get(label, ""), suggestions.get(label, [])) for label in kpi.scope_labels
+        ],
+        scope_words=display.describe_scope(tuple(sorted(labels.items()))),
+        grid=grid,
+        day_titles=[day.strftime("%a %d %b") for day in grid.days],
+        now_slot=now_slot,
+    )

@@ -1,0 +1,178 @@
+"""The edit form of one target: its fields filled from a target or from a posted form, read back
+into a ``Target`` with each problem on its field (rules in ``exporter.targets.edit_input``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from werkzeug.datastructures import MultiDict
+
+from exporter.catalog import Kpi
+from exporter.targets import display
+from exporter.targets.edit_input import (
+    FORM_FIELD,
+    QUANTIFIER_FIELD,
+    SCOPE_FIELD,
+    VALUE_FIELD,
+    FieldProblem,
+    InputError,
+    assemble,
+    default_quantifier,
+    field_problems,
+    parse_number,
+    row_field,
+    schedule_from_row,
+    scope_from_fields,
+    uses_percent,
+)
+from exporter.targets.model import Quantifier, Schedule, Scope, Target
+
+MAX_ROWS = 50  # schedule rows one form may carry
+_DAY_VALUES = frozenset("0123456")  # the day checkboxes' values, Monday = 0
+
+
+@dataclass
+class Row:
+    days: set[int] = field(default_factory=set)
+    start: str = ""
+    end: str = ""
+    value: str = ""
+
+    @property
+    def blank(self) -> bool:
+        return not (self.days or self.start or self.end or self.value.strip())
+
+
+@dataclass
+class TargetForm:
+    kpi: Kpi
+    is_new: bool
+    scope: dict[str, str]  # label -> value, for every label the KPI may be scoped by
+    quantifier: str
+    value: str
+    rows: list[Row]
+    reason: str = ""
+    base_version: str = ""
+    errors: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def percent(self) -> bool:
+        return uses_percent(self.kpi)
+
+    def add_error(self, name: str, message: str) -> None:
+        self.errors.setdefault(name, []).append(message)
+
+    def add_problems(self, problems: list[FieldProblem]) -> None:
+        for problem in problems:
+            if problem.severity == "error":
+                self.add_error(problem.field, problem.message)
+
+
+def scope_fields(kpi: Kpi, scope: Scope) -> dict[str, str]:
+    given = dict(scope)
+    return {label: given.get(label, "") for label in kpi.scope_labels}
+
+
+def from_target(kpi: Kpi, scope: Scope, target: Target | None, version: str) -> TargetForm:
+    """The form showing ``target`` (or a new one for ``scope``), with one blank row to fill."""
+    quantifier = default_quantifier(kpi, target) or Quantifier.OR_MORE
+    value = ""
+    rows: list[Row] = []
+    for schedule in target.schedules if target is not None else ():
+        if schedule.at_all_times:
+            value = display.input_value(schedule.value, kpi)
+        else:
+            rows.append(_row_of(schedule, kpi))
+    if not rows:
+        rows.append(Row())
+    return TargetForm(
+        kpi, target is None, scope_fields(kpi, scope), str(quantifier), value, rows,
+        base_version=version,
+    )  # fmt: skip
+
+
+def _row_of(schedule: Schedule, kpi: Kpi) -> Row:
+    from exporter.targets.daytime import format_time
+
+    days = set(range(7)) if schedule.days is None else set(schedule.days)
+    start = end = ""
+    if schedule.hours is not None:
+        start = format_time(schedule.hours.start)
+        end = format_time(schedule.hours.end, is_end=True)
+    return Row(days, start, end, display.input_value(schedule.value, kpi))
+
+
+def from_post(kpi: Kpi, is_new: bool, form: MultiDict[str, str]) -> TargetForm:
+    """The form as posted; rows ticked "remove" are dropped, blank rows kept for typing."""
+    try:
+        count = min(int(form.get("rows", "0")), MAX_ROWS)
+    except ValueError:
+        count = 0
+    rows = []
+    for index in range(max(count, 0)):
+        prefix = f"row-{index}-"
+        if form.get(prefix + "remove"):
+            continue
+        days = {int(day) for day in form.getlist(prefix + "days") if day in _DAY_VALUES}
+        rows.append(
+            Row(days, form.get(prefix + "from", ""), form.get(prefix + "to", ""),
+                form.get(prefix + "value", ""))
+        )  # fmt: skip
+    return TargetForm(
+        kpi=kpi,
+        is_new=is_new,
+        scope={label: form.get(f"scope-{label}", "").strip() for label in kpi.scope_labels},
+        quantifier=form.get("quantifier", ""),
+        value=form.get("value", ""),
+        rows=rows,
+        reason=form.get("reason", ""),
+        base_version=form.get("base_version", ""),
+    )
+
+
+def read_target(form: TargetForm, calendar_text: str) -> Target | None:
+    """The target the form describes, or None with ``form.errors`` saying what is wrong where."""
+    kpi = form.kpi
+    try:
+        quantifier = Quantifier(form.quantifier)
+    except ValueError:
+        form.add_error(QUANTIFIER_FIELD, "choose Or more or Or less")
+        quantifier = None
+    at_all_times = None
+    if form.value.strip():
+        try:
+            at_all_times = parse_number(form.value, VALUE_FIELD, percent=form.percent)
+        except InputError as error:
+            form.add_error(error.field, error.message)
+    timed = []
+    filled = [row for row in form.rows if not row.blank]
+    for index, row in enumerate(filled):
+        try:
+            timed.append(
+                schedule_from_row(
+                    index, row.days, row.start, row.end, row.value, percent=form.percent
+                )
+            )
+        except InputError as error:
+            form.add_error(error.field, error.message)
+    form.rows = filled or [Row()]
+    if not form.reason.strip():
+        form.add_error("reason", "say why (it goes to the history)")
+    if form.errors or quantifier is None:
+        return None
+    try:
+        target = assemble(kpi.name, quantifier, scope_from_fields(form.scope), at_all_times, timed)
+    except InputError as error:
+        form.add_error(error.field, error.message)
+        return None
+    form.add_problems(field_problems(target, calendar_text))
+    return None if form.errors else target
+
+
+ERROR_ORDER = (SCOPE_FIELD, QUANTIFIER_FIELD, VALUE_FIELD, FORM_FIELD)
+
+
+def error_summary(form: TargetForm) -> list[tuple[str, str]]:
+    """(field id, message) in the order the fields appear, for the summary at the top."""
+    names = [*ERROR_ORDER, *(row_field(i) for i in range(len(form.rows))), "reason"]
+    return [(name, message) for name in names for message in form.errors.get(name, [])]

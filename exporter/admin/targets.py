@@ -1,0 +1,283 @@
+"""``/targets``: the KPI Targets page (two tabs), editing a target and deleting one.
+
+Every save goes through the store (``TargetStore.set_target`` / ``delete_target``): the same
+validation, version check, atomic write and audit line as ``kpi-targets targets set``. The form
+carries the version it was based on, so a second editor's save is refused, not overwritten.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from exporter import catalog
+from exporter.admin.auth import requires
+from exporter.admin.context import admin_context
+from exporter.admin.target_form import (
+    Row,
+    TargetForm,
+    error_summary,
+    from_post,
+    from_target,
+    read_target,
+)
+from exporter.admin.users import Role
+from exporter.catalog import Kpi, Tab
+from exporter.targets import display
+from exporter.targets.edit_input import FORM_FIELD, SCOPE_FIELD, scope_from_fields
+from exporter.targets.model import Scope, Target, scope_of
+from exporter.targets.store import (
+    InvalidTargetsError,
+    StaleVersionError,
+    StoreError,
+    TargetNotFoundError,
+)
+
+blueprint = Blueprint("targets", __name__)
+
+TABS = {"operations": Tab.OPERATIONS, "team": Tab.TEAM}
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    scope: str
+    values: list[str]  # "85 % or more" per schedule
+    schedules: list[str]  # "Mon-Fri 09:00-17:00" per schedule
+    edit_url: str
+    delete_url: str
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    kpi: Kpi
+    period: str
+    targets: list[TargetRow]
+    new_url: str | None  # None: not eligible
+
+
+def scope_query(scope: Scope) -> str:
+    return urlencode(list(scope))
+
+
+def _url(endpoint: str, kpi: str, scope: Scope) -> str:
+    base = url_for(endpoint, kpi=kpi)
+    return f"{base}?{scope_query(scope)}" if scope else base
+
+
+def _metric_rows(tab: Tab, targets: tuple[Target, ...]) -> list[MetricRow]:
+    rows = []
+    for kpi in catalog.CATALOG:
+        if kpi.tab is not tab:
+            continue
+        mine = [target for target in targets if target.kpi == kpi.name]
+        rows.append(
+            MetricRow(
+                kpi,
+                str(kpi.period),
+                [
+                    TargetRow(
+                        display.describe_scope(target.scope),
+                        [
+                            f"{display.format_value(s.value, kpi)} "
+                            f"{display.QUANTIFIER_WORDS[target.quantifier].lower()}"
+                            for s in target.schedules
+                        ],
+                        [display.describe_schedule(s) for s in target.schedules],
+                        _url("targets.edit", kpi.name, target.scope),
+                        _url("targets.delete", kpi.name, target.scope),
+                    )
+                    for target in mine
+                ],
+                url_for("targets.edit", kpi=kpi.name, new=1) if kpi.eligible else None,
+            )
+        )
+    return rows
+
+
+@blueprint.get("/targets")
+@requires(Role.VIEWER)
+def page() -> str:
+    tab_key = request.args.get("tab", "operations")
+    tab = TABS.get(tab_key, Tab.OPERATIONS)
+    loaded = admin_context().store.current()
+    tabs = [(key, str(value), url_for("targets.page", tab=key)) for key, value in TABS.items()]
+    return render_template(
+        "targets.html",
+        tabs=tabs,
+        tab_key=tab_key if tab_key in TABS else "operations",
+        tab_title=str(tab),
+        rows=_metric_rows(tab, loaded.target_set.targets),
+        may_edit=current_user.may(Role.EDITOR),
+        version=loaded.version,
+    )
+
+
+def _eligible_kpi(name: str) -> Kpi:
+    kpi = catalog.find(name)
+    if kpi is None:
+        abort(404, f"there is no KPI called {name!r} in the catalog")
+    if not kpi.eligible:
+        abort(404, f"{kpi.title} is not eligible for targets: {kpi.description}")
+    return kpi
+
+
+def _scope_from_args(kpi: Kpi) -> Scope:
+    labels = {}
+    for label, value in request.args.items():
+        if label == "new":
+            continue
+        if label not in kpi.scope_labels:
+            abort(404, f"{kpi.title} has no scope label {label!r}")
+        labels[label] = value
+    return scope_of(labels)
+
+
+def _find(kpi: str, scope: Scope) -> Target | None:
+    for target in admin_context().store.current().target_set.targets:
+        if target.kpi == kpi and target.scope == scope:
+            return target
+    return None
+
+
+def _tab_url(kpi: Kpi) -> str:
+    key = next(key for key, tab in TABS.items() if tab is kpi.tab)
+    return url_for("targets.page", tab=key) + f"#{kpi.name}"
+
+
+def _render_edit(
+    form: TargetForm,
+    status: int = 200,
+    conflict: dict[str, object] | None = None,
+) -> tuple[str, int]:
+    context = admin_context()
+    suggestions = context.suggestions()
+    return render_template(
+        "edit.html",
+        form=form,
+        kpi=form.kpi,
+        scope_words=display.describe_scope(scope_from_fields(form.scope)),
+        suggestions={label: suggestions.get(label, []) for label in form.scope},
+        quantifiers=[
+            (str(q), display.QUANTIFIER_WORDS[q], display.QUANTIFIER_HELP[q])
+            for q in display.QUANTIFIER_WORDS
+        ],
+        unit=display.unit_hint(form.kpi),
+        days=list(enumerate(display.DAY_TITLES)),
+        summary=error_summary(form),
+        form_errors=form.errors.get(FORM_FIELD, []),
+        conflict=conflict,
+        delete_url=None
+        if form.is_new
+        else _url("targets.delete", form.kpi.name, scope_from_fields(form.scope)),
+        back_url=_tab_url(form.kpi),
+    ), status
+
+
+@blueprint.get("/targets/<kpi>/edit")
+@requires(Role.EDITOR)
+def edit(kpi: str) -> tuple[str, int]:
+    found = _eligible_kpi(kpi)
+    scope = _scope_from_args(found)
+    target = None if request.args.get("new") else _find(found.name, scope)
+    form = from_target(found, scope, target, admin_context().store.current().version)
+    return _render_edit(form)
+
+
+@blueprint.post("/targets/<kpi>/edit")
+@requires(Role.EDITOR)
+def save(kpi: str) -> tuple[str, int] | Response:
+    found = _eligible_kpi(kpi)
+    form = from_post(found, request.form.get("is_new") == "1", request.form)
+    if request.form.get("add_row"):
+        form.rows.append(Row())
+        return _render_edit(form)
+    store = admin_context().store
+    target = read_target(form, store.calendar_path.read_text(encoding="utf-8"))
+    if target is None:
+        return _render_edit(form, 400)
+    if form.is_new and _find(target.kpi, target.scope) is not None:
+        form.add_error(
+            SCOPE_FIELD,
+            f"{found.title} already has a target for {display.describe_scope(target.scope)}: "
+            "edit that one from the targets page",
+        )
+        return _render_edit(form, 400)
+    try:
+        version = store.set_target(
+            target, user=current_user.name, reason=form.reason, base_version=form.base_version
+        )
+    except StaleVersionError as error:
+        return _conflict(form, error)
+    except InvalidTargetsError as error:
+        for problem in error.problems:
+            form.add_error(FORM_FIELD, problem.message)
+        return _render_edit(form, 400)
+    except StoreError as error:
+        form.add_error(FORM_FIELD, str(error))
+        return _render_edit(form, 400)
+    for problem in store.current().problems:
+        if problem.severity == "warning" and found.name in problem.message:
+            flash(f"Warning: {problem.message}")
+    flash(
+        f"Saved the target of {found.title} ({display.describe_scope(target.scope)}), "
+        f"version {version}."
+    )
+    return redirect(_tab_url(found))
+
+
+def _conflict(form: TargetForm, error: StaleVersionError) -> tuple[str, int]:
+    """Refused: show who changed the targets, and the current values; keep what was typed."""
+    current = _find(form.kpi.name, scope_from_fields(form.scope))
+    last = error.last_change or {}
+    zone = admin_context().store.current().target_set.calendar.timezone
+    form.base_version = error.current_version
+    conflict = {
+        "user": last.get("user", "someone, outside kpi-targets"),
+        "at": display.format_instant(str(last.get("at", "an unknown time")), zone),
+        "reason": last.get("reason", ""),
+        "current": display.describe_target(current, form.kpi) if current else ["Not set"],
+    }
+    return _render_edit(form, 409, conflict)
+
+
+@blueprint.route("/targets/<kpi>/delete", methods=["GET", "POST"])
+@requires(Role.EDITOR)
+def delete(kpi: str) -> tuple[str, int] | Response:
+    found = _eligible_kpi(kpi)
+    scope = _scope_from_args(found)
+    target = _find(found.name, scope)
+    store = admin_context().store
+    if target is None:
+        abort(404, f"{found.title} has no target for {display.describe_scope(scope)}")
+    base_version = request.form.get("base_version", store.current().version)
+    reason = request.form.get("reason", "")
+
+    def page(status: int, error: str | None = None) -> tuple[str, int]:
+        return render_template(
+            "delete.html",
+            kpi=found,
+            scope_words=display.describe_scope(scope),
+            lines=display.describe_target(target, found),
+            base_version=base_version,
+            reason=reason,
+            back_url=_tab_url(found),
+            error=error,
+        ), status
+
+    if request.method == "GET":
+        return page(200)
+    if not reason.strip():
+        return page(400, "Say why (it goes to the history).")
+    try:
+        store.delete_target(
+            found.name, scope, user=current_user.name, reason=reason, base_version=base_version
+        )
+    except (StaleVersionError, TargetNotFoundError, StoreError) as error:
+        base_version = store.current().version
+        return page(409 if isinstance(error, StaleVersionError) else 400, str(error))
+    flash(f"Deleted the target of {found.title} ({display.describe_scope(scope)}).")
+    return redirect(_tab_url(found))

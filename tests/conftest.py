@@ -1,0 +1,201 @@
+"""Fixtures of the admin UI tests: a targets directory, accounts, the app, logged-in clients and a
+real headless Chromium (the system's ``/usr/bin/chromium``, never a downloaded browser)."""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from exporter.admin import create_app
+from exporter.admin.users import Role, UserFile
+from exporter.targets.store import TargetStore
+
+CHROMIUM = Path("/usr/bin/chromium")
+PASSWORD = "correct horse battery"
+USERS = {"ada": Role.ADMIN, "eddie": Role.EDITOR, "vera": Role.VIEWER}
+ROME = ZoneInfo("Europe/Rome")
+# Monday 21 December 2026, 10:00 in Rome: inside Mon-Fri 09:00-17:00 and the operating hours.
+MONDAY_10 = datetime(2026, 12, 21, 10, 0, tzinfo=ROME)
+
+TARGETS_YAML = """\
+# Our targets (a comment the UI must keep)
+targets:
+  # voice service level
+  - kpi: service_level_ratio
+    scope: {channel: voice}
+    quantifier: or_more
+    schedules:
+      - value: 0.80
+
+  - kpi: average_handle_time_seconds
+    quantifier: or_less
+    schedules:
+      - value: 300                  # five minutes
+"""
+
+CALENDAR_YAML = """\
+# When we are open
+timezone: Europe/Rome
+operating_hours:
+  default:
+    mon-fri: "08:00-20:00"
+    sat: "09:00-13:00"
+exceptions:
+  - {date: 2026-12-25, name: Christmas, closed: true}
+"""
+
+
+@pytest.fixture
+def targets_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "targets"
+    directory.mkdir()
+    (directory / "targets.yaml").write_text(TARGETS_YAML)
+    (directory / "calendar.yaml").write_text(CALENDAR_YAML)
+    return directory
+
+
+@pytest.fixture
+def state_dir(tmp_path: Path) -> Path:
+    directory = tmp_path / "state"
+    users = UserFile(directory)
+    for name, role in USERS.items():
+        users.add(name, role, PASSWORD, rounds=4)  # the lowest cost: tests log in often
+    return directory
+
+
+class Clock:
+    """The app's clock, set by the test."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> float:
+        return self.at.timestamp()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(MONDAY_10)
+
+
+@pytest.fixture
+def store(targets_dir: Path) -> TargetStore:
+    return TargetStore(targets_dir)
+
+
+@pytest.fixture
+def app(store: TargetStore, state_dir: Path, clock: Clock) -> Flask:
+    app = create_app(
+        http_events=None,
+        events_token=None,
+        store=store,
+        state_dir=state_dir,
+        clock=clock,
+        seen_labels=lambda: {"queue": {"sales", "support"}, "channel": {"voice", "chat"}},
+        max_content_length=64 * 1024,
+    )
+    app.config["TESTING"] = True
+    return app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+_CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def csrf_token(client: FlaskClient, url: str) -> str:
+    """The CSRF token of the form on ``url`` (as a browser would have it)."""
+    page = client.get(url)
+    match = _CSRF.search(page.get_data(as_text=True))
+    assert match is not None, f"no form with a CSRF token on {url} ({page.status_code})"
+    return match.group(1)
+
+
+def login(client: FlaskClient, name: str, password: str = PASSWORD) -> FlaskClient:
+    token = csrf_token(client, "/login")
+    response = client.post("/login", data={"name": name, "password": password, "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return client
+
+
+@pytest.fixture
+def as_admin(client: FlaskClient) -> FlaskClient:
+    return login(client, "ada")
+
+
+@pytest.fixture
+def as_editor(client: FlaskClient) -> FlaskClient:
+    return login(client, "eddie")
+
+
+@pytest.fixture
+def as_viewer(client: FlaskClient) -> FlaskClient:
+    return login(client, "vera")
+
+
+# --- the browser ---------------------------------------------------------------------------------
+
+SCREENSHOTS = Path(__file__).resolve().parent.parent / "screenshots"  # git-ignored
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Chromium from Debian, driven by Playwright. Fails (never skips) without it."""
+    from playwright.sync_api import sync_playwright
+
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: install Debian's chromium (scripts/test.sh does) to run the "
+            "browser tests"
+        )
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
+        yield browser
+        browser.close()
+
+
+def browser_log_in(page: Any, base: str, name: str, password: str = PASSWORD) -> None:
+    """Open the targets page, get sent to the login form, log in, land on the targets page."""
+    page.goto(f"{base}/targets")
+    assert page.url.startswith(f"{base}/login")
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{base}/targets")
+
+
+def save_weekday_schedule(page: Any, percent: str, reason: str) -> None:
+    """On an edit page: schedule 1 = Mon-Fri 09:00-17:00 at ``percent``, then Save."""
+    schedule = page.get_by_role("group", name="Schedule 1")
+    for day in ("Mon", "Tue", "Wed", "Thu", "Fri"):
+        schedule.get_by_label(day, exact=True).check()
+    schedule.get_by_label("From").fill("09:00")
+    schedule.get_by_label("To", exact=True).fill("17:00")
+    schedule.get_by_label("Value (%)").fill(percent)
+    page.get_by_label("Reason for this change").fill(reason)
+    page.get_by_role("button", name="Save", exact=True).last.click()
+
+
+@pytest.fixture
+def live_url(app: Flask) -> Iterator[str]:
+    """The app served on a free loopback port in a thread, for the browser."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()

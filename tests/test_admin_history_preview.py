@@ -1,0 +1,117 @@
+"""``/history`` (the audit log, filtered, readable) and ``/preview`` (targets in force now and the
+week grid) through Flask's test client, with the app's clock set by the test."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from flask.testing import FlaskClient
+
+from exporter.targets.model import Quantifier, Schedule, Target
+from exporter.targets.store import TargetStore
+from tests.conftest import ROME, TARGETS_YAML, Clock
+
+
+def save_two_changes(store: TargetStore) -> None:
+    store.set_target(
+        Target("abandonment_ratio", Quantifier.OR_LESS, (Schedule(0.05),)),
+        user="eddie", reason="new contract", base_version=None,
+    )  # fmt: skip
+    store.set_target(
+        Target("service_level_ratio", Quantifier.OR_MORE, (Schedule(0.9),), (("channel", "chat"),)),
+        user="ada", reason="chat SLA", base_version=None,
+    )  # fmt: skip
+
+
+def articles(html: str) -> list[str]:
+    return [part.split("</article>")[0] for part in html.split("<article")[1:]]
+
+
+def test_history_is_newest_first_with_who_why_before_and_after(
+    as_viewer: FlaskClient, store: TargetStore
+) -> None:
+    save_two_changes(store)
+    entries = articles(as_viewer.get("/history").get_data(as_text=True))
+    assert len(entries) == 2
+    assert "Target saved: Service level" in entries[0] and "(channel chat)" in entries[0]
+    assert "by <strong>ada</strong>: “chat SLA”" in entries[0]
+    assert "<li>Not set</li>" in entries[0] and "<li>90 % or more, At all times</li>" in entries[0]
+    assert "Abandonment rate" in entries[1] and "<li>5 % or less, At all times</li>" in entries[1]
+
+
+def test_history_filters(as_viewer: FlaskClient, store: TargetStore) -> None:
+    save_two_changes(store)
+
+    def count(**query: str) -> int:
+        return len(articles(as_viewer.get("/history", query_string=query).get_data(as_text=True)))
+
+    assert count(kpi="abandonment_ratio") == 1
+    assert count(user="ADA") == 1
+    assert count(scope="channel=chat") == 1
+    assert count(scope="channel=voice") == 0
+    assert count(**{"from": "2000-01-01", "to": "2999-12-31"}) == 2
+    assert count(to="2000-01-01") == 0
+    bad = as_viewer.get("/history", query_string={"scope": "chat"})
+    assert bad.status_code == 400 and "is not label=value" in bad.get_data(as_text=True)
+
+
+def test_a_hand_edit_is_recorded_by_the_running_exporter_as_outside(
+    as_viewer: FlaskClient, targets_dir: Path
+) -> None:
+    watching = TargetStore(targets_dir, record_outside_changes=True)
+    (targets_dir / "targets.yaml").write_text(TARGETS_YAML.replace("value: 300", "value: 240"))
+    assert watching.reload_if_changed()
+    html = as_viewer.get("/history").get_data(as_text=True)
+    [entry] = articles(html)
+    assert "Changed outside kpi-targets: Average handle time" in entry
+    assert "(outside kpi-targets)" in entry
+    assert "<li>300 s or less, At all times</li>" in entry
+    assert "<li>240 s or less, At all times</li>" in entry
+    # a comment-only edit is recorded too, as such
+    (targets_dir / "targets.yaml").write_text(
+        TARGETS_YAML.replace("value: 300", "value: 240") + "# note\n"
+    )
+    assert watching.reload_if_changed()
+    newest = articles(as_viewer.get("/history").get_data(as_text=True))[0]
+    assert "Targets files" in newest and "(comments or layout only)" in newest
+
+
+def test_a_save_by_another_kpi_targets_process_is_not_recorded_twice(
+    targets_dir: Path,
+) -> None:
+    watching = TargetStore(targets_dir, record_outside_changes=True)
+    other = TargetStore(targets_dir)  # e.g. `kpi-targets targets set`
+    other.set_target(
+        Target("abandonment_ratio", Quantifier.OR_LESS, (Schedule(0.05),)),
+        user="cli", reason="scripted", base_version=None,
+    )  # fmt: skip
+    assert watching.reload_if_changed()
+    lines = (targets_dir / "audit.jsonl").read_text().splitlines()
+    assert len(lines) == 1 and '"user": "cli"' in lines[0]
+
+
+def test_preview_lists_the_targets_in_force_with_where_they_come_from(
+    as_viewer: FlaskClient,
+) -> None:
+    html = as_viewer.get("/preview").get_data(as_text=True)
+    assert "Mon 21 Dec 2026 10:00 CET" in html
+    assert "targets.yaml:8 schedule at all times, scope channel=voice" in html
+    assert "<td>300 s</td>" in html
+
+
+def test_the_week_grid_and_its_next_change(as_viewer: FlaskClient, clock: Clock) -> None:
+    clock.at = datetime(2026, 12, 24, 19, 0, tzinfo=ROME)  # Thursday evening
+    html = as_viewer.get(
+        "/preview", query_string={"kpi": "service_level_ratio", "channel": "voice"}
+    ).get_data(as_text=True)
+    assert "80 % until 20:00, then off duty." in html
+    assert html.count(">closed: Christmas<") == 48  # every half hour of Friday 25th
+    assert '<td class="value now" title="targets.yaml:8 schedule at all times' in html
+    grid = html.split('<table class="grid">')[1]
+    assert grid.count("<tr>") == 49  # header + 48 half hours
+
+
+def test_preview_refuses_an_unknown_kpi(as_viewer: FlaskClient) -> None:
+    response = as_viewer.get("/preview", query_string={"kpi": "../etc"})
+    assert response.status_code == 404

@@ -1,0 +1,280 @@
+"""The KPI Targets page, editing and deleting through Flask's test client: what is shown, what is
+saved (through the store, audited, only the edited target rewritten) and what is refused."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from exporter.targets.store import TargetStore
+from tests.conftest import CALENDAR_YAML, TARGETS_YAML, csrf_token
+
+EDIT_VOICE = "/targets/service_level_ratio/edit?channel=voice"
+EDIT_AHT = "/targets/average_handle_time_seconds/edit"
+
+
+def form(client: FlaskClient, url: str, **fields: Any) -> dict[str, Any]:
+    """A complete edit form as the page sends it, with ``fields`` changed."""
+    page = client.get(url).get_data(as_text=True)
+    hidden = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', page))
+    data: dict[str, Any] = {**hidden, "quantifier": "or_more", "value": "", "reason": "test"}
+    data.update(fields)
+    return data
+
+
+def audit(targets_dir: Path) -> list[dict[str, Any]]:
+    lines = (targets_dir / "audit.jsonl").read_text().splitlines()
+    return [json.loads(line) for line in lines]
+
+
+def test_the_page_lists_every_kpi_of_the_tab_with_the_seeds_columns(as_viewer: FlaskClient) -> None:
+    html = as_viewer.get("/targets").get_data(as_text=True)
+    for column in ("Metric", "KPI Targets", "Measurement Period", "Schedule", "Edit"):
+        assert f'<th scope="col">{column}</th>' in html
+    assert "Contact Center Operations" in html and "Team Performance" in html
+    assert "Service level" in html and "80 % or more" in html and "At all times" in html
+    assert "Not set" in html and "Team occupancy" not in html
+    assert "Not eligible for KPI targets: AI-powered assessment" in html
+    team = as_viewer.get("/targets?tab=team").get_data(as_text=True)
+    assert "Team occupancy" in team and "Service level" not in team
+    assert "Edit</a>" not in html  # a viewer gets no Edit action
+
+
+def test_saving_a_weekday_schedule_rewrites_only_that_target(
+    as_editor: FlaskClient, targets_dir: Path
+) -> None:
+    data = form(as_editor, EDIT_VOICE, value="80", reason="weekday objective",
+                **{"row-0-days": ["0", "1", "2", "3", "4"], "row-0-from": "09:00",
+                   "row-0-to": "17:00", "row-0-value": "85"})  # fmt: skip
+    response = as_editor.post(EDIT_VOICE, data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert response.location == "/targets?tab=operations#service_level_ratio"
+    written = (targets_dir / "targets.yaml").read_text()
+    assert written == TARGETS_YAML.replace(
+        "      - value: 0.80\n",
+        '      - value: 0.80\n      - days: [mon-fri]\n        from: "09:00"\n'
+        '        to: "17:00"\n        value: 0.85\n',
+    )
+    [entry] = audit(targets_dir)
+    assert entry["user"] == "eddie" and entry["reason"] == "weekday objective"
+    assert entry["after"]["schedules"][1] == {
+        "days": ["mon-fri"], "from": "09:00", "to": "17:00", "value": 0.85,
+    }  # fmt: skip
+    page = as_editor.get("/targets").get_data(as_text=True)
+    assert "85 % or more" in page and "Mon-Fri 09:00-17:00" in page
+
+
+def test_the_user_in_the_audit_is_the_logged_in_one_never_typed(
+    as_editor: FlaskClient, targets_dir: Path
+) -> None:
+    data = form(as_editor, EDIT_AHT, quantifier="or_less", value="280", user="mallory")
+    assert as_editor.post(EDIT_AHT, data=data).status_code == 302
+    assert audit(targets_dir)[0]["user"] == "eddie"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field_id", "message"),
+    [
+        ({"value": "lots"}, "value-error", "&#39;lots&#39; is not a number"),
+        ({"value": "150"}, "value-error", "value 1.5 is out of range for service_level_ratio"),
+        ({"value": "", "row-0-value": ""}, "value-error",
+         "give a value at all times and/or at least one schedule row"),
+        ({"quantifier": "sideways"}, "quantifier-error", "choose Or more or Or less"),
+        ({"reason": "  "}, "reason-error", "say why (it goes to the history)"),
+        ({"row-0-days": ["0"], "row-0-from": "25:00", "row-0-to": "26:00", "row-0-value": "85"},
+         "row-0-error", "hour 25 is over 23"),
+        ({"row-0-from": "09:00", "row-0-to": "17:00", "row-0-value": "85"},
+         "row-0-error", "tick at least one day"),
+        ({"row-0-days": ["0"], "row-0-from": "09:00", "row-0-value": "85"},
+         "row-0-error", "give both From and To"),
+    ],
+)  # fmt: skip
+def test_problems_are_shown_next_to_their_field_and_nothing_is_saved(
+    as_editor: FlaskClient, targets_dir: Path, fields: dict[str, Any], field_id: str, message: str
+) -> None:
+    data = form(as_editor, EDIT_VOICE, value="80")
+    data.update(fields)
+    response = as_editor.post(EDIT_VOICE, data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert f'id="{field_id}"' in html
+    after_field = html.split(f'id="{field_id}"')[1][:400]
+    assert message in after_field, after_field
+    assert "Not saved. Please correct:" in html
+    assert (targets_dir / "targets.yaml").read_text() == TARGETS_YAML
+    assert not (targets_dir / "audit.jsonl").exists()
+
+
+def test_overlapping_rows_are_refused_with_the_checks_words(
+    as_editor: FlaskClient, targets_dir: Path
+) -> None:
+    data = form(as_editor, EDIT_VOICE, value="80", rows="2",
+                **{"row-0-days": ["0", "1"], "row-0-from": "09:00", "row-0-to": "17:00",
+                   "row-0-value": "85", "row-1-days": ["1"], "row-1-from": "16:00",
+                   "row-1-to": "18:00", "row-1-value": "82"})  # fmt: skip
+    response = as_editor.post(EDIT_VOICE, data=data)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert (
+        "schedule overlaps schedule 1 (both apply on tue 16:00)"
+        in html.split('id="row-1-error"')[1][:300]
+    )
+    assert (targets_dir / "targets.yaml").read_text() == TARGETS_YAML
+
+
+def test_adding_and_removing_rows_in_the_page_saves_nothing(
+    as_editor: FlaskClient, targets_dir: Path
+) -> None:
+    data = form(as_editor, EDIT_VOICE, value="80", add_row="1", rows="1",
+                **{"row-0-days": ["5"], "row-0-value": "70"})  # fmt: skip
+    html = as_editor.post(EDIT_VOICE, data=data).get_data(as_text=True)
+    assert 'name="rows" value="2"' in html and 'id="row-1-from"' in html
+    assert 'id="row-0-day-5" name="row-0-days" value="5" checked' in html
+    data = form(as_editor, EDIT_VOICE, value="80", add_row="1", rows="2",
+                **{"row-0-days": ["5"], "row-0-value": "70", "row-0-remove": "1"})  # fmt: skip
+    html = as_editor.post(EDIT_VOICE, data=data).get_data(as_text=True)
+    assert 'name="rows" value="2"' in html and 'value="70"' not in html
+    assert (targets_dir / "targets.yaml").read_text() == TARGETS_YAML
+
+
+def test_a_new_target_for_another_scope_and_the_seen_labels_suggested(
+    as_editor: FlaskClient, targets_dir: Path
+) -> None:
+    url = "/targets/service_level_ratio/edit?new=1"
+    html = as_editor.get(url).get_data(as_text=True)
+    assert '<datalist id="seen-queue"><option value="sales"><option value="support">' in html
+    data = form(as_editor, url, is_new="1", value="90", **{"scope-queue": "sales",
+                                                         "scope-channel": "voice"})  # fmt: skip
+    assert as_editor.post(url, data=data).status_code == 302
+    written = (targets_dir / "targets.yaml").read_text()
+    assert written.startswith(TARGETS_YAML)
+    assert written.endswith(
+        "  - kpi: service_level_ratio\n    scope: {channel: voice, queue: sales}\n"
+        "    quantifier: or_more\n    schedules:\n      - value: 0.9\n"
+    )
+
+
+def test_a_new_target_may_not_replace_an_existing_one(
+    as_editor: FlaskClient, targets_dir: Path
+) -> None:
+    url = "/targets/service_level_ratio/edit?new=1"
+    data = form(as_editor, url, is_new="1", value="50", **{"scope-channel": "voice"})
+    response = as_editor.post(url, data=data)
+    assert response.status_code == 400
+    assert "already has a target for channel voice" in response.get_data(as_text=True)
+    assert (targets_dir / "targets.yaml").read_text() == TARGETS_YAML
+
+
+def test_a_second_editor_on_an_old_version_is_refused_with_who_and_the_current_values(
+    as_editor: FlaskClient, store: TargetStore, targets_dir: Path
+) -> None:
+    stale = form(as_editor, EDIT_AHT, quantifier="or_less", value="320", reason="mine")
+    fresh = form(as_editor, EDIT_AHT, quantifier="or_less", value="280", reason="theirs")
+    assert as_editor.post(EDIT_AHT, data=fresh).status_code == 302
+    saved = (targets_dir / "targets.yaml").read_text()
+    response = as_editor.post(EDIT_AHT, data=stale)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert "Not saved: someone else changed the targets first." in html
+    assert "eddie saved at" in html and '("theirs")' in html
+    assert "<li>280 s or less, At all times</li>" in html
+    assert 'name="value" value="320"' in html  # what was typed is kept
+    assert f'name="base_version" value="{store.current().version}"' in html
+    assert (targets_dir / "targets.yaml").read_text() == saved
+
+
+def test_a_hand_edit_in_between_is_a_conflict_too(
+    as_editor: FlaskClient, targets_dir: Path
+) -> None:
+    data = form(as_editor, EDIT_AHT, quantifier="or_less", value="320")
+    (targets_dir / "targets.yaml").write_text(TARGETS_YAML.replace("300", "310"))
+    html = as_editor.post(EDIT_AHT, data=data).get_data(as_text=True)
+    assert "someone, outside kpi-targets saved at" in html
+
+
+def test_delete_asks_first_then_removes_the_target(
+    as_editor: FlaskClient, targets_dir: Path
+) -> None:
+    url = "/targets/service_level_ratio/delete?channel=voice"
+    page = as_editor.get(url).get_data(as_text=True)
+    assert "Delete the target of Service level?" in page and "80 % or more" in page
+    token = csrf_token(as_editor, url)
+    refused = as_editor.post(url, data={"csrf_token": token, "reason": ""})
+    assert refused.status_code == 400 and (targets_dir / "targets.yaml").read_text() == TARGETS_YAML
+    done = as_editor.post(url, data={"csrf_token": token, "reason": "no more voice"})
+    assert done.status_code == 302
+    written = (targets_dir / "targets.yaml").read_text()
+    assert "channel: voice" not in written and "# Our targets" in written
+    assert "average_handle_time_seconds" in written
+    row = as_editor.get("/targets").get_data(as_text=True).split('id="service_level_ratio"')[1]
+    assert "Not set" in row.split("</tr>")[0]
+    assert audit(targets_dir)[0]["action"] == "delete"
+    assert as_editor.get(url).status_code == 404  # gone
+
+
+def test_script_tags_are_escaped_everywhere_they_are_shown(
+    as_editor: FlaskClient, as_admin: FlaskClient, targets_dir: Path
+) -> None:
+    evil = "<script>alert(1)</script>"
+    url = "/targets/service_level_ratio/edit?new=1"
+    data = form(as_editor, url, is_new="1", value="90", reason=evil,
+                **{"scope-queue": evil, "scope-channel": "voice"})  # fmt: skip
+    assert as_editor.post(url, data=data).status_code == 302
+    for page in ("/targets", "/history", "/preview?kpi=service_level_ratio&queue=" + evil):
+        html = as_editor.get(page).get_data(as_text=True)
+        assert evil not in html, page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, page
+    bad = form(as_editor, EDIT_VOICE, value=evil)
+    html = as_editor.post(EDIT_VOICE, data=bad).get_data(as_text=True)
+    assert evil not in html and "&lt;script&gt;" in html
+    login_page = as_admin.get("/login?next=" + evil).get_data(as_text=True)
+    assert evil not in login_page
+
+
+def test_what_the_calendar_says_reaches_the_form(
+    as_editor: FlaskClient, targets_dir: Path, store: TargetStore
+) -> None:
+    """A target the calendar's exception names cannot be deleted: the check says why."""
+    (targets_dir / "calendar.yaml").write_text(
+        CALENDAR_YAML + "  - date: 2026-12-24\n    name: Eve\n    values:\n"
+        "      - {kpi: service_level_ratio, scope: {channel: voice}, value: 0.7}\n"
+    )
+    assert store.reload_if_changed()  # what the exporter's watcher does every second
+    url = "/targets/service_level_ratio/delete?channel=voice"
+    token = csrf_token(as_editor, url)
+    version = as_editor.get(url).get_data(as_text=True).split('base_version" value="')[1][:16]
+    response = as_editor.post(url, data={"csrf_token": token, "reason": "r",
+                                         "base_version": version})  # fmt: skip
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    assert "no target for service_level_ratio with scope channel=voice in targets.yaml" in html
+
+
+_TEXT = st.text(max_size=40)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    value=_TEXT, quantifier=_TEXT, start=_TEXT, end=_TEXT, row_value=_TEXT, rows=_TEXT,
+    days=st.lists(_TEXT, max_size=3), scope=_TEXT, is_new=st.sampled_from(["0", "1", "x"]),
+)  # fmt: skip
+def test_any_form_input_gets_a_page_never_a_server_error(
+    as_editor: FlaskClient,
+    value: str, quantifier: str, start: str, end: str, row_value: str, rows: str,
+    days: list[str], scope: str, is_new: str,
+) -> None:  # fmt: skip
+    data = form(as_editor, "/targets/service_level_ratio/edit?new=1", value=value,
+                quantifier=quantifier, rows=rows, is_new=is_new,
+                **{"row-0-from": start, "row-0-to": end, "row-0-value": row_value,
+                   "row-0-days": days, "scope-queue": scope})  # fmt: skip
+    response = as_editor.post("/targets/service_level_ratio/edit?new=1", data=data)
+    assert response.status_code in (200, 302, 400, 409), response.status_code
