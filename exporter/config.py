@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import textwrap
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
@@ -261,9 +262,11 @@ class ServeSettings:
         default_text="none: the HTTP source is off",
     )
     state_dir: Path = setting(Path("var"), Path, "event journal directory", metavar="DIR")
-    log_level: str = setting("info", _choice(LOG_LEVELS, "a log level"), " | ".join(LOG_LEVELS))
+    log_level: str = setting(
+        "info", _choice(LOG_LEVELS, "a log level"), " | ".join(LOG_LEVELS), metavar="LEVEL"
+    )
     log_format: str = setting(
-        "logfmt", _choice(LOG_FORMATS, "a log format"), " | ".join(LOG_FORMATS)
+        "logfmt", _choice(LOG_FORMATS, "a log format"), " | ".join(LOG_FORMATS), metavar="FORMAT"
     )
 
 
@@ -393,7 +396,8 @@ def example_config() -> str:
     ]
     for name, default, spec in settings_specs():
         lines.append("")
-        lines.append(f"# {spec.help} ({flag_of(name)}, {env_of(name)})")
+        about = f"{spec.help} ({flag_of(name)}, {env_of(name)})"
+        lines.extend(textwrap.wrap(about, width=98, initial_indent="# ", subsequent_indent="# "))
         if spec.is_list:
             lines.append(f"# {name}: [{', '.join(default)}]")
         elif default is None:

@@ -118,6 +118,7 @@ class HttpServer:
 def bind_error_reason(error: OSError) -> str:
     """Why a port could not be bound, in words (cheroot wraps the first error)."""
     cause = error.__cause__ if isinstance(error.__cause__, OSError) else error
-    if cause.errno == errno.EADDRINUSE or "in use" in str(error):
-        return "address already in use (another program uses that port; pick another)"
-    return cause.strerror or str(error)
+    reason = cause.strerror or str(error)
+    if cause.errno == errno.EADDRINUSE:
+        return f"{reason} (another program uses that port; pick another)"
+    return reason

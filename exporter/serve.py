@@ -374,7 +374,8 @@ def _serve(
             # Until a source delivers, its "last event" is the start: a source that never delivers
             # during operating hours then shows as stalled.
             source_clock.touch(name, started)
-        registry = CollectorRegistry()
+        # Our collectors have no describe(): without this, ?name[]= would filter them all out.
+        registry = CollectorRegistry(support_collectors_without_names=True)
         registry.register(
             KpiCollector(engine, lambda: store.current().target_set, resolve, clock=clock.now)
         )

@@ -46,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from exporter.config import ConfigError, SettingsSource
+    from exporter.config import ConfigError, SettingsSource, parse_flags
     from exporter.serve import serve
 
     given = {
@@ -56,9 +56,17 @@ def run(args: argparse.Namespace) -> int:
     }
     source = SettingsSource(config_file=args.config, flags=given, environ=dict(os.environ))
     try:
+        parse_flags(given)  # a bad flag is a usage error: exit 2, like argparse's own
+    except ConfigError as error:
+        return _refused(error, 2)
+    try:
         settings = source.load()
     except ConfigError as error:
-        for line in str(error).splitlines():
-            print(f"kpi-targets serve: {line}", file=sys.stderr)
-        return 1
+        return _refused(error, 1)
     return serve(settings, source=source, check_only=args.check_only)
+
+
+def _refused(error: Exception, status: int) -> int:
+    for line in str(error).splitlines():
+        print(f"kpi-targets serve: {line}", file=sys.stderr)
+    return status
