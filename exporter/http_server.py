@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import html
 import logging
+import re
 import ssl
 import threading
 from collections.abc import Iterable
@@ -116,9 +117,9 @@ class HttpServer:
 
 
 def bind_error_reason(error: OSError) -> str:
-    """Why a port could not be bound, in words (cheroot wraps the first error)."""
-    cause = error.__cause__ if isinstance(error.__cause__, OSError) else error
-    reason = cause.strerror or str(error)
-    if cause.errno == errno.EADDRINUSE:
+    """Why a port could not be bound, in words (cheroot folds the errno into its message)."""
+    found = re.search(r"\[Errno (\d+)\] ([^)]*)", str(error))
+    number, reason = (int(found[1]), found[2]) if found else (error.errno, str(error))
+    if number == errno.EADDRINUSE:
         return f"{reason} (another program uses that port; pick another)"
     return reason
