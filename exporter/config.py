@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from exporter.engine.types import ServiceLevelVariant
-from exporter.targets.problems import suggestion
+from exporter.targets.problems import did_you_mean
 
 ENV_PREFIX = "KPI_TARGETS_"
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -326,7 +326,8 @@ def parse_config_text(text: str, file: str) -> dict[str, Any]:
         line = key_node.start_mark.line + 1
         key = key_node.value
         if key not in SPECS:
-            problems.append(f"{file}:{line}: unknown setting {key!r}{suggestion(key, CONFIG_KEYS)}")
+            hint = did_you_mean(key, CONFIG_KEYS) or f" (known: {', '.join(CONFIG_KEYS)})"
+            problems.append(f"{file}:{line}: unknown setting {key!r}{hint}")
             continue
         if key in settings:
             problems.append(f"{file}:{line}: {key} is set twice")
