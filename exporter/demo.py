@@ -34,7 +34,7 @@ def demo_start(calendar: Calendar, now: float) -> float | None:
     before, window = int(BEFORE / STEP), int((BEFORE + AFTER) / STEP)
     for end in range(len(duty) - window, -1, -1):
         start = first + (end + before) * STEP
-        if start.minute == START_MINUTE and all(duty[end : end + window]):
-            if start.timestamp() <= now:
-                return start.timestamp()
+        on_duty = start.minute == START_MINUTE and all(duty[end : end + window])
+        if on_duty and start.timestamp() <= now:
+            return start.timestamp()
     return None

@@ -32,9 +32,9 @@ from exporter.web_config import StartResponse, WsgiApp
 
 log = logging.getLogger(__name__)
 
-READ_TIMEOUT_SECONDS = 10.0  # a connection that sends nothing for this long is closed
+READ_TIMEOUT_SECONDS = 10  # a connection that sends nothing for this long is closed
 WORKER_THREADS = 8  # requests served at once per port; more connections wait in the queue
-_SHUTDOWN_SECONDS = 5.0
+_SHUTDOWN_SECONDS = 5
 
 
 def landing_page(title: str, links: Iterable[tuple[str, str]]) -> bytes:

@@ -73,8 +73,14 @@ def test_the_default_run_on_a_sunday_night_shows_kpis_and_targets(
     shutil.copytree(ROOT / "targets", tmp_path / "targets")
     metrics, admin = free_port(), free_port()
     process = Process(
-        [*KPI_TARGETS, "serve", "--metrics-address", f"127.0.0.1:{metrics}",
-         "--admin-address", f"127.0.0.1:{admin}"],
+        [
+            *KPI_TARGETS,
+            "serve",
+            "--metrics-address",
+            f"127.0.0.1:{metrics}",
+            "--admin-address",
+            f"127.0.0.1:{admin}",
+        ],
         cwd=tmp_path,
     )
     try:

@@ -110,9 +110,26 @@ def _self_signed(directory: Path) -> tuple[Path, Path]:
     assert openssl, "openssl is not installed (Debian package `openssl`); run scripts/test.sh"
     cert, key = directory / "server.crt", directory / "server.key"
     subprocess.run(
-        [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-         "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext",
-         "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        [
+            openssl,
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
         check=True,
         capture_output=True,
         timeout=60,
@@ -137,8 +154,8 @@ def test_tls_and_basic_auth_on_both_ports_and_prometheus_scrapes_over_them(
     tmp_path: Path,
 ) -> None:
     prometheus = shutil.which("prometheus")
-    assert prometheus, "prometheus is not installed (Debian package `prometheus`); run scripts/test.sh"
-    cert, key = _self_signed(tmp_path)
+    assert prometheus, "prometheus is not installed (Debian package `prometheus`): scripts/test.sh"
+    cert, _key = _self_signed(tmp_path)
     (tmp_path / "web.yml").write_text(
         "tls_server_config:\n  cert_file: server.crt\n  key_file: server.key\n"
         f"basic_auth_users:\n  prometheus: '{HASH}'\n",
@@ -148,10 +165,20 @@ def test_tls_and_basic_auth_on_both_ports_and_prometheus_scrapes_over_them(
     shutil.copytree(ROOT / "targets", targets, ignore=shutil.ignore_patterns("audit.jsonl"))
     metrics, admin, prometheus_port = free_port(), free_port(), free_port()
     exporter = Process(
-        [*KPI_TARGETS, "serve", "--metrics-address", f"127.0.0.1:{metrics}",
-         "--admin-address", f"127.0.0.1:{admin}", "--targets", str(targets),
-         "--web.config.file", str(tmp_path / "web.yml"),
-         "--simulator-start", "2026-03-02T10:40:00+01:00"],
+        [
+            *KPI_TARGETS,
+            "serve",
+            "--metrics-address",
+            f"127.0.0.1:{metrics}",
+            "--admin-address",
+            f"127.0.0.1:{admin}",
+            "--targets",
+            str(targets),
+            "--web.config.file",
+            str(tmp_path / "web.yml"),
+            "--simulator-start",
+            "2026-03-02T10:40:00+01:00",
+        ],
         cwd=tmp_path,
     )
     (tmp_path / "password").write_text("s3cret pass\n", encoding="utf-8")
@@ -162,7 +189,7 @@ scrape_configs:
   - job_name: kpi-targets
     scheme: https
     tls_config: {{ca_file: {cert}}}
-    basic_auth: {{username: prometheus, password_file: {tmp_path / 'password'}}}
+    basic_auth: {{username: prometheus, password_file: {tmp_path / "password"}}}
     static_configs: [{{targets: ["127.0.0.1:{metrics}"]}}]
 """,
         encoding="utf-8",
@@ -183,9 +210,12 @@ scrape_configs:
         )
 
         server = Process(
-            [prometheus, f"--config.file={tmp_path / 'prometheus.yml'}",
-             f"--storage.tsdb.path={tmp_path / 'data'}",
-             f"--web.listen-address=127.0.0.1:{prometheus_port}"],
+            [
+                prometheus,
+                f"--config.file={tmp_path / 'prometheus.yml'}",
+                f"--storage.tsdb.path={tmp_path / 'data'}",
+                f"--web.listen-address=127.0.0.1:{prometheus_port}",
+            ],
             cwd=tmp_path,
         )
 
@@ -197,7 +227,7 @@ scrape_configs:
 
         found = wait_for("Prometheus to scrape kpi_target over TLS", scraped_targets, timeout=60)
         assert {series["metric"]["kpi"] for series in found} >= {"service_level_ratio"}
-        status, body = http_get(f"http://127.0.0.1:{prometheus_port}/api/v1/targets")
+        _status, body = http_get(f"http://127.0.0.1:{prometheus_port}/api/v1/targets")
         (target,) = json.loads(body)["data"]["activeTargets"]
         assert target["scrapeUrl"] == f"https://127.0.0.1:{metrics}/metrics"
         assert (target["health"], target["lastError"]) == ("up", "")
@@ -223,8 +253,15 @@ def test_an_unusable_web_config_stops_serve_with_every_reason(tmp_path: Path) ->
     assert done.returncode == 1
     assert "web.yml: basic_auth_users: ann: not a bcrypt hash" in done.stderr
     done = subprocess.run(
-        [*KPI_TARGETS, "serve", "--web.config.file", "web.yml", "--check-only",
-         "--source", "records:nowhere.csv"],
+        [
+            *KPI_TARGETS,
+            "serve",
+            "--web.config.file",
+            "web.yml",
+            "--check-only",
+            "--source",
+            "records:nowhere.csv",
+        ],
         cwd=tmp_path,
         capture_output=True,
         text=True,
