@@ -16,6 +16,7 @@ import errno
 import html
 import logging
 import re
+import socket
 import ssl
 import threading
 from collections.abc import Iterable
@@ -70,12 +71,35 @@ def metrics_app(registry: CollectorRegistry) -> WsgiApp:
 
 
 class _ContextAdapter(BuiltinSSLAdapter):
-    """cheroot's TLS adapter on an SSLContext we built (and reload on SIGHUP), not on files."""
+    """cheroot's TLS adapter on an SSLContext we built (and reload on SIGHUP), not on files.
+
+    The handshake happens on the first read, in a worker thread once the client has sent
+    something, not in the thread accepting connections: a client that connects and stays silent
+    cannot hold up everyone else's accept.
+    """
 
     def __init__(self, context: ssl.SSLContext) -> None:
         Adapter.__init__(self, None, None)
         self.context = context
         self._server_env: dict[str, str] = {}
+
+    def wrap(self, sock: socket.socket) -> tuple[ssl.SSLSocket, dict[str, str]]:
+        wrapped = self.context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return wrapped, {"wsgi.url_scheme": "https", "HTTPS": "on"}
+
+
+class _Server(wsgi.Server):
+    """cheroot hands a new connection straight to a worker thread, which then waits up to the read
+    timeout for a request: a few silent connections would take every worker. Here a new
+    connection first waits in cheroot's selector, like an idle keep-alive connection, and reaches
+    a worker only once it has data (or is closed at the read timeout)."""
+
+    def process_conn(self, conn: Any) -> None:
+        if getattr(conn, "_kpi_targets_waited", False):
+            super().process_conn(conn)
+            return
+        conn._kpi_targets_waited = True
+        self._connections.put(conn)  # type: ignore[attr-defined]  # set by prepare()
 
 
 class HttpServer:
@@ -92,7 +116,7 @@ class HttpServer:
     ) -> None:
         host = address.host or "::"  # every interface: cheroot makes "::" dual-stack
         self.name = name
-        self._server = wsgi.Server(
+        self._server = _Server(
             (host, address.port),
             app,
             numthreads=WORKER_THREADS,

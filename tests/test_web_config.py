@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import shutil
+import socket
 import ssl
 import subprocess
 import urllib.error
@@ -208,6 +209,13 @@ scrape_configs:
         assert _https_get(f"https://127.0.0.1:{admin}/healthz", cert, good)[1] == (
             '{"status":"ok"}\n'
         )
+        # Silent clients (no TLS handshake, no request) hold up neither accepts nor workers.
+        idle = [socket.create_connection(("127.0.0.1", metrics)) for _ in range(30)]
+        try:
+            assert _https_get(f"https://127.0.0.1:{metrics}/metrics", cert, good)[0] == 200
+        finally:
+            for connection in idle:
+                connection.close()
 
         server = Process(
             [
