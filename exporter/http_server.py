@@ -52,15 +52,12 @@ def landing_page(title: str, links: Iterable[tuple[str, str]]) -> bytes:
 def metrics_app(registry: CollectorRegistry) -> WsgiApp:
     """``/`` landing page, ``/metrics`` exposition (``?name[]=`` filters), 404 elsewhere."""
     exposition = make_wsgi_app(registry)
-    landing = landing_page(
-        "KPI Targets exporter",
-        [("/metrics", "Metrics")],
-    )
+    landing = landing_page("KPI Targets exporter", [("/metrics", "Metrics")])
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if path == "/metrics":
-            return exposition(environ, start_response)  # type: ignore[no-any-return]
+            return exposition(environ, start_response)
         if path == "/":
             start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
             return [landing]
