@@ -18,9 +18,11 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.platform_collector import PlatformCollector
@@ -28,20 +30,15 @@ from prometheus_client.process_collector import ProcessCollector
 
 from exporter.bundled import builtin_notice, targets_dir
 from exporter.collector import CatalogCollector, KpiCollector, SelfMetricsCollector, SourceClock
-from exporter.config import SPECS, ConfigError, ServeSettings, SettingsSource
+from exporter.config import Address, ServeSettings, SettingsSource
 from exporter.engine import EngineConfig, KpiEngine
 from exporter.events import Event
 from exporter.http_server import HttpServer, bind_error_reason, metrics_app
 from exporter.logs import configure_logging
+from exporter.reload import WebState, load_web, reload
 from exporter.sources.base import EventSink, IngestStats, Source
-from exporter.web_config import (
-    BasicAuth,
-    WebConfig,
-    WebConfigError,
-    configure_ssl_context,
-    load_web_config,
-    new_ssl_context,
-)
+from exporter.targets.store import TargetStore
+from exporter.web_config import BasicAuth, WebConfig, WebConfigError, WsgiApp, new_ssl_context
 
 log = logging.getLogger(__name__)
 
@@ -239,12 +236,12 @@ class _RejectionLogLimiter(logging.Filter):
         return False
 
 
-# Settings a SIGHUP applies to the running process; the others need a restart (and say so).
-LIVE_SETTINGS = ("log_level", "log_format", "web_config_file")
-
-
-def _log_filters() -> dict[str, logging.Filter]:
-    return {"exporter.sources.base": _RejectionLogLimiter()}
+def _configure_logging(settings: ServeSettings) -> None:
+    configure_logging(
+        settings.log_level,
+        settings.log_format,
+        {"exporter.sources.base": _RejectionLogLimiter()},
+    )
 
 
 def serve(
@@ -259,211 +256,227 @@ def serve(
     ``source`` is where the settings came from, read again on SIGHUP. ``check_only``: prepare
     everything (targets, web config, sources), say OK on ``out`` and exit 0, or list every problem.
     """
-    configure_logging(settings.log_level, settings.log_format, _log_filters())
+    _configure_logging(settings)
     runtime = _Runtime()
-    try:
-        return _serve(settings, source or SettingsSource(), check_only, out, runtime)
-    except StartupError as error:
-        for line in str(error).splitlines():
-            log.error("%s", line)
-        _shutdown(runtime)
-        return 1
-
-
-@dataclass
-class _Web:
-    """The web config in force: the TLS context both ports share and their basic auth."""
-
-    ssl_context: ssl.SSLContext | None = None
-    auths: list[BasicAuth] = field(default_factory=list)
-
-
-def _load_web(settings: ServeSettings) -> WebConfig:
-    if settings.web_config_file is None:
-        return WebConfig()
-    return load_web_config(settings.web_config_file)
-
-
-def _serve(
-    settings: ServeSettings,
-    source: SettingsSource,
-    check_only: bool,
-    out: TextIO,
-    runtime: _Runtime,
-) -> int:
-    from exporter.admin import create_app
-    from exporter.demo import demo_start
-    from exporter.targets.resolve import resolve
-    from exporter.targets.store import StoreError, TargetStore
-
     # Signals first: a SIGHUP during start-up must not end the process (its default action).
-    pending: list[signal.Signals] = []
-    wake = threading.Event()
-
-    def on_signal(number: int, _frame: object) -> None:
-        pending.append(signal.Signals(number))
-        wake.set()
-
-    previous = {
-        sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
-    }
+    signals = _Signals()
     try:
-        problems: list[str] = []
-        directory, builtin = targets_dir(settings.targets)
-        store = None
-        try:
-            store = TargetStore(directory)
-        except StoreError as error:
-            problems.append(f"targets: {error}")
-        web = _Web()
-        web_config = WebConfig()
-        try:
-            web_config = _load_web(settings)
-            if web_config.tls is not None:
-                web.ssl_context = new_ssl_context(web_config.tls)
-        except WebConfigError as error:
-            problems.extend(str(error).splitlines())
-
-        start, demo_note = settings.simulator_start, None
-        if store is not None and settings.sources == ("simulator",) and start is None:
-            calendar = store.current().target_set.calendar
-            start = demo_start(calendar, time.time())
-            if start is not None:
-                demo_note = _demo_note(calendar.timezone, start)
-        clock = (
-            SimulationClock(start=start, speed=settings.simulator_speed)
-            if "simulator" in settings.sources
-            else SimulationClock()
-        )
-        try:
-            built = build_sources(settings, clock)
-            if built.http_source is not None:
-                runtime.journal = built.http_source.journal
-        except StartupError as error:
-            problems.extend(str(error).splitlines())
-        if problems or store is None:
-            raise StartupError("\n".join(problems))
-        loaded = store.current()
-        for problem in loaded.problems:
-            log.warning("targets: %s", problem)
-
+        prepared = _prepare(settings, runtime)
         if check_only:
+            version = prepared.store.current().version
             print(
-                f"OK: targets in {directory} (version {loaded.version}), "
+                f"OK: targets in {prepared.directory} (version {version}), "
                 f"sources {', '.join(settings.sources)}"
                 + (f", web config {settings.web_config_file}" if settings.web_config_file else ""),
                 file=out,
             )
             _shutdown(runtime)
             return 0
-
-        engine_options: dict[str, Any] = {
-            "timezone": settings.timezone or loaded.target_set.calendar.timezone
-        }
-        if settings.service_level_variant is not None:
-            engine_options["service_level_variant"] = settings.service_level_variant
-        if settings.short_abandon_seconds is not None:
-            engine_options["short_abandon_seconds"] = settings.short_abandon_seconds
-        engine = KpiEngine(EngineConfig(**engine_options))
-
-        stats = IngestStats()
-        source_clock = SourceClock()
-        started = time.time()
-        names = [item.name for item in built.sources]
-        for name in names:
-            # Until a source delivers, its "last event" is the start: a source that never delivers
-            # during operating hours then shows as stalled.
-            source_clock.touch(name, started)
-        # Our collectors have no describe(): without this, ?name[]= would filter them all out.
-        registry = CollectorRegistry(support_collectors_without_names=True)
-        registry.register(
-            KpiCollector(engine, lambda: store.current().target_set, resolve, clock=clock.now)
-        )
-        registry.register(CatalogCollector())
-        registry.register(SelfMetricsCollector(stats, store, source_clock, names))
-        ProcessCollector(registry=registry)
-        PlatformCollector(registry=registry)
-
-        users = web_config.basic_auth_users
-        metrics_auth = BasicAuth(metrics_app(registry), users)
-        admin_auth = BasicAuth(
-            create_app(http_events=built.http_source, events_token=built.events_token),
-            users,
-            exempt=("/api/v1/events",),  # authenticated by its own bearer token
-        )
-        web.auths = [metrics_auth, admin_auth]
-        for address, what in (
-            (settings.metrics_address, "metrics"),
-            (settings.admin_address, "the admin UI"),
-        ):
-            if not address.is_loopback:
-                log.warning(
-                    "%s listens on %s, beyond this machine: %s",
-                    what,
-                    address,
-                    "use a firewall"
-                    if web.ssl_context and users
-                    else "set TLS and basic auth with --web.config.file, and use a firewall",
-                )
-        runtime.metrics_server = _start_server(
-            settings.metrics_address, metrics_auth, "metrics", web.ssl_context
-        )
-        runtime.admin_server = _start_server(
-            settings.admin_address, admin_auth, "the admin UI", web.ssl_context
-        )
-
-        stop = runtime.stop
-        for item in built.sources:
-            sink = _sink_for(item.name, engine, stats, source_clock, clock.now)
-            thread = threading.Thread(
-                target=_run_source, args=(item, sink, stats, stop), name=f"source-{item.name}"
-            )
-            thread.start()
-            runtime.source_threads.append(thread)
-        watcher = threading.Thread(
-            target=store.watch, args=(stop,), name="targets-watch", daemon=True
-        )
-        watcher.start()
-
-        tls = web.ssl_context is not None
-        print(f"Admin UI: {settings.admin_address.url('/', tls=tls)}", file=out, flush=True)
-        print(f"Metrics: {settings.metrics_address.url('/metrics', tls=tls)}", file=out)
-        print(f"Targets: {builtin_notice() if builtin else directory}", file=out)
-        if demo_note:
-            print(f"Simulator: {demo_note}", file=out)
-        out.flush()
-        log.info(
-            "serving metrics on %s and the admin UI on %s%s; sources: %s; targets: %s (version %s, "
-            "time zone %s)",
-            settings.metrics_address,
-            settings.admin_address,
-            " over TLS" if tls else "",
-            ", ".join(settings.sources),
-            directory,
-            loaded.version,
-            engine.config.timezone.key,
-        )
-        if demo_note:
-            log.info("simulator: %s", demo_note)
-
+        _start(settings, prepared, runtime, out)
         while True:
-            wake.wait(1.0)
-            wake.clear()
-            while pending:
-                received = pending.pop(0)
-                if received == signal.SIGHUP:
-                    settings = reload(source, settings, web, store.reload_if_changed)
-                else:
-                    log.info("received %s, shutting down", received.name)
-                    _shutdown(runtime)
-                    log.info("stopped")
-                    return 0
+            received = signals.next()
+            if received == signal.SIGHUP:
+                settings = reload(
+                    source or SettingsSource(),
+                    settings,
+                    prepared.web,
+                    configure_logging=_configure_logging,
+                    reload_targets=prepared.store.reload_if_changed,
+                )
+            else:
+                log.info("received %s, shutting down", received.name)
+                _shutdown(runtime)
+                log.info("stopped")
+                return 0
+    except StartupError as error:
+        for line in str(error).splitlines():
+            log.error("%s", line)
+        _shutdown(runtime)
+        return 1
     finally:
-        for sig, handler in previous.items():
+        signals.restore()
+
+
+class _Signals:
+    """SIGTERM, SIGINT and SIGHUP, queued for the main thread to handle one by one."""
+
+    HANDLED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+    def __init__(self) -> None:
+        self._pending: list[signal.Signals] = []
+        self._wake = threading.Event()
+        self._previous = {sig: signal.signal(sig, self._on_signal) for sig in self.HANDLED}
+
+    def _on_signal(self, number: int, _frame: object) -> None:
+        self._pending.append(signal.Signals(number))
+        self._wake.set()
+
+    def next(self) -> signal.Signals:
+        while not self._pending:
+            self._wake.wait(1.0)
+            self._wake.clear()
+        return self._pending.pop(0)
+
+    def restore(self) -> None:
+        for sig, handler in self._previous.items():
             signal.signal(sig, handler)
 
 
-def _demo_note(zone: Any, start: float) -> str:
+@dataclass
+class _Prepared:
+    """What ``serve`` checked before listening: targets, web config, clock, sources."""
+
+    directory: Path
+    builtin: bool
+    store: TargetStore
+    web_config: WebConfig
+    web: WebState
+    clock: SimulationClock
+    built: BuiltSources
+    demo_note: str | None
+
+
+def _prepare(settings: ServeSettings, runtime: _Runtime) -> _Prepared:
+    """Open the targets, the web config and the sources; StartupError listing every problem."""
+    from exporter.demo import demo_start
+    from exporter.targets.store import StoreError
+
+    problems: list[str] = []
+    directory, builtin = targets_dir(settings.targets)
+    store = None
+    try:
+        store = TargetStore(directory)
+    except StoreError as error:
+        problems.append(f"targets: {error}")
+    web = WebState()
+    web_config = WebConfig()
+    try:
+        web_config = load_web(settings)
+        if web_config.tls is not None:
+            web.ssl_context = new_ssl_context(web_config.tls)
+    except WebConfigError as error:
+        problems.extend(str(error).splitlines())
+
+    # The default run on the simulator alone starts where the calendar is on duty (exporter.demo).
+    start, demo_note = settings.simulator_start, None
+    if store is not None and settings.sources == ("simulator",) and start is None:
+        calendar = store.current().target_set.calendar
+        start = demo_start(calendar, time.time())
+        if start is not None:
+            demo_note = _demo_note(calendar.timezone, start)
+    clock = (
+        SimulationClock(start=start, speed=settings.simulator_speed)
+        if "simulator" in settings.sources
+        else SimulationClock()
+    )
+    built = BuiltSources([])
+    try:
+        built = build_sources(settings, clock)
+        if built.http_source is not None:
+            runtime.journal = built.http_source.journal
+    except StartupError as error:
+        problems.extend(str(error).splitlines())
+    if problems or store is None:
+        raise StartupError("\n".join(problems))
+    for problem in store.current().problems:
+        log.warning("targets: %s", problem)
+    return _Prepared(directory, builtin, store, web_config, web, clock, built, demo_note)
+
+
+def _start(settings: ServeSettings, prepared: _Prepared, runtime: _Runtime, out: TextIO) -> None:
+    """Engine, collectors, both servers, the source threads and the targets watcher."""
+    from exporter.admin import create_app
+    from exporter.targets.resolve import resolve
+
+    store, built, web = prepared.store, prepared.built, prepared.web
+    loaded = store.current()
+    engine_options: dict[str, Any] = {
+        "timezone": settings.timezone or loaded.target_set.calendar.timezone
+    }
+    if settings.service_level_variant is not None:
+        engine_options["service_level_variant"] = settings.service_level_variant
+    if settings.short_abandon_seconds is not None:
+        engine_options["short_abandon_seconds"] = settings.short_abandon_seconds
+    engine = KpiEngine(EngineConfig(**engine_options))
+
+    stats = IngestStats()
+    source_clock = SourceClock()
+    started = time.time()
+    names = [item.name for item in built.sources]
+    for name in names:
+        # Until a source delivers, its "last event" is the start: a source that never delivers
+        # during operating hours then shows as stalled.
+        source_clock.touch(name, started)
+    # Our collectors have no describe(): without this, ?name[]= would filter them all out.
+    registry = CollectorRegistry(support_collectors_without_names=True)
+    registry.register(
+        KpiCollector(engine, lambda: store.current().target_set, resolve, clock=prepared.clock.now)
+    )
+    registry.register(CatalogCollector())
+    registry.register(SelfMetricsCollector(stats, store, source_clock, names))
+    ProcessCollector(registry=registry)
+    PlatformCollector(registry=registry)
+
+    users = prepared.web_config.basic_auth_users
+    metrics_auth = BasicAuth(metrics_app(registry), users)
+    admin_auth = BasicAuth(
+        create_app(http_events=built.http_source, events_token=built.events_token),
+        users,
+        exempt=("/api/v1/events",),  # authenticated by its own bearer token
+    )
+    web.auths = [metrics_auth, admin_auth]
+    for address, what in ((settings.metrics_address, "metrics"), (settings.admin_address, "admin")):
+        if not address.is_loopback:
+            log.warning(
+                "%s listens on %s, beyond this machine: %s",
+                what,
+                address,
+                "use a firewall"
+                if web.ssl_context and users
+                else "set TLS and basic auth with --web.config.file, and use a firewall",
+            )
+    runtime.metrics_server = _start_server(
+        settings.metrics_address, metrics_auth, "metrics", web.ssl_context
+    )
+    runtime.admin_server = _start_server(
+        settings.admin_address, admin_auth, "admin", web.ssl_context
+    )
+
+    for item in built.sources:
+        sink = _sink_for(item.name, engine, stats, source_clock, prepared.clock.now)
+        thread = threading.Thread(
+            target=_run_source, args=(item, sink, stats, runtime.stop), name=f"source-{item.name}"
+        )
+        thread.start()
+        runtime.source_threads.append(thread)
+    watcher = threading.Thread(
+        target=store.watch, args=(runtime.stop,), name="targets-watch", daemon=True
+    )
+    watcher.start()
+
+    tls = web.ssl_context is not None
+    print(f"Admin UI: {settings.admin_address.url('/', tls=tls)}", file=out)
+    print(f"Metrics: {settings.metrics_address.url('/metrics', tls=tls)}", file=out)
+    print(f"Targets: {builtin_notice() if prepared.builtin else prepared.directory}", file=out)
+    if prepared.demo_note:
+        print(f"Simulator: {prepared.demo_note}", file=out)
+    out.flush()
+    log.info(
+        "serving metrics on %s and the admin UI on %s%s; sources: %s; targets: %s (version %s, "
+        "time zone %s)",
+        settings.metrics_address,
+        settings.admin_address,
+        " over TLS" if tls else "",
+        ", ".join(settings.sources),
+        prepared.directory,
+        loaded.version,
+        engine.config.timezone.key,
+    )
+    if prepared.demo_note:
+        log.info("simulator: %s", prepared.demo_note)
+
+
+def _demo_note(zone: ZoneInfo, start: float) -> str:
     local = datetime.fromtimestamp(start, zone)
     return (
         f"the calendar ({zone.key}) is off duty now, so the simulation starts at "
@@ -473,11 +486,9 @@ def _demo_note(zone: Any, start: float) -> str:
 
 
 def _start_server(
-    address: Any, app: Any, what: str, ssl_context: ssl.SSLContext | None
+    address: Address, app: WsgiApp, what: str, ssl_context: ssl.SSLContext | None
 ) -> HttpServer:
-    server = HttpServer(
-        address, app, name=f"http-{what.split()[-1].lower()}", ssl_context=ssl_context
-    )
+    server = HttpServer(address, app, name=f"http-{what}", ssl_context=ssl_context)
     try:
         server.start()
     except OSError as error:
@@ -485,47 +496,6 @@ def _start_server(
             f"cannot listen on {address} for {what}: {bind_error_reason(error)}"
         ) from None
     return server
-
-
-def reload(
-    source: SettingsSource,
-    settings: ServeSettings,
-    web: _Web,
-    reload_targets: Callable[[], bool],
-) -> ServeSettings:
-    """SIGHUP: read the settings and the web config again and apply what can change live (log
-    level and format, basic auth users, TLS certificate); log what needs a restart. An invalid
-    config is logged and changes nothing. The targets are re-read too. The settings in force."""
-    where = str(source.config_file or "the settings")
-    try:
-        new = source.load()
-        new_web = _load_web(new)
-        if new_web.tls is not None:
-            new_ssl_context(new_web.tls)  # every file readable, before touching the live one
-    except (ConfigError, WebConfigError) as error:
-        log.error(
-            "reload of %s failed, the running config stays in force: %s",
-            where,
-            "; ".join(str(error).splitlines()),
-        )
-        return settings
-    restart = [
-        name
-        for name in SPECS
-        if name not in LIVE_SETTINGS and getattr(new, name) != getattr(settings, name)
-    ]
-    if (new_web.tls is None) != (web.ssl_context is None):
-        restart.append("TLS on or off")
-    elif new_web.tls is not None and web.ssl_context is not None:
-        configure_ssl_context(web.ssl_context, new_web.tls)
-    for auth in web.auths:
-        auth.set_users(new_web.basic_auth_users)
-    configure_logging(new.log_level, new.log_format, _log_filters())
-    reload_targets()
-    log.info("reloaded %s (on SIGHUP)", where)
-    if restart:
-        log.warning("changed, but applied only after a restart: %s", ", ".join(restart))
-    return replace(settings, **{name: getattr(new, name) for name in LIVE_SETTINGS})
 
 
 def _shutdown(runtime: _Runtime) -> None:
