@@ -7,10 +7,13 @@ the flags given on the command line. Every invalid value is refused with where i
 and line, variable, or flag) and what is wrong, all problems at once. Secrets are never a setting's
 value: settings name the files that hold them (``events_token_file``, ``web_config_file``).
 
-Pure logic: reading files and the environment is the caller's job (``load_config_file`` is the one
-I/O helper). To add a setting, add one field with ``setting(...)`` below: the flag, the config key,
-the environment variable, ``--help``, the README's flag reference and ``kpi-targets init``'s
-``serve.yaml`` follow.
+To add a setting, add one field with ``setting(...)`` below: the flag, the config key, the
+environment variable, ``--help``, the README's flag reference (a test compares them) and
+``kpi-targets init``'s ``serve.yaml`` follow. A section of the config file (a mapping with its own
+keys, no flag) is a field with ``setting(..., section=True)`` whose parser takes the YAML node.
+
+Pure logic but for ``load_config_file`` and ``SettingsSource.load`` (which reads the file the same
+way on SIGHUP); the environment is handed in.
 """
 
 from __future__ import annotations
@@ -164,12 +167,15 @@ def _sources(value: Any) -> tuple[str, ...]:
 class SettingSpec:
     """How one ServeSettings field is given: parser, help, and how the flag is spelled."""
 
-    parse: Callable[[Any], Any]
+    parse: Callable[..., Any]  # text -> value; for a section (node, file) -> value
     help: str
     metavar: str | None = None
     flag: str | None = None  # default: --name-with-dashes
     default_text: str | None = None  # what --help says the default is; default: str(default)
     is_list: bool = False  # a repeatable flag; a YAML list; comma-separated in the environment
+    # A section: a mapping in the config file only (no flag, no variable), parsed from its YAML
+    # node by parse(node, file), which raises ConfigError with one "file:line: ..." per problem.
+    section: bool = False
 
 
 def setting(default: Any, parse: Callable[[Any], Any], help: str, **spec: Any) -> Any:
@@ -270,11 +276,13 @@ class ServeSettings:
     )
 
 
-def settings_specs() -> Iterator[tuple[str, Any, SettingSpec]]:
-    """(name, default, spec) of every setting, in declaration order."""
+def settings_specs(*, sections: bool = True) -> Iterator[tuple[str, Any, SettingSpec]]:
+    """(name, default, spec) of every setting in declaration order (without the config file's
+    sections when ``sections`` is False: those are the ones with a flag and a variable)."""
     for item in fields(ServeSettings):
-        if "setting" in item.metadata:
-            yield item.name, item.default, item.metadata["setting"]
+        spec = item.metadata.get("setting")
+        if spec is not None and (sections or not spec.section):
+            yield item.name, item.default, spec
 
 
 SPECS: dict[str, SettingSpec] = {name: spec for name, _default, spec in settings_specs()}
@@ -332,6 +340,12 @@ def parse_config_text(text: str, file: str) -> dict[str, Any]:
         if key in settings:
             problems.append(f"{file}:{line}: {key} is set twice")
             continue
+        if SPECS[key].section:
+            try:
+                settings[key] = SPECS[key].parse(value_node, file)
+            except ConfigError as error:
+                problems.extend(str(error).splitlines())
+            continue
         value = yaml.safe_load(yaml.serialize(value_node))
         try:
             settings[key] = convert(key, value)
@@ -346,7 +360,7 @@ def parse_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     """The settings ``KPI_TARGETS_*`` variables set, converted; ConfigError naming each bad one."""
     problems: list[str] = []
     settings: dict[str, Any] = {}
-    for name in SPECS:
+    for name, _default, _spec in settings_specs(sections=False):
         variable = env_of(name)
         if variable in environ:
             try:
@@ -397,9 +411,11 @@ def example_config() -> str:
     ]
     for name, default, spec in settings_specs():
         lines.append("")
-        about = f"{spec.help} ({flag_of(name)}, {env_of(name)})"
+        about = spec.help if spec.section else f"{spec.help} ({flag_of(name)}, {env_of(name)})"
         lines.extend(textwrap.wrap(about, width=98, initial_indent="# ", subsequent_indent="# "))
-        if spec.is_list:
+        if spec.section:
+            lines.append(f"# {name}:    # a section of its own: see the README")
+        elif spec.is_list:
             lines.append(f"# {name}: [{', '.join(default)}]")
         elif default is None:
             lines.append(f"# {name}:    # default: {default_text(name)}")

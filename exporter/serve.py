@@ -3,10 +3,10 @@
 Threads: one per source (each calls ``engine.ingest`` through a sink that counts rejections and
 when it last delivered), the target store's watcher (hand edits show within a second), and one
 cheroot server per port (metrics, admin; see ``exporter.http_server``). The main thread waits for
-signals: SIGHUP re-reads the settings and the web config (``reload``); SIGTERM or SIGINT stop in an
-order that loses nothing: the admin server first (no more HTTP events accepted), then the sources
-(the HTTP source finishes delivering what its journal holds), the journal, and last the metrics
-server.
+signals: SIGHUP re-reads the settings and the web config (``exporter.reload``); SIGTERM or SIGINT
+stop in an order that loses nothing: the admin server first (no more HTTP events accepted), then
+the sources (the HTTP source finishes delivering what its journal holds), the journal, and last
+the metrics server.
 """
 
 from __future__ import annotations

@@ -15,6 +15,8 @@ format that node_exporter and Prometheus itself read::
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import re
 import ssl
@@ -249,9 +251,6 @@ class BasicAuth:
         return [b"Unauthorized\n"]
 
     def _allowed(self, environ: dict[str, Any], users: Mapping[str, bytes]) -> bool:
-        import base64
-        import binascii
-
         header = environ.get("HTTP_AUTHORIZATION", "")
         scheme, _, encoded = header.partition(" ")
         if scheme.lower() != "basic":

@@ -127,7 +127,7 @@ def flag_reference() -> str:
         "| flag | `serve.yaml` key | environment | default | meaning |",
         "|---|---|---|---|---|",
     ]
-    for name, _default, spec in settings_specs():
+    for name, _default, spec in settings_specs(sections=False):
         metavar = f" {spec.metavar}" if spec.metavar else ""
         cells = (default_text(name), spec.help)
         default, meaning = (cell.replace("|", "\\|") for cell in cells)  # | inside a cell

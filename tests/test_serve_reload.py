@@ -12,12 +12,15 @@ from pathlib import Path
 
 import bcrypt
 import pytest
+import yaml
 from processes import KPI_TARGETS, ROOT, Process, free_port, http_get, wait_for
 
 from exporter.config import (
+    SPECS,
     Address,
     ConfigError,
     ServeSettings,
+    SettingSpec,
     SettingsSource,
     build_settings,
     env_of,
@@ -156,7 +159,7 @@ def test_problems_of_file_environment_and_flags_are_listed_together(tmp_path: Pa
 
 def test_each_setting_has_one_flag_one_variable_and_the_example_config_names_them() -> None:
     example = example_config()
-    names = [name for name, _default, _spec in settings_specs()]
+    names = [name for name, _default, _spec in settings_specs(sections=False)]
     assert flag_of("web_config_file") == "--web.config.file"
     assert env_of("web_config_file") == "KPI_TARGETS_WEB_CONFIG_FILE"
     for name in names:
@@ -168,3 +171,25 @@ def test_each_setting_has_one_flag_one_variable_and_the_example_config_names_the
     assert len(uncommented) >= 8
     parsed = parse_config_text("\n".join(uncommented), "serve.yaml")
     assert build_settings(parsed) == ServeSettings()
+
+
+def test_a_section_is_parsed_from_its_node_with_its_own_problems(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """How a section such as the simulator's plugs in: its parser gets the YAML node."""
+
+    def parse_section(node: yaml.Node, file: str) -> dict[str, int]:
+        value = yaml.safe_load(yaml.serialize(node))
+        if not isinstance(value, dict) or "agents" not in value:
+            raise ConfigError(f"{file}:{node.start_mark.line + 1}: agents is required")
+        return value
+
+    monkeypatch.setitem(SPECS, "crowd", SettingSpec(parse_section, "a section", section=True))
+    text = "crowd:\n  agents: 3\nlog_level: debug\n"
+    assert parse_config_text(text, "serve.yaml") == {"crowd": {"agents": 3}, "log_level": "debug"}
+    with pytest.raises(ConfigError) as caught:
+        parse_config_text("log_level: loud\ncrowd:\n  queues: 1\n", "serve.yaml")
+    assert str(caught.value).splitlines() == [
+        "serve.yaml:1: log_level: 'loud' is not a log level (debug, info, warning, error)",
+        "serve.yaml:3: agents is required",
+    ]

@@ -30,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="YAML file of settings (see `kpi-targets init` for an example)",
     )
-    for name, _default, spec in settings_specs():
+    for name, _default, spec in settings_specs(sections=False):
         parser.add_argument(
             flag_of(name),
             dest=name,
@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
 
     given = {
         name: getattr(args, name)
-        for name, _default, _spec in settings_specs()
+        for name, _default, _spec in settings_specs(sections=False)
         if getattr(args, name) is not None
     }
     source = SettingsSource(config_file=args.config, flags=given, environ=dict(os.environ))
