@@ -18,6 +18,7 @@ import logging
 import re
 import socket
 import ssl
+import sys
 import threading
 from collections.abc import Iterable
 from typing import Any
@@ -90,6 +91,20 @@ class _Server(wsgi.Server):
     timeout for a request: a few silent connections would take every worker. Here a new
     connection first waits in cheroot's selector, like an idle keep-alive connection, and reaches
     a worker only once it has data (or is closed at the read timeout)."""
+
+    def error_log(self, msg: str = "", level: int = logging.INFO, traceback: bool = False) -> None:
+        """cheroot writes its messages to stderr; here they go through logging in the configured
+        format. A client's own failure (gone mid-request, plain HTTP or a bad handshake on a TLS
+        port) is logged at debug, without a traceback: it is not the exporter's problem."""
+        if isinstance(sys.exc_info()[1], ssl.SSLError | ConnectionError | TimeoutError):
+            level, traceback = logging.DEBUG, False
+        log.log(
+            level if level >= logging.WARNING else logging.DEBUG,
+            "HTTP server on %s: %s",
+            self.bind_addr,
+            msg,
+            exc_info=traceback,
+        )
 
     def process_conn(self, conn: Any) -> None:
         if getattr(conn, "_kpi_targets_waited", False):

@@ -239,6 +239,8 @@ scrape_configs:
         (target,) = json.loads(body)["data"]["activeTargets"]
         assert target["scrapeUrl"] == f"https://127.0.0.1:{metrics}/metrics"
         assert (target["health"], target["lastError"]) == ("up", "")
+        # Plain HTTP and silent clients were the clients' problem: nothing logged above debug.
+        assert "level=error" not in exporter.stderr and "level=warning" not in exporter.stderr
     finally:
         if server is not None:
             server.stop()
