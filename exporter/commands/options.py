@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 from exporter.bundled import LOCAL_TARGETS, builtin_notice, targets_dir
+from exporter.config import SPECS
 
-TARGETS_HELP = "directory holding targets.yaml and calendar.yaml"
+TARGETS_HELP = SPECS["targets"].help  # the same words as serve's --targets
 
 
 def add_targets_option(parser: argparse.ArgumentParser, *, read_only: bool = False) -> None:
