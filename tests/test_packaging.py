@@ -11,6 +11,7 @@ the fresh environment.
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import sysconfig
@@ -132,6 +133,16 @@ def test_init_writes_an_editable_copy_that_check_accepts(installed: Path, tmp_pa
         "targets/calendar.yaml",
         "targets/targets.yaml",
     ]
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool is not installed (Debian package `prometheus`): scripts/test.sh"
+    for command in (
+        ["check", "config", "prometheus/prometheus.yml"],
+        ["test", "rules", "prometheus/tests/kpi-targets.test.yml"],
+    ):
+        checked = subprocess.run(
+            [promtool, *command], cwd=tmp_path, capture_output=True, text=True, timeout=120
+        )
+        assert checked.returncode == 0, checked.stdout + checked.stderr
     assert (tmp_path / "targets" / "targets.yaml").read_bytes() == (
         ROOT / "targets" / "targets.yaml"
     ).read_bytes()
