@@ -208,9 +208,6 @@ def new_ssl_context(tls: TlsConfig) -> ssl.SSLContext:
     return context
 
 
-# A hash to check unknown users against, so a wrong user name costs as long as a wrong password.
-_DUMMY_HASH = bcrypt.hashpw(b"kpi-targets", bcrypt.gensalt(rounds=10))
-
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
@@ -229,13 +226,18 @@ class BasicAuth:
         self._app = app
         self._exempt = frozenset(exempt)
         self._lock = threading.Lock()
-        self._users: Mapping[str, bytes] = dict(users)
+        self._users: Mapping[str, bytes] = {}
         self._verified: set[bytes] = set()
+        self._dummy = b""
+        self.set_users(users)
 
     def set_users(self, users: Mapping[str, bytes]) -> None:
+        # Unknown users are checked against a hash of the users' highest cost, so a wrong user
+        # name takes as long as a wrong password and does not tell which names exist.
+        rounds = max((int(hashed[4:6]) for hashed in users.values()), default=4)
+        dummy = bcrypt.hashpw(b"kpi-targets", bcrypt.gensalt(rounds=rounds)) if users else b""
         with self._lock:
-            self._users = dict(users)
-            self._verified = set()
+            self._users, self._verified, self._dummy = dict(users), set(), dummy
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         users = self._users
@@ -268,7 +270,7 @@ class BasicAuth:
         if hashed is not None and key in self._verified:
             return True
         try:
-            ok = bcrypt.checkpw(password.encode(), hashed or _DUMMY_HASH) and hashed is not None
+            ok = bcrypt.checkpw(password.encode(), hashed or self._dummy) and hashed is not None
         except ValueError:  # bcrypt refuses passwords over 72 bytes
             return False
         if ok:
