@@ -180,7 +180,7 @@ class TargetStore:
             except FileNotFoundError:
                 raise StoreError(
                     f"{path} does not exist: a targets directory holds {TARGETS_FILE} and"
-                    f" {CALENDAR_FILE} (the repository's targets/ directory has examples)"
+                    f" {CALENDAR_FILE} (`kpi-targets init` writes an editable example)"
                 ) from None
             except OSError as error:
                 raise StoreError(f"cannot read {path}: {error.strerror}") from None
