@@ -358,29 +358,28 @@ def parse_config_text(text: str, file: str) -> dict[str, Any]:
 
 def parse_environment(environ: Mapping[str, str]) -> dict[str, Any]:
     """The settings ``KPI_TARGETS_*`` variables set, converted; ConfigError naming each bad one."""
-    problems: list[str] = []
-    settings: dict[str, Any] = {}
-    for name, _default, _spec in settings_specs(sections=False):
-        variable = env_of(name)
-        if variable in environ:
-            try:
-                settings[name] = convert(name, environ[variable])
-            except ValueError as error:
-                problems.append(f"{variable}: {error}")
-    if problems:
-        raise ConfigError("\n".join(problems))
-    return settings
+    given = {
+        name: environ[env_of(name)]
+        for name, _default, _spec in settings_specs(sections=False)
+        if env_of(name) in environ
+    }
+    return _converted(given, env_of)
 
 
 def parse_flags(given: Mapping[str, Any]) -> dict[str, Any]:
     """The settings given as flags (name -> text, or list of texts), converted."""
+    return _converted(given, flag_of)
+
+
+def _converted(given: Mapping[str, Any], where: Callable[[str], str]) -> dict[str, Any]:
+    """Each value converted; ConfigError with one ``where(name): problem`` line per bad one."""
     problems: list[str] = []
     settings: dict[str, Any] = {}
     for name, value in given.items():
         try:
             settings[name] = convert(name, value)
         except ValueError as error:
-            problems.append(f"{flag_of(name)}: {error}")
+            problems.append(f"{where(name)}: {error}")
     if problems:
         raise ConfigError("\n".join(problems))
     return settings

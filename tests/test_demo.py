@@ -9,7 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from processes import KPI_TARGETS, ROOT, Process, free_port, http_get, wait_for
+from processes import ROOT, Process, free_port, http_get, serve_command, wait_for
 
 from exporter.demo import demo_start
 from exporter.targets.parse import load_dir
@@ -73,14 +73,7 @@ def test_the_default_run_on_a_sunday_night_shows_kpis_and_targets(
     shutil.copytree(ROOT / "targets", tmp_path / "targets")
     metrics, admin = free_port(), free_port()
     process = Process(
-        [
-            *KPI_TARGETS,
-            "serve",
-            "--metrics-address",
-            f"127.0.0.1:{metrics}",
-            "--admin-address",
-            f"127.0.0.1:{admin}",
-        ],
+        serve_command(metrics, admin),
         cwd=tmp_path,
     )
     try:

@@ -7,7 +7,7 @@ import socket
 from pathlib import Path
 
 import pytest
-from processes import KPI_TARGETS, ROOT, Process, free_port, http_get
+from processes import ROOT, Process, free_port, http_get, serve_command
 
 pytestmark = pytest.mark.integration
 
@@ -20,18 +20,14 @@ def _threads(pid: int) -> int:
 def test_landing_page_404s_name_filter_and_idle_connections(tmp_path: Path) -> None:
     metrics, admin = free_port(), free_port()
     process = Process(
-        [
-            *KPI_TARGETS,
-            "serve",
-            "--metrics-address",
-            f"127.0.0.1:{metrics}",
-            "--admin-address",
-            f"127.0.0.1:{admin}",
+        serve_command(
+            metrics,
+            admin,
             "--targets",
             str(ROOT / "targets"),
             "--simulator-start",
             "2026-03-02T10:40:00+01:00",
-        ],
+        ),
         cwd=tmp_path,
     )
     base = f"http://127.0.0.1:{metrics}"

@@ -12,7 +12,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
-from processes import KPI_TARGETS, ROOT, Process, free_port, http_get, wait_for
+from processes import (
+    KPI_TARGETS,
+    ROOT,
+    Process,
+    free_port,
+    http_get,
+    serve_command,
+    wait_for,
+)
 
 from exporter.config import (
     Address,
@@ -34,17 +42,7 @@ def targets_dir(tmp_path: Path) -> Path:
 
 
 def _serve_args(targets: Path, metrics: int, admin: int, *extra: str) -> list[str]:
-    return [
-        *KPI_TARGETS,
-        "serve",
-        "--metrics-address",
-        f"127.0.0.1:{metrics}",
-        "--admin-address",
-        f"127.0.0.1:{admin}",
-        "--targets",
-        str(targets),
-        *extra,
-    ]
+    return serve_command(metrics, admin, "--targets", str(targets), *extra)
 
 
 @pytest.mark.integration

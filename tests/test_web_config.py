@@ -18,7 +18,7 @@ from typing import Any
 
 import bcrypt
 import pytest
-from processes import KPI_TARGETS, ROOT, Process, free_port, http_get, wait_for
+from processes import KPI_TARGETS, ROOT, Process, free_port, http_get, serve_command, wait_for
 
 from exporter.web_config import BasicAuth, WebConfigError, parse_web_config
 
@@ -166,20 +166,16 @@ def test_tls_and_basic_auth_on_both_ports_and_prometheus_scrapes_over_them(
     shutil.copytree(ROOT / "targets", targets, ignore=shutil.ignore_patterns("audit.jsonl"))
     metrics, admin, prometheus_port = free_port(), free_port(), free_port()
     exporter = Process(
-        [
-            *KPI_TARGETS,
-            "serve",
-            "--metrics-address",
-            f"127.0.0.1:{metrics}",
-            "--admin-address",
-            f"127.0.0.1:{admin}",
+        serve_command(
+            metrics,
+            admin,
             "--targets",
             str(targets),
             "--web.config.file",
             str(tmp_path / "web.yml"),
             "--simulator-start",
             "2026-03-02T10:40:00+01:00",
-        ],
+        ),
         cwd=tmp_path,
     )
     (tmp_path / "password").write_text("s3cret pass\n", encoding="utf-8")
