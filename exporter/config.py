@@ -1,17 +1,28 @@
-"""``kpi-targets serve`` settings: defaults, an optional YAML config file, and flags on top.
+"""``kpi-targets serve`` settings, each declared once: its field in ``ServeSettings`` gives the
+default, the help text, the parser, and from its name the flag (``--metrics-address``), the config
+file key (``metrics_address``) and the environment variable (``KPI_TARGETS_METRICS_ADDRESS``).
 
-The config file uses the flags' names with underscores (``metrics_address: 127.0.0.1:9491``,
-``sources: [simulator, "queue_log:/var/log/asterisk/queue_log"]``); a flag given on the command
-line wins over the file. Every invalid value is refused with the file, the line and what is wrong.
-Pure logic: reading the file is the caller's job (``load_config_file`` is the one I/O helper).
+Precedence, lowest first: the default, the config file (``--config serve.yaml``), the environment,
+the flags given on the command line. Every invalid value is refused with where it came from (file
+and line, variable, or flag) and what is wrong, all problems at once. Secrets are never a setting's
+value: settings name the files that hold them (``events_token_file``, ``web_config_file``).
+
+To add a setting, add one field with ``setting(...)`` below: the flag, the config key, the
+environment variable, ``--help``, the README's flag reference (a test compares them) and
+``kpi-targets init``'s ``serve.yaml`` follow. A section of the config file (a mapping with its own
+keys, no flag) is a field with ``setting(..., section=True)`` whose parser takes the YAML node.
+
+Pure logic but for ``load_config_file`` and ``SettingsSource.load`` (which reads the file the same
+way on SIGHUP); the environment is handed in.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+import textwrap
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -20,18 +31,21 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from exporter.engine.types import ServiceLevelVariant
+from exporter.targets.problems import did_you_mean
 
-DEFAULT_METRICS_ADDRESS = "127.0.0.1:9491"
-DEFAULT_ADMIN_ADDRESS = "127.0.0.1:9492"
+ENV_PREFIX = "KPI_TARGETS_"
 LOG_LEVELS = ("debug", "info", "warning", "error")
+LOG_FORMATS = ("logfmt", "json")
 
 
 class ConfigError(ValueError):
-    """A setting that cannot be used; the message says where and what."""
+    """A setting that cannot be used; the message says where and what (one line per problem)."""
 
 
 @dataclass(frozen=True, slots=True)
 class Address:
+    """Where a server listens. ``host`` "" (written ``:PORT``) means every interface."""
+
     host: str
     port: int
 
@@ -44,38 +58,24 @@ class Address:
         except ValueError:
             return False
 
-    def url(self, path: str = "/") -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}{path}"
+    def url(self, path: str = "/", *, tls: bool = False) -> str:
+        """A URL a browser on this machine can open (``localhost`` for every interface)."""
+        host = self.host or "localhost"
+        host = f"[{host}]" if ":" in host else host
+        return f"{'https' if tls else 'http'}://{host}:{self.port}{path}"
 
     def __str__(self) -> str:
         return f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
 
 
-@dataclass(frozen=True, slots=True)
-class ServeSettings:
-    metrics_address: Address = Address("127.0.0.1", 9491)
-    admin_address: Address = Address("127.0.0.1", 9492)
-    targets: Path = Path("targets")
-    sources: tuple[str, ...] = ("simulator",)
-    timezone: ZoneInfo | None = None  # None: the calendar's
-    service_level_variant: ServiceLevelVariant | None = None  # None: the engine's default
-    short_abandon_seconds: float | None = None  # None: the engine's default
-    simulator_seed: int = 1
-    simulator_speed: float = 1.0
-    simulator_start: float | None = None  # Unix seconds; None: now
-    events_token_file: Path | None = None
-    state_dir: Path = Path("var")
-    log_level: str = "info"
-    check_only: bool = False
-    simulator: Any = None  # the config file's `simulator:` (a SimulatorConfig); None: the demo
+# --- parsers: text (a flag, a variable, a YAML scalar) to value; ValueError saying why not -----
 
 
 def parse_address(text: str) -> Address:
-    """``HOST:PORT`` (``[::1]:9491`` for IPv6) as an Address; ValueError saying why not."""
+    """``HOST:PORT`` (``[::1]:9491`` for IPv6, ``:9491`` for every interface) as an Address."""
     host, separator, port_text = text.rpartition(":")
-    if not separator or not host:
-        raise ValueError(f"{text!r} is not HOST:PORT (e.g. 127.0.0.1:9491)")
+    if not separator:
+        raise ValueError(f"{text!r} is not HOST:PORT (e.g. 127.0.0.1:9491, or :9491 for all)")
     if host.startswith("[") and host.endswith("]"):
         host = host[1:-1]
     elif ":" in host:
@@ -111,69 +111,228 @@ def parse_instant(text: str) -> float:
     return parsed.timestamp()
 
 
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a number") from None
+
+
 def _non_negative(text: str) -> float:
-    value = float(text)
+    value = _number(text)
     if not value >= 0:
         raise ValueError(f"{text!r} must be a number >= 0")
     return value
 
 
 def _positive(text: str) -> float:
-    value = float(text)
+    value = _number(text)
     if not value > 0:
         raise ValueError(f"{text!r} must be a number > 0")
     return value
 
 
-def _log_level(text: str) -> str:
-    if text.lower() not in LOG_LEVELS:
-        raise ValueError(f"{text!r} is not a log level ({', '.join(LOG_LEVELS)})")
-    return text.lower()
+def _whole(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a whole number") from None
+
+
+def _choice(options: tuple[str, ...], what: str) -> Callable[[str], str]:
+    def parse(text: str) -> str:
+        if text.lower() not in options:
+            raise ValueError(f"{text!r} is not {what} ({', '.join(options)})")
+        return text.lower()
+
+    return parse
 
 
 def _sources(value: Any) -> tuple[str, ...]:
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, list) or not items or not all(isinstance(i, str) for i in items):
+    """A list (YAML), or one spec per flag, or comma-separated specs (environment)."""
+    items = value.split(",") if isinstance(value, str) else value
+    if (
+        not isinstance(items, list | tuple)
+        or not items
+        or not all(isinstance(i, str) for i in items)
+    ):
         raise ValueError("expected a list of source specs, e.g. [simulator]")
-    return tuple(items)
+    return tuple(item.strip() for item in items)
 
 
-# Setting name -> how a text (or, from YAML, a value) becomes the setting's value.
-_CONVERTERS: dict[str, Any] = {
-    "metrics_address": parse_address,
-    "admin_address": parse_address,
-    "targets": Path,
-    "sources": _sources,
-    "timezone": parse_timezone,
-    "service_level_variant": parse_variant,
-    "short_abandon_seconds": _non_negative,
-    "simulator_seed": int,
-    "simulator_speed": _positive,
-    "simulator_start": parse_instant,
-    "events_token_file": Path,
-    "state_dir": Path,
-    "log_level": _log_level,
-}
-CONFIG_KEYS = tuple(_CONVERTERS)
-assert set(CONFIG_KEYS) <= {f.name for f in fields(ServeSettings)}
+def _simulator_section(node: Any, file: str) -> Any:
+    """The ``simulator:`` section, checked line by line where the simulator defines it."""
+    from exporter.simulator.settings import parse_simulator_node
+
+    return parse_simulator_node(node, file)
+
+
+# --- the settings -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SettingSpec:
+    """How one ServeSettings field is given: parser, help, and how the flag is spelled."""
+
+    parse: Callable[..., Any]  # text -> value; for a section (node, file) -> value
+    help: str
+    metavar: str | None = None
+    flag: str | None = None  # default: --name-with-dashes
+    default_text: str | None = None  # what --help says the default is; default: str(default)
+    is_list: bool = False  # a repeatable flag; a YAML list; comma-separated in the environment
+    # A section: a mapping in the config file only (no flag, no variable), parsed from its YAML
+    # node by parse(node, file), which raises ConfigError with one "file:line: ..." per problem.
+    section: bool = False
+
+
+def setting(default: Any, parse: Callable[..., Any], help: str, **spec: Any) -> Any:
+    return field(default=default, metadata={"setting": SettingSpec(parse, help, **spec)})
+
+
+@dataclass(frozen=True, slots=True)
+class ServeSettings:
+    metrics_address: Address = setting(
+        Address("127.0.0.1", 9491),
+        parse_address,
+        "where /metrics listens; :PORT for every interface",
+        metavar="HOST:PORT",
+    )
+    admin_address: Address = setting(
+        Address("127.0.0.1", 9492),
+        parse_address,
+        "where the admin port (UI, POST /api/v1/events, /healthz) listens; :PORT for every "
+        "interface",
+        metavar="HOST:PORT",
+    )
+    web_config_file: Path | None = setting(
+        None,
+        Path,
+        "TLS and basic auth for both ports, in the Prometheus exporter-toolkit format "
+        "(tls_server_config, basic_auth_users with bcrypt hashes)",
+        metavar="FILE",
+        flag="--web.config.file",
+        default_text="plain HTTP, no login",
+    )
+    targets: Path | None = setting(
+        None,
+        Path,
+        "directory holding targets.yaml and calendar.yaml",
+        metavar="DIR",
+        default_text="./targets if it exists, else the built-in example (read-only)",
+    )
+    sources: tuple[str, ...] = setting(
+        ("simulator",),
+        _sources,
+        "where contact data comes from: simulator | queue_log:PATH | records:PATH | http; "
+        "repeatable",
+        metavar="SPEC",
+        flag="--source",
+        default_text="simulator",
+        is_list=True,
+    )
+    timezone: ZoneInfo | None = setting(
+        None,
+        parse_timezone,
+        "time zone of Hourly KPIs",
+        metavar="ZONE",
+        default_text="the calendar's",
+    )
+    service_level_variant: ServiceLevelVariant | None = setting(
+        None,
+        parse_variant,
+        "answered | answered_and_abandoned | abandoned_after_threshold | "
+        "offered_minus_short_abandons | within_threshold",
+        metavar="VARIANT",
+        default_text="offered_minus_short_abandons",
+    )
+    short_abandon_seconds: float | None = setting(
+        None,
+        _non_negative,
+        "abandons within this wait are misdials",
+        metavar="SECONDS",
+        default_text="5",
+    )
+    simulator_seed: int = setting(1, _whole, "simulator random seed", metavar="N")
+    simulator_speed: float = setting(
+        1.0,
+        _positive,
+        "simulated seconds per wall-clock second; above 1 the exporter's clock runs that fast too",
+        metavar="X",
+    )
+    simulator_start: float | None = setting(
+        None,
+        parse_instant,
+        "simulated instant to start at, e.g. 2026-03-02T10:40:00+01:00",
+        metavar="ISO-8601",
+        default_text="now, or the last time the calendar was on duty if it is off duty now",
+    )
+    events_token_file: Path | None = setting(
+        None,
+        Path,
+        "file holding the bearer token for POST /api/v1/events (or the variable "
+        "KPI_TARGETS_EVENTS_TOKEN holding the token itself)",
+        metavar="FILE",
+        default_text="none: the HTTP source is off",
+    )
+    state_dir: Path = setting(
+        Path("var"),
+        Path,
+        "state directory: the event journal, the admin UI's users and session key",
+        metavar="DIR",
+    )
+    simulator: Any = setting(
+        None,
+        _simulator_section,
+        "the simulated contact center: queues, teams, campaigns, handle time, patience",
+        section=True,
+        default_text="the built-in demo center",
+    )
+    log_level: str = setting(
+        "info", _choice(LOG_LEVELS, "a log level"), " | ".join(LOG_LEVELS), metavar="LEVEL"
+    )
+    log_format: str = setting(
+        "logfmt", _choice(LOG_FORMATS, "a log format"), " | ".join(LOG_FORMATS), metavar="FORMAT"
+    )
+
+
+def settings_specs(*, sections: bool = True) -> Iterator[tuple[str, Any, SettingSpec]]:
+    """(name, default, spec) of every setting in declaration order (without the config file's
+    sections when ``sections`` is False: those are the ones with a flag and a variable)."""
+    for item in fields(ServeSettings):
+        spec = item.metadata.get("setting")
+        if spec is not None and (sections or not spec.section):
+            yield item.name, item.default, spec
+
+
+SPECS: dict[str, SettingSpec] = {name: spec for name, _default, spec in settings_specs()}
+CONFIG_KEYS = tuple(SPECS)
+
+
+def flag_of(name: str) -> str:
+    return SPECS[name].flag or "--" + name.replace("_", "-")
+
+
+def env_of(name: str) -> str:
+    return ENV_PREFIX + name.upper()
+
+
+def default_text(name: str) -> str:
+    spec = SPECS[name]
+    if spec.default_text is not None:
+        return spec.default_text
+    return str(ServeSettings.__dataclass_fields__[name].default)
 
 
 def convert(name: str, value: Any) -> Any:
-    """One setting's value from its text (flags) or YAML value (config file)."""
-    converter = _CONVERTERS[name]
-    if name == "sources":
-        return converter(value)
+    """One setting's value from its text (flags, environment) or YAML value (config file)."""
+    spec = SPECS[name]
+    if spec.is_list:
+        return spec.parse(value)
     if isinstance(value, bool | list | dict) or value is None:
         raise ValueError(f"{value!r} is not a single value")
-    if name == "simulator_seed" and isinstance(value, float):
+    if isinstance(value, float) and spec.parse is _whole:
         raise ValueError(f"{value!r} is not a whole number")
-    try:
-        return converter(str(value))
-    except ValueError as error:
-        message = str(error)
-        if "could not convert" in message or "invalid literal" in message:
-            raise ValueError(f"{value!r} is not a number") from None
-        raise
+    return spec.parse(str(value))
 
 
 def parse_config_text(text: str, file: str) -> dict[str, Any]:
@@ -193,27 +352,53 @@ def parse_config_text(text: str, file: str) -> dict[str, Any]:
     for key_node, value_node in root.value:
         line = key_node.start_mark.line + 1
         key = key_node.value
-        if key not in _CONVERTERS and key != "simulator":
-            problems.append(
-                f"{file}:{line}: unknown setting {key!r}; known: {', '.join(CONFIG_KEYS)}"
-            )
+        if key not in SPECS:
+            hint = did_you_mean(key, CONFIG_KEYS) or f" (known: {', '.join(CONFIG_KEYS)})"
+            problems.append(f"{file}:{line}: unknown setting {key!r}{hint}")
             continue
         if key in settings:
             problems.append(f"{file}:{line}: {key} is set twice")
             continue
-        if key == "simulator":  # a section of its own, checked line by line where it is defined
-            from exporter.simulator.settings import SimulatorSettingsError, parse_simulator_node
-
+        if SPECS[key].section:
             try:
-                settings[key] = parse_simulator_node(value_node, file)
-            except SimulatorSettingsError as error:
-                problems.extend(error.problems)
+                settings[key] = SPECS[key].parse(value_node, file)
+            except ConfigError as error:
+                problems.extend(str(error).splitlines())
             continue
         value = yaml.safe_load(yaml.serialize(value_node))
         try:
             settings[key] = convert(key, value)
         except ValueError as error:
             problems.append(f"{file}:{line}: {key}: {error}")
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return settings
+
+
+def parse_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The settings ``KPI_TARGETS_*`` variables set, converted; ConfigError naming each bad one."""
+    given = {
+        name: environ[env_of(name)]
+        for name, _default, _spec in settings_specs(sections=False)
+        if env_of(name) in environ
+    }
+    return _converted(given, env_of)
+
+
+def parse_flags(given: Mapping[str, Any]) -> dict[str, Any]:
+    """The settings given as flags (name -> text, or list of texts), converted."""
+    return _converted(given, flag_of)
+
+
+def _converted(given: Mapping[str, Any], where: Callable[[str], str]) -> dict[str, Any]:
+    """Each value converted; ConfigError with one ``where(name): problem`` line per bad one."""
+    problems: list[str] = []
+    settings: dict[str, Any] = {}
+    for name, value in given.items():
+        try:
+            settings[name] = convert(name, value)
+        except ValueError as error:
+            problems.append(f"{where(name)}: {error}")
     if problems:
         raise ConfigError("\n".join(problems))
     return settings
@@ -227,11 +412,61 @@ def load_config_file(path: Path) -> dict[str, Any]:
     return parse_config_text(text, str(path))
 
 
-def build_settings(
-    file_settings: Mapping[str, Any], flag_settings: Mapping[str, Any]
-) -> ServeSettings:
-    """Defaults, then the config file, then the flags given on the command line."""
-    return replace(ServeSettings(), **{**file_settings, **flag_settings})
+def build_settings(*layers: Mapping[str, Any]) -> ServeSettings:
+    """The defaults, then each layer on top (config file, environment, flags)."""
+    merged: dict[str, Any] = {}
+    for layer in layers:
+        merged.update(layer)
+    return replace(ServeSettings(), **merged)
+
+
+def example_config() -> str:
+    """A ``serve.yaml`` listing every setting, commented out at its default, with its help."""
+    lines = [
+        "# kpi-targets serve --config serve.yaml",
+        "# Every setting, at its default (uncomment to change). Precedence: this file, then the",
+        f"# environment ({ENV_PREFIX}<KEY IN CAPITALS>), then flags.",
+    ]
+    for name, default, spec in settings_specs():
+        lines.append("")
+        about = spec.help if spec.section else f"{spec.help} ({flag_of(name)}, {env_of(name)})"
+        lines.extend(textwrap.wrap(about, width=98, initial_indent="# ", subsequent_indent="# "))
+        if spec.section:
+            lines.append(f"# {name}:    # a section of its own: see the README")
+        elif spec.is_list:
+            lines.append(f"# {name}: [{', '.join(default)}]")
+        elif default is None:
+            lines.append(f"# {name}:    # default: {default_text(name)}")
+        else:
+            lines.append(f"# {name}: {default}")
+    return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class SettingsSource:
+    """Where the settings come from, kept so SIGHUP can read them again."""
+
+    config_file: Path | None = None
+    flags: Mapping[str, Any] = field(default_factory=dict)
+    environ: Mapping[str, str] = field(default_factory=dict)
+
+    def load(self) -> ServeSettings:
+        """Defaults, file, environment, flags; ConfigError listing every problem of all three."""
+        layers: list[dict[str, Any]] = []
+        problems: list[str] = []
+        readers: list[Callable[[], dict[str, Any]]] = [
+            lambda: load_config_file(self.config_file) if self.config_file else {},
+            lambda: parse_environment(self.environ),
+            lambda: parse_flags(self.flags),
+        ]
+        for read in readers:
+            try:
+                layers.append(read())
+            except ConfigError as error:
+                problems.append(str(error))
+        if problems:
+            raise ConfigError("\n".join(problems))
+        return build_settings(*layers)
 
 
 def log_level_number(level: str) -> int:

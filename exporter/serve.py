@@ -2,8 +2,9 @@
 
 Threads: one per source (each calls ``engine.ingest`` through a sink that counts rejections and
 when it last delivered), the target store's watcher (hand edits show within a second), and one
-threaded WSGI server per port (metrics, admin). The main thread waits for SIGTERM or SIGINT, then
-stops in an order that loses nothing: the admin server first (no more HTTP events accepted), then
+cheroot server per port (metrics, admin; see ``exporter.http_server``). The main thread waits for
+signals: SIGHUP re-reads the settings and the web config (``exporter.reload``); SIGTERM or SIGINT
+stop in an order that loses nothing: the admin server first (no more HTTP events accepted), then
 the sources (the HTTP source finishes delivering what its journal holds), the journal, and last
 the metrics server.
 """
@@ -12,28 +13,35 @@ from __future__ import annotations
 
 import logging
 import signal
-import socket
+import ssl
 import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
 from typing import Any, TextIO
+from zoneinfo import ZoneInfo
 
-from prometheus_client import CollectorRegistry, make_wsgi_app
+from prometheus_client import CollectorRegistry
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
-from werkzeug.serving import BaseWSGIServer, make_server
 
+from exporter.bundled import builtin_notice, targets_dir
 from exporter.collector import CatalogCollector, KpiCollector, SelfMetricsCollector, SourceClock
-from exporter.config import Address, ServeSettings, log_level_number
+from exporter.config import Address, ServeSettings, SettingsSource
 from exporter.engine import EngineConfig, KpiEngine
 from exporter.events import Event
+from exporter.http_server import HttpServer, bind_error_reason, metrics_app
+from exporter.logs import configure_logging
+from exporter.reload import WebState, load_web, reload
 from exporter.sources.base import EventSink, IngestStats, Source
+from exporter.targets.store import TargetStore
+from exporter.web_config import BasicAuth, WebConfig, WebConfigError, WsgiApp, new_ssl_context
 
 log = logging.getLogger(__name__)
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 # The simulator starts this far in the past (handed on at once) so Hourly KPIs have data from the
 # first scrape.
 SIMULATOR_BACKFILL_SECONDS = 3600.0
@@ -41,8 +49,15 @@ EVENTS_JOURNAL_FILE = "events.sqlite3"
 _JOIN_TIMEOUT_SECONDS = 10.0
 
 
+BUILTIN_READ_ONLY = (
+    "these are the built-in example targets, which are read-only: run `kpi-targets init` for an "
+    "editable copy in ./targets and start serve again there"
+)
+
+
 class StartupError(Exception):
-    """Something that keeps ``serve`` from starting; the message says what and where."""
+    """Something that keeps ``serve`` from starting; one line per problem, each saying what and
+    where."""
 
 
 class SimulationClock:
@@ -83,8 +98,8 @@ class _Runtime:
 
     stop: threading.Event = field(default_factory=threading.Event)
     source_threads: list[threading.Thread] = field(default_factory=list)
-    admin_server: BaseWSGIServer | None = None
-    metrics_server: BaseWSGIServer | None = None
+    admin_server: HttpServer | None = None
+    metrics_server: HttpServer | None = None
     journal: Any = None  # the HTTP source's EventJournal
 
 
@@ -98,40 +113,43 @@ class BuiltSources:
 def build_sources(settings: ServeSettings, clock: SimulationClock) -> BuiltSources:
     """The sources the settings name (each checked: spec, file, token).
 
-    Raises StartupError for an unusable spec, a missing file, or an HTTP source without a token.
+    Raises StartupError listing every unusable spec, missing file, or HTTP source without a token.
     """
     from exporter.sources.spec import SourceSpecError, build_source, parse_source_spec
 
     built = BuiltSources([])
+    problems: list[str] = []
     for spec_text in settings.sources:
-        if spec_text == "simulator":
-            from exporter.simulator import SimulatorSource, default_config
+        try:
+            if spec_text == "simulator":
+                from exporter.simulator import SimulatorSource, default_config
 
-            simulated = settings.simulator or default_config()
-            built.sources.append(
-                SimulatorSource(
-                    replace(simulated, seed=settings.simulator_seed),
-                    realtime=True,
-                    speed=settings.simulator_speed,
-                    backfill_seconds=SIMULATOR_BACKFILL_SECONDS,
-                    clock=clock.shifted,
+                simulated = settings.simulator or default_config()
+                built.sources.append(
+                    SimulatorSource(
+                        replace(simulated, seed=settings.simulator_seed),
+                        realtime=True,
+                        speed=settings.simulator_speed,
+                        backfill_seconds=SIMULATOR_BACKFILL_SECONDS,
+                        clock=clock.shifted,
+                    )
                 )
-            )
-        elif spec_text == "http":
-            if built.http_source is not None:
-                raise StartupError("source http is given twice")
-            built.http_source, built.events_token = _http_source(settings)
-            built.sources.append(built.http_source)
-        else:
-            try:
+            elif spec_text == "http":
+                if built.http_source is not None:
+                    raise StartupError("source http is given twice")
+                built.http_source, built.events_token = _http_source(settings)
+                built.sources.append(built.http_source)
+            else:
                 spec = parse_source_spec(spec_text)
                 # queue_log follows the live file unless the spec says follow=no.
                 follow = None if "follow" in spec.options or spec.kind != "queue_log" else True
                 if not spec.path.exists():
                     raise StartupError(f"source {spec_text!r}: {spec.path} does not exist")
                 built.sources.append(build_source(spec, follow=follow))
-            except SourceSpecError as error:
-                raise StartupError(str(error)) from None
+        except (StartupError, SourceSpecError) as error:
+            problems.append(str(error))
+    if problems:
+        raise StartupError("\n".join(problems))
     return built
 
 
@@ -156,27 +174,6 @@ def _http_source(settings: ServeSettings) -> tuple[Any, str]:
             f"cannot open the event journal in {settings.state_dir}: {error}"
         ) from None
     return HttpEventSource(journal), token
-
-
-def _listen(address: Address, what: str) -> socket.socket:
-    family = socket.AF_INET6 if ":" in address.host else socket.AF_INET
-    try:
-        return socket.create_server((address.host, address.port), family=family, backlog=64)
-    except OSError as error:
-        reason = error.strerror or str(error)
-        raise StartupError(
-            f"cannot listen on {address} for {what}: {reason}"
-            + (" (another program uses that port; pick another)" if "in use" in reason else "")
-        ) from None
-
-
-def _serve_in_thread(
-    listener: socket.socket, address: Address, app: Any, name: str
-) -> BaseWSGIServer:
-    server = make_server(address.host, address.port, app, threaded=True, fd=listener.fileno())
-    listener.close()  # the server holds its own duplicate of the socket
-    threading.Thread(target=server.serve_forever, name=name, daemon=True).start()
-    return server
 
 
 # An event stamped further ahead of the exporter's clock than this is refused ("from_the_future"):
@@ -246,95 +243,194 @@ class _RejectionLogLimiter(logging.Filter):
         return False
 
 
-def configure_logging(level: str) -> None:
-    logging.basicConfig(level=log_level_number(level), format=LOG_FORMAT, force=True)
-    # werkzeug logs every request at INFO: one line per scrape is noise.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    logging.getLogger("exporter.sources.base").addFilter(_RejectionLogLimiter())
+def _configure_logging(settings: ServeSettings) -> None:
+    configure_logging(
+        settings.log_level,
+        settings.log_format,
+        {"exporter.sources.base": _RejectionLogLimiter()},
+    )
 
 
-def serve(settings: ServeSettings, *, out: TextIO = sys.stdout) -> int:
-    """Run until SIGTERM or SIGINT (exit 0); 1 when it cannot start, with the reason logged."""
-    configure_logging(settings.log_level)
+def serve(
+    settings: ServeSettings,
+    *,
+    source: SettingsSource | None = None,
+    check_only: bool = False,
+    out: TextIO = sys.stdout,
+) -> int:
+    """Run until SIGTERM or SIGINT (exit 0); 1 when it cannot start, with every reason logged.
+
+    ``source`` is where the settings came from, read again on SIGHUP. ``check_only``: prepare
+    everything (targets, web config, sources), say OK on ``out`` and exit 0, or list every problem.
+    """
+    _configure_logging(settings)
     runtime = _Runtime()
+    # Signals first: a SIGHUP during start-up must not end the process (its default action).
+    signals = _Signals()
     try:
-        return _serve(settings, out, runtime)
+        prepared = _prepare(settings, runtime)
+        if check_only:
+            version = prepared.store.current().version
+            print(
+                f"OK: targets in {prepared.directory} (version {version}), "
+                f"sources {', '.join(settings.sources)}"
+                + (f", web config {settings.web_config_file}" if settings.web_config_file else ""),
+                file=out,
+            )
+            _shutdown(runtime)
+            return 0
+        _start(settings, prepared, runtime, out)
+        while True:
+            received = signals.next()
+            if received == signal.SIGHUP:
+                settings = reload(
+                    source or SettingsSource(),
+                    settings,
+                    prepared.web,
+                    configure_logging=_configure_logging,
+                    reload_targets=prepared.store.reload_if_changed,
+                )
+            else:
+                log.info("received %s, shutting down", received.name)
+                _shutdown(runtime)
+                log.info("stopped")
+                return 0
     except StartupError as error:
-        log.error("%s", error)
+        for line in str(error).splitlines():
+            log.error("%s", line)
         _shutdown(runtime)
         return 1
+    finally:
+        signals.restore()
 
 
-def _serve(settings: ServeSettings, out: TextIO, runtime: _Runtime) -> int:
+class _Signals:
+    """SIGTERM, SIGINT and SIGHUP, queued for the main thread to handle one by one."""
+
+    HANDLED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+    def __init__(self) -> None:
+        self._pending: list[signal.Signals] = []
+        self._wake = threading.Event()
+        self._previous = {sig: signal.signal(sig, self._on_signal) for sig in self.HANDLED}
+
+    def _on_signal(self, number: int, _frame: object) -> None:
+        self._pending.append(signal.Signals(number))
+        self._wake.set()
+
+    def next(self) -> signal.Signals:
+        while not self._pending:
+            self._wake.wait(1.0)
+            self._wake.clear()
+        return self._pending.pop(0)
+
+    def restore(self) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+
+@dataclass
+class _Prepared:
+    """What ``serve`` checked before listening: targets, web config, clock, sources."""
+
+    directory: Path
+    builtin: bool
+    store: TargetStore
+    web_config: WebConfig
+    web: WebState
+    clock: SimulationClock
+    built: BuiltSources
+    demo_note: str | None
+
+
+def _prepare(settings: ServeSettings, runtime: _Runtime) -> _Prepared:
+    """Open the targets, the web config and the sources; StartupError listing every problem."""
+    from exporter.demo import demo_start
+    from exporter.targets.store import StoreError
+
+    problems: list[str] = []
+    directory, builtin = targets_dir(settings.targets)
+    store = None
+    try:
+        store = TargetStore(
+            directory,
+            record_outside_changes=not builtin,
+            read_only=BUILTIN_READ_ONLY if builtin else None,
+        )
+    except StoreError as error:
+        problems.append(f"targets: {error}")
+    web = WebState()
+    web_config = WebConfig()
+    try:
+        web_config = load_web(settings)
+        if web_config.tls is not None:
+            web.ssl_context = new_ssl_context(web_config.tls)
+    except WebConfigError as error:
+        problems.extend(str(error).splitlines())
+
+    # The default run on the simulator alone starts where the calendar is on duty (exporter.demo).
+    start, demo_note = settings.simulator_start, None
+    if store is not None and settings.sources == ("simulator",) and start is None:
+        calendar = store.current().target_set.calendar
+        start = demo_start(calendar, time.time())
+        if start is not None:
+            demo_note = _demo_note(calendar.timezone, start)
+    clock = (
+        SimulationClock(start=start, speed=settings.simulator_speed)
+        if "simulator" in settings.sources
+        else SimulationClock()
+    )
+    built = BuiltSources([])
+    try:
+        built = build_sources(settings, clock)
+        if built.http_source is not None:
+            runtime.journal = built.http_source.journal
+    except StartupError as error:
+        problems.extend(str(error).splitlines())
+    if problems or store is None:
+        raise StartupError("\n".join(problems))
+    for problem in store.current().problems:
+        log.warning("targets: %s", problem)
+    return _Prepared(directory, builtin, store, web_config, web, clock, built, demo_note)
+
+
+def _start(settings: ServeSettings, prepared: _Prepared, runtime: _Runtime, out: TextIO) -> None:
+    """Engine, collectors, both servers, the source threads and the targets watcher."""
     from exporter.admin import create_app
     from exporter.targets.resolve import resolve
-    from exporter.targets.store import StoreError, TargetStore
 
-    try:
-        store = TargetStore(settings.targets, record_outside_changes=True)
-    except StoreError as error:
-        raise StartupError(f"targets: {error}") from None
+    store, built, web = prepared.store, prepared.built, prepared.web
     loaded = store.current()
-    for problem in loaded.problems:
-        log.warning("targets: %s", problem)
-    calendar_zone = loaded.target_set.calendar.timezone
-    engine_options: dict[str, Any] = {"timezone": settings.timezone or calendar_zone}
+    engine_options: dict[str, Any] = {
+        "timezone": settings.timezone or loaded.target_set.calendar.timezone
+    }
     if settings.service_level_variant is not None:
         engine_options["service_level_variant"] = settings.service_level_variant
     if settings.short_abandon_seconds is not None:
         engine_options["short_abandon_seconds"] = settings.short_abandon_seconds
     engine = KpiEngine(EngineConfig(**engine_options))
 
-    uses_simulator = "simulator" in settings.sources
-    clock = (
-        SimulationClock(start=settings.simulator_start, speed=settings.simulator_speed)
-        if uses_simulator
-        else SimulationClock()
-    )
-    built = build_sources(settings, clock)
-    sources = built.sources
-    if built.http_source is not None:
-        runtime.journal = built.http_source.journal
-
-    if settings.check_only:
-        print(
-            f"OK: targets in {settings.targets} (version {loaded.version}), "
-            f"sources {', '.join(settings.sources)}",
-            file=out,
-        )
-        _shutdown(runtime)
-        return 0
-
-    for address, what in ((settings.metrics_address, "metrics"), (settings.admin_address, "admin")):
-        if not address.is_loopback:
-            log.warning(
-                "%s listens on %s, beyond this machine: put it behind a firewall", what, address
-            )
-    metrics_listener = _listen(settings.metrics_address, "metrics")
-    try:
-        admin_listener = _listen(settings.admin_address, "the admin UI")
-    except StartupError:
-        metrics_listener.close()
-        raise
-
     stats = IngestStats()
     source_clock = SourceClock()
     started = time.time()
-    names = [source.name for source in sources]
+    names = [item.name for item in built.sources]
     for name in names:
         # Until a source delivers, its "last event" is the start: a source that never delivers
         # during operating hours then shows as stalled.
         source_clock.touch(name, started)
-
-    registry = CollectorRegistry()
+    # Our collectors have no describe(): without this, ?name[]= would filter them all out.
+    registry = CollectorRegistry(support_collectors_without_names=True)
     registry.register(
-        KpiCollector(engine, lambda: store.current().target_set, resolve, clock=clock.now)
+        KpiCollector(engine, lambda: store.current().target_set, resolve, clock=prepared.clock.now)
     )
     registry.register(CatalogCollector())
     registry.register(SelfMetricsCollector(stats, store, source_clock, names))
     ProcessCollector(registry=registry)
     PlatformCollector(registry=registry)
 
+    users = prepared.web_config.basic_auth_users
+    metrics_auth = BasicAuth(metrics_app(registry), users)
+    clock = prepared.clock
     try:
         admin_app = create_app(
             http_events=built.http_source,
@@ -347,54 +443,84 @@ def _serve(settings: ServeSettings, out: TextIO, runtime: _Runtime) -> int:
     except OSError as error:
         message = f"cannot use the state directory {settings.state_dir}: {error}"
         raise StartupError(message) from None
-    runtime.admin_server = _serve_in_thread(
-        admin_listener, settings.admin_address, admin_app, "admin-http"
+    admin_auth = BasicAuth(
+        admin_app,
+        users,
+        exempt=("/api/v1/events",),  # authenticated by its own bearer token
     )
-    runtime.metrics_server = _serve_in_thread(
-        metrics_listener, settings.metrics_address, make_wsgi_app(registry), "metrics-http"
+    web.auths = [metrics_auth, admin_auth]
+    for address, what in ((settings.metrics_address, "metrics"), (settings.admin_address, "admin")):
+        if not address.is_loopback:
+            log.warning(
+                "%s listens on %s, beyond this machine: %s",
+                what,
+                address,
+                "use a firewall"
+                if web.ssl_context and users
+                else "set TLS and basic auth with --web.config.file, and use a firewall",
+            )
+    runtime.metrics_server = _start_server(
+        settings.metrics_address, metrics_auth, "metrics", web.ssl_context
+    )
+    runtime.admin_server = _start_server(
+        settings.admin_address, admin_auth, "admin", web.ssl_context
     )
 
-    stop = runtime.stop
-    for source in sources:
-        sink = _sink_for(source.name, engine, stats, source_clock, clock.now)
+    for item in built.sources:
+        sink = _sink_for(item.name, engine, stats, source_clock, prepared.clock.now)
         thread = threading.Thread(
-            target=_run_source, args=(source, sink, stats, stop), name=f"source-{source.name}"
+            target=_run_source, args=(item, sink, stats, runtime.stop), name=f"source-{item.name}"
         )
         thread.start()
         runtime.source_threads.append(thread)
-    watcher = threading.Thread(target=store.watch, args=(stop,), name="targets-watch", daemon=True)
+    watcher = threading.Thread(
+        target=store.watch, args=(runtime.stop,), name="targets-watch", daemon=True
+    )
     watcher.start()
 
-    received = threading.Event()
-
-    def on_signal(number: int, _frame: object) -> None:
-        log.info("received %s, shutting down", signal.Signals(number).name)
-        received.set()
-
-    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
-
-    print(f"Admin UI: {settings.admin_address.url('/')}", file=out, flush=True)
-    print(f"Metrics: {settings.metrics_address.url('/metrics')}", file=out, flush=True)
+    tls = web.ssl_context is not None
+    print(f"Admin UI: {settings.admin_address.url('/', tls=tls)}", file=out)
+    print(f"Metrics: {settings.metrics_address.url('/metrics', tls=tls)}", file=out)
+    print(f"Targets: {builtin_notice() if prepared.builtin else prepared.directory}", file=out)
+    if prepared.demo_note:
+        print(f"Simulator: {prepared.demo_note}", file=out)
     _say_how_to_add_the_first_admin(settings, out)
+    out.flush()
     log.info(
-        "serving metrics on %s and the admin UI on %s; sources: %s; targets: %s (version %s, "
+        "serving metrics on %s and the admin UI on %s%s; sources: %s; targets: %s (version %s, "
         "time zone %s)",
         settings.metrics_address,
         settings.admin_address,
+        " over TLS" if tls else "",
         ", ".join(settings.sources),
-        settings.targets,
+        prepared.directory,
         loaded.version,
         engine.config.timezone.key,
     )
+    if prepared.demo_note:
+        log.info("simulator: %s", prepared.demo_note)
+
+
+def _demo_note(zone: ZoneInfo, start: float) -> str:
+    local = datetime.fromtimestamp(start, zone)
+    return (
+        f"the calendar ({zone.key}) is off duty now, so the simulation starts at "
+        f"{local:%a %Y-%m-%d %H:%M %z}, the last time it was on duty, and runs from there: KPIs "
+        "and targets show at once (--simulator-start chooses another start)"
+    )
+
+
+def _start_server(
+    address: Address, app: WsgiApp, what: str, ssl_context: ssl.SSLContext | None
+) -> HttpServer:
+    server = HttpServer(address, app, name=f"http-{what}", ssl_context=ssl_context)
     try:
-        while not received.wait(1.0):
-            pass
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        _shutdown(runtime)
-    log.info("stopped")
-    return 0
+        server.start()
+    except OSError as error:
+        raise StartupError(
+            f"cannot listen on {address} for {what}: {bind_error_reason(error)}"
+        ) from None
+    return server
 
 
 def labels_seen(engine: KpiEngine, now: float) -> dict[str, set[str]]:
@@ -426,15 +552,17 @@ def _say_how_to_add_the_first_admin(settings: ServeSettings, out: TextIO) -> Non
 def _shutdown(runtime: _Runtime) -> None:
     """Admin server, then sources (set stop, join), then the journal, then the metrics server."""
     if runtime.admin_server is not None:
-        runtime.admin_server.shutdown()  # first: no HTTP event is accepted any more
-        runtime.admin_server.server_close()
+        runtime.admin_server.stop()  # first: no HTTP event is accepted any more
+        runtime.admin_server = None
     runtime.stop.set()
     for thread in runtime.source_threads:
         thread.join(_JOIN_TIMEOUT_SECONDS)
         if thread.is_alive():
             log.warning("%s did not stop within %.0f s", thread.name, _JOIN_TIMEOUT_SECONDS)
+    runtime.source_threads.clear()
     if runtime.journal is not None:
         runtime.journal.close()  # every accepted event is committed; replayed on the next start
+        runtime.journal = None
     if runtime.metrics_server is not None:
-        runtime.metrics_server.shutdown()
-        runtime.metrics_server.server_close()
+        runtime.metrics_server.stop()
+        runtime.metrics_server = None

@@ -4,4 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh
+echo "kpi-targets is installed in .venv: run '. .venv/bin/activate' in a shell to type the README's commands"
 exec .venv/bin/kpi-targets serve --targets targets "$@"

@@ -21,6 +21,19 @@ KPI_TARGETS = [sys.executable, "-m", "exporter"]
 T = TypeVar("T")
 
 
+def serve_command(metrics: int, admin: int, *extra: str) -> list[str]:
+    """``kpi-targets serve`` with both ports on loopback, then ``extra`` arguments."""
+    return [
+        *KPI_TARGETS,
+        "serve",
+        "--metrics-address",
+        f"127.0.0.1:{metrics}",
+        "--admin-address",
+        f"127.0.0.1:{admin}",
+        *extra,
+    ]
+
+
 def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))

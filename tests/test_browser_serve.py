@@ -58,8 +58,9 @@ def test_a_weekday_target_set_in_the_browser_reaches_metrics(browser: Any, tmp_p
              "--state-dir", str(state), "--simulator-start", MONDAY_10_ROME]  # fmt: skip
     process = Process(serve, cwd=tmp_path)
     try:
-        process.read_line(30)
-        process.read_line(5)
+        process.read_line(30)  # Admin UI: ...
+        process.read_line(5)  # Metrics: ...
+        assert process.read_line(5) == f"Targets: {targets}\n"
         assert process.read_line(5) == (
             "No users yet: create the first admin with "
             f"`kpi-targets users add NAME --role admin --state-dir {state}`\n"

@@ -119,3 +119,27 @@ def test_rules_command_refuses_a_bad_duration(
     assert main(["rules", "--output", str(tmp_path), "--for", "soon"]) == 2
     assert "'soon' is not a Prometheus duration" in capsys.readouterr().err
     assert not (tmp_path / RULES_FILE_NAME).exists()
+
+
+@pytest.mark.parametrize("job", ['a"b', "", "back\\slash", "new\nline"])
+def test_rules_command_refuses_a_job_promtool_would_reject(
+    job: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["rules", "--output", str(tmp_path), "--job", job]) == 2
+    assert f"kpi-targets rules: --job {job!r}: the job name of your scrape config" in (
+        capsys.readouterr().err
+    )
+    assert not (tmp_path / RULES_FILE_NAME).exists()
+
+
+def test_rules_for_any_accepted_job_pass_promtool(tmp_path: Path) -> None:
+    promtool = shutil.which("promtool")
+    assert promtool, "promtool is not installed (Debian package `prometheus`): scripts/test.sh"
+    assert main(["rules", "--output", str(tmp_path), "--job", "site-1/kpi:targets.v2"]) == 0
+    checked = subprocess.run(
+        [promtool, "check", "rules", str(tmp_path / RULES_FILE_NAME)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr

@@ -12,7 +12,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
-from processes import KPI_TARGETS, ROOT, Process, free_port, http_get, wait_for
+from processes import (
+    KPI_TARGETS,
+    ROOT,
+    Process,
+    free_port,
+    http_get,
+    serve_command,
+    wait_for,
+)
 
 from exporter.config import (
     Address,
@@ -34,17 +42,7 @@ def targets_dir(tmp_path: Path) -> Path:
 
 
 def _serve_args(targets: Path, metrics: int, admin: int, *extra: str) -> list[str]:
-    return [
-        *KPI_TARGETS,
-        "serve",
-        "--metrics-address",
-        f"127.0.0.1:{metrics}",
-        "--admin-address",
-        f"127.0.0.1:{admin}",
-        "--targets",
-        str(targets),
-        *extra,
-    ]
+    return serve_command(metrics, admin, "--targets", str(targets), *extra)
 
 
 @pytest.mark.integration
@@ -78,7 +76,7 @@ def test_serve_prints_both_urls_answers_and_stops_on_sigterm(
         status = process.stop()
     assert status == 0, process.stderr
     assert "received SIGTERM, shutting down" in process.stderr
-    assert process.stderr.rstrip().endswith("exporter.serve: stopped")
+    assert process.stderr.rstrip().endswith("level=info logger=exporter.serve msg=stopped")
 
 
 @pytest.mark.integration
@@ -166,10 +164,11 @@ def test_check_only_refuses_a_missing_source_file_and_an_http_source_without_tok
 
 def test_a_bad_flag_value_names_the_flag(tmp_path: Path) -> None:
     process = Process([*KPI_TARGETS, "serve", "--metrics-address", "9491"], cwd=tmp_path)
-    assert process.popen.wait(30) == 1
+    assert process.popen.wait(30) == 2  # a usage error
     process.stop()
     assert process.stderr == (
-        "kpi-targets serve: --metrics-address: '9491' is not HOST:PORT (e.g. 127.0.0.1:9491)\n"
+        "kpi-targets serve: --metrics-address: '9491' is not HOST:PORT "
+        "(e.g. 127.0.0.1:9491, or :9491 for all)\n"
     )
 
 
@@ -204,19 +203,17 @@ def test_config_file_errors_say_file_line_and_what() -> None:
             "metrics_address: localhost\n"
             "simulator_speed: 0\n"
             "simulator_seed: 1.5\n"
-            "colour: blue\n"
+            "log_levle: debug\n"
             "log_level: loud\n"
             "timezone: Mars/Olympus\n",
             "serve.yaml",
         )
     assert str(caught.value).splitlines() == [
-        "serve.yaml:1: metrics_address: 'localhost' is not HOST:PORT (e.g. 127.0.0.1:9491)",
+        "serve.yaml:1: metrics_address: 'localhost' is not HOST:PORT "
+        "(e.g. 127.0.0.1:9491, or :9491 for all)",
         "serve.yaml:2: simulator_speed: '0' must be a number > 0",
         "serve.yaml:3: simulator_seed: 1.5 is not a whole number",
-        "serve.yaml:4: unknown setting 'colour'; known: metrics_address, admin_address, "
-        "targets, sources, timezone, service_level_variant, short_abandon_seconds, "
-        "simulator_seed, simulator_speed, simulator_start, events_token_file, state_dir, "
-        "log_level",
+        "serve.yaml:4: unknown setting 'log_levle' (did you mean 'log_level'?)",
         "serve.yaml:5: log_level: 'loud' is not a log level (debug, info, warning, error)",
         "serve.yaml:6: timezone: 'Mars/Olympus' is not an IANA time zone (e.g. Europe/Rome)",
     ]
@@ -243,7 +240,14 @@ def test_addresses(text: str, expected: Address) -> None:
     assert expected.is_loopback
 
 
-@pytest.mark.parametrize("text", ["9491", ":9491", "host:0", "host:65536", "::1:9491", "h:x"])
+def test_port_alone_means_every_interface() -> None:
+    address = parse_address(":9491")
+    assert address == Address("", 9491)
+    assert not address.is_loopback
+    assert address.url("/metrics", tls=True) == "https://localhost:9491/metrics"
+
+
+@pytest.mark.parametrize("text", ["9491", "host:0", "host:65536", "::1:9491", "h:x"])
 def test_bad_addresses(text: str) -> None:
     with pytest.raises(ValueError, match=repr(text).replace("[", r"\[")):
         parse_address(text)

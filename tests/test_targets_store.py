@@ -473,3 +473,18 @@ def test_a_writer_killed_before_the_rename_leaves_the_old_file_valid(tmp_path: P
     assert list(tmp_path.glob(".targets.yaml.*.tmp")) == []
     assert [e["user"] for e in audit_lines(tmp_path)] == ["next"]
     assert load_dir(tmp_path).ok
+
+
+def test_a_read_only_store_refuses_every_save_and_writes_nothing(tmp_path: Path) -> None:
+    directory = make_directory(tmp_path)
+    before = snapshot(directory)
+    store = TargetStore(directory, read_only="the built-in example targets are read-only")
+    version = store.current().version
+    with pytest.raises(StoreError, match=r"^the built-in example targets are read-only$"):
+        store.set_target(sl_target(0.9), user="ann", reason="raise it", base_version=version)
+    with pytest.raises(StoreError, match=r"^the built-in example targets are read-only$"):
+        scope = sl_target(0.8).scope
+        store.delete_target(scope=scope, kpi="service_level_ratio", user="a", reason="x",
+                            base_version=version)  # fmt: skip
+    assert snapshot(directory) == before
+    assert store.current().version == version

@@ -9,7 +9,12 @@ HELP = "print the KPI catalog (name, title, tab, period, unit, direction, scope 
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument(
+        "--format",
+        choices=("table", "json"),
+        default="table",
+        help="table for people, json for scripts (default: table)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,19 +9,20 @@ from __future__ import annotations
 import argparse
 import sys
 
-from exporter.commands.options import add_targets_option
+from exporter.commands.options import add_targets_option, chosen_targets
 
 HELP = "validate targets.yaml and calendar.yaml, listing every problem with its file and line"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    add_targets_option(parser)
+    add_targets_option(parser, read_only=True)
 
 
 def run(args: argparse.Namespace) -> int:
     from exporter.targets.parse import load_dir
 
     try:
+        args.targets = chosen_targets(args.targets, "check")
         result = load_dir(args.targets)
     except FileNotFoundError as error:
         print(f"kpi-targets check: {error}", file=sys.stderr)

@@ -19,6 +19,7 @@ HELP = "compute KPI values from a queue_log or contact-records file as of an ins
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from exporter.config import SPECS, default_text
     from exporter.engine.types import DEFAULT_SERVICE_LEVEL_VARIANT, ServiceLevelVariant
 
     parser.add_argument(
@@ -30,12 +31,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--at",
         required=True,
+        metavar="ISO-8601",
         help="the instant, ISO-8601 (e.g. 2026-03-02T10:30:00+01:00; without an offset it is "
         "read in --timezone)",
     )
     parser.add_argument(
         "--timezone",
         default="UTC",
+        metavar="ZONE",
         help="IANA time zone of the hourly period, of --at without an offset and of local "
         "times in the data (default: UTC)",
     )
@@ -43,13 +46,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--service-level-variant",
         choices=[variant.value for variant in ServiceLevelVariant],
         default=DEFAULT_SERVICE_LEVEL_VARIANT.value,
-        help=f"service-level definition (default: {DEFAULT_SERVICE_LEVEL_VARIANT.value})",
+        metavar="VARIANT",
+        # The same words as serve's option (exporter.config declares them).
+        help=f"{SPECS['service_level_variant'].help} "
+        f"(default: {default_text('service_level_variant')})",
     )
     parser.add_argument(
         "--short-abandon-seconds",
         type=float,
         default=None,
-        help="abandons at or under this wait are not counted against service level (default: 5)",
+        metavar="SECONDS",
+        help=f"{SPECS['short_abandon_seconds'].help} "
+        f"(default: {default_text('short_abandon_seconds')})",
     )
     parser.add_argument(
         "--mapping",

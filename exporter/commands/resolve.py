@@ -12,7 +12,7 @@ import json
 import sys
 from datetime import datetime
 
-from exporter.commands.options import add_targets_option
+from exporter.commands.options import add_targets_option, chosen_targets
 
 HELP = "print as JSON the targets in force at an instant, and where each value came from"
 
@@ -28,7 +28,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
             "first occurrence, a skipped one is read with the offset before the change)"
         ),
     )
-    add_targets_option(parser)
+    add_targets_option(parser, read_only=True)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
         )
         return 2
     try:
+        args.targets = chosen_targets(args.targets, "resolve")
         result = load_dir(args.targets)
     except FileNotFoundError as error:
         print(f"kpi-targets resolve: {error}", file=sys.stderr)

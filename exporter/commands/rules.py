@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from pathlib import Path
+
+# A job name the rules can quote in PromQL as is (no quote, backslash or control character).
+_JOB = re.compile(r"^[A-Za-z0-9_.:/-]+$")
 
 HELP = "write the Prometheus alert rules to prometheus/rules/kpi-targets.rules.yml"
 
@@ -46,6 +50,13 @@ def run(args: argparse.Namespace) -> int:
         validate_duration(args.for_duration)
     except ValueError as error:
         print(f"kpi-targets rules: --for {error}", file=sys.stderr)
+        return 2
+    if not _JOB.match(args.job):
+        print(
+            f"kpi-targets rules: --job {args.job!r}: the job name of your scrape config, in "
+            "letters, digits and _ . : / - (the rules quote it in PromQL)",
+            file=sys.stderr,
+        )
         return 2
     if args.stall_minutes < 1:
         print("kpi-targets rules: --stall-minutes must be at least 1", file=sys.stderr)

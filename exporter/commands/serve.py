@@ -1,123 +1,72 @@
 """``kpi-targets serve``: the exporter (``/metrics``) and the admin UI, on separate ports.
 
-With no arguments: the built-in simulator and the targets in ``targets/``, metrics on
-127.0.0.1:9491 and the admin UI on 127.0.0.1:9492. Flags win over ``--config FILE``.
+With no arguments: the built-in simulator and the targets in ``./targets`` (else the built-in
+example), metrics on 127.0.0.1:9491 and the admin UI on 127.0.0.1:9492. The flags come from the
+settings table in ``exporter.config``: defaults, then ``--config FILE``, then ``KPI_TARGETS_*``
+variables, then flags.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
-from exporter.config import DEFAULT_ADMIN_ADDRESS, DEFAULT_METRICS_ADDRESS, LOG_LEVELS
+from exporter.config import ENV_PREFIX, default_text, flag_of, settings_specs
 
 HELP = "run the exporter (/metrics) and the admin UI (default: the simulator and targets/)"
 
-# Flag destinations that map onto ServeSettings; None (not given) leaves the config file's value.
-_SETTING_FLAGS = (
-    "metrics_address",
-    "admin_address",
-    "targets",
-    "sources",
-    "timezone",
-    "service_level_variant",
-    "short_abandon_seconds",
-    "simulator_seed",
-    "simulator_speed",
-    "simulator_start",
-    "events_token_file",
-    "state_dir",
-    "log_level",
-)
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", type=Path, metavar="FILE", help="YAML file of settings")
-    parser.add_argument(
-        "--metrics-address",
-        metavar="HOST:PORT",
-        help=f"where /metrics listens (default {DEFAULT_METRICS_ADDRESS}; loopback unless you "
-        "name another address)",
+    parser.epilog = (
+        f"Every setting can also be set in the --config file (its name with underscores, e.g. "
+        f"metrics_address) or in the environment ({ENV_PREFIX}METRICS_ADDRESS); flags win over "
+        f"the environment, which wins over the file. SIGHUP re-reads the config file."
     )
     parser.add_argument(
-        "--admin-address",
-        metavar="HOST:PORT",
-        help=f"where the admin UI listens (default {DEFAULT_ADMIN_ADDRESS})",
-    )
-    parser.add_argument(
-        "--targets", metavar="DIR", help="targets.yaml and calendar.yaml (default targets)"
-    )
-    parser.add_argument(
-        "--source",
-        dest="sources",
-        action="append",
-        metavar="SPEC",
-        help="simulator | queue_log:PATH (followed) | records:PATH | http; repeatable "
-        "(default simulator)",
-    )
-    parser.add_argument("--timezone", help="time zone of Hourly KPIs (default: the calendar's)")
-    parser.add_argument(
-        "--service-level-variant",
-        help="answered | answered_and_abandoned | abandoned_after_threshold | "
-        "offered_minus_short_abandons (default) | within_threshold",
-    )
-    parser.add_argument(
-        "--short-abandon-seconds",
-        metavar="SECONDS",
-        help="abandons within this wait are misdials (default 5)",
-    )
-    parser.add_argument("--simulator-seed", metavar="N", help="simulator random seed (default 1)")
-    parser.add_argument(
-        "--simulator-speed",
-        metavar="X",
-        help="simulated seconds per wall-clock second (default 1); above 1 the exporter's clock "
-        "runs that fast too",
-    )
-    parser.add_argument(
-        "--simulator-start",
-        metavar="ISO-8601",
-        help="simulated instant to start at, e.g. 2026-03-02T10:40:00+01:00 (default now)",
-    )
-    parser.add_argument(
-        "--events-token-file",
+        "--config",
+        type=Path,
         metavar="FILE",
-        help="bearer token for POST /api/v1/events (or env KPI_TARGETS_EVENTS_TOKEN)",
+        help="YAML file of settings (see `kpi-targets init` for an example)",
     )
-    parser.add_argument("--state-dir", metavar="DIR", help="event journal directory (default var)")
-    parser.add_argument("--log-level", help=f"{' | '.join(LOG_LEVELS)} (default info)")
+    for name, _default, spec in settings_specs(sections=False):
+        parser.add_argument(
+            flag_of(name),
+            dest=name,
+            metavar=spec.metavar,
+            action="append" if spec.is_list else "store",
+            help=f"{spec.help} (default: {default_text(name)})",
+        )
     parser.add_argument(
         "--check-only",
         action="store_true",
-        help="validate config, targets and sources, then exit 0 (ok) or 1",
+        help="validate config, targets and sources, list every problem, then exit 0 (ok) or 1",
     )
 
 
 def run(args: argparse.Namespace) -> int:
-    from exporter.config import (
-        ConfigError,
-        build_settings,
-        convert,
-        load_config_file,
-    )
+    from exporter.config import ConfigError, SettingsSource, parse_flags
     from exporter.serve import serve
 
+    given = {
+        name: getattr(args, name)
+        for name, _default, _spec in settings_specs(sections=False)
+        if getattr(args, name) is not None
+    }
+    source = SettingsSource(config_file=args.config, flags=given, environ=dict(os.environ))
     try:
-        file_settings = load_config_file(args.config) if args.config else {}
-        flag_settings = {}
-        for name in _SETTING_FLAGS:
-            value = getattr(args, name)
-            if value is None:
-                continue
-            try:
-                flag_settings[name] = convert(name, value)
-            except ValueError as error:
-                flag = "--source" if name == "sources" else "--" + name.replace("_", "-")
-                raise ConfigError(f"{flag}: {error}") from None
+        parse_flags(given)  # a bad flag is a usage error: exit 2, like argparse's own
     except ConfigError as error:
-        print(f"kpi-targets serve: {error}", file=sys.stderr)
-        return 1
-    settings = build_settings(file_settings, flag_settings)
-    if args.check_only:
-        settings = build_settings({**file_settings, **flag_settings}, {"check_only": True})
-    return serve(settings)
+        return _refused(error, 2)
+    try:
+        settings = source.load()
+    except ConfigError as error:
+        return _refused(error, 1)
+    return serve(settings, source=source, check_only=args.check_only)
+
+
+def _refused(error: Exception, status: int) -> int:
+    for line in str(error).splitlines():
+        print(f"kpi-targets serve: {line}", file=sys.stderr)
+    return status

@@ -106,7 +106,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="print the current targets and their version",
         description="Print the current targets and their version.",
     )
-    list_parser.add_argument("--format", choices=["yaml", "json"], default="yaml")
+    list_parser.add_argument(
+        "--format",
+        choices=["yaml", "json"],
+        default="yaml",
+        help="yaml for people, json for scripts (default: yaml)",
+    )
 
 
 def _login_name() -> str:

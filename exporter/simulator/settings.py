@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 
 import yaml
 
+from exporter.config import ConfigError
 from exporter.events import Channel
 from exporter.simulator.config import (
     HOURS_PER_DAY,
@@ -56,7 +57,7 @@ _QUEUE_KEYS = ("arrivals_per_hour", "hourly_profile")  # read into QueueConfig.a
 _TOP_KEYS = ("timezone", "breaks", "queues", "teams", "campaigns")
 
 
-class SimulatorSettingsError(ValueError):
+class SimulatorSettingsError(ConfigError):
     """Every problem of a ``simulator:`` section, each as ``file:line: message``."""
 
     def __init__(self, problems: list[str]) -> None:

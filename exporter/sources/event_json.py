@@ -217,16 +217,9 @@ def _contact_event(reader: _FieldReader, at: float | None) -> ContactEvent | Non
             reader.error(needed, f"required for kind {kind.value!r}", MISSING_FIELD)
     if reader.errors or kind is None or contact_id is None or at is None:
         return None
-    return ContactEvent(
-        kind=kind,
-        at=at,
-        contact_id=contact_id,
-        outcome=outcome,
-        **labels,
-        **durations,
-        **flags,
-        **scores,
-    )
+    # Field name -> value, each typed by its table's reader: Any, as mypy cannot follow the tables.
+    fields: dict[str, Any] = {**labels, **durations, **flags, **scores}
+    return ContactEvent(kind=kind, at=at, contact_id=contact_id, outcome=outcome, **fields)
 
 
 def _agent_state_event(reader: _FieldReader, at: float | None) -> AgentStateEvent | None:

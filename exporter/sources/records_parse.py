@@ -30,6 +30,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from exporter.events import ContactEvent, ContactKind, Event
@@ -198,6 +199,15 @@ def _zone(name: str, where: str) -> ZoneInfo:
         raise ValueError(f"{where}: unknown time zone {name!r}") from None
 
 
+class _Common(TypedDict):
+    """The labels every event of one record carries."""
+
+    contact_id: str
+    queue: str
+    channel: str
+    team: str
+
+
 class RecordReader:
     """Turns records (column -> value) into events under one mapping."""
 
@@ -292,7 +302,7 @@ class RecordReader:
             raise RecordError("missing_field", f"{column}: answered or not is required")
         wait = self._number(record, "wait_seconds")
         channel = self.mapping.channel or self._text(record, "channel").lower()
-        common = {
+        common: _Common = {
             "contact_id": self._text(record, "contact_id") or fallback_id,
             "queue": self._text(record, "queue"),
             "channel": channel,
@@ -312,7 +322,8 @@ class RecordReader:
         hold = self._number(record, "hold_seconds")
         acw = self._number(record, "acw_seconds")
         resolved = self._boolean(record, "resolved")
-        scores = {name: self._number(record, name) for name in SCORE_RANGES}
+        # Any: mypy cannot tie the catalog's score names to ContactEvent's fields.
+        scores: dict[str, Any] = {name: self._number(record, name) for name in SCORE_RANGES}
         agent = self._text(record, "agent")
         answered_at = queued_at + wait
         ended_at = answered_at + sum(part or 0.0 for part in (talk, hold, acw))

@@ -153,8 +153,11 @@ class TargetStore:
         *,
         audit_path: Path | None = None,
         record_outside_changes: bool = False,
+        read_only: str | None = None,
     ) -> None:
         self.directory = Path(directory)
+        # Why saves are refused (the built-in example targets inside the package), or None.
+        self.read_only = read_only
         # The running exporter audits changes it finds that no kpi-targets save made (hand edits,
         # git pull) as action "outside"; command-line tools leave that to it.
         self.record_outside_changes = record_outside_changes
@@ -192,7 +195,7 @@ class TargetStore:
             except FileNotFoundError:
                 raise StoreError(
                     f"{path} does not exist: a targets directory holds {TARGETS_FILE} and"
-                    f" {CALENDAR_FILE} (the repository's targets/ directory has examples)"
+                    f" {CALENDAR_FILE} (`kpi-targets init` writes an editable example)"
                 ) from None
             except OSError as error:
                 raise StoreError(f"cannot read {path}: {error.strerror}") from None
@@ -379,6 +382,8 @@ class TargetStore:
         )
 
     def _save(self, edit: _Edit) -> str:
+        if self.read_only is not None:
+            raise StoreError(self.read_only)
         if not edit.user.strip():
             raise StoreError("a user name is required for every change (it goes to the audit log)")
         if not edit.reason.strip():

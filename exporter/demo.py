@@ -1,0 +1,40 @@
+"""Where the default run's simulator starts, so a newcomer sees KPIs and targets at any hour.
+
+At night or on a Sunday the default calendar is off duty: no target is in force, and the
+simulator's arrival curve is quiet. Then the simulation starts at the latest earlier moment when the
+calendar (its default operating hours, i.e. the whole site) was on duty for the hour before (the
+simulator's backfill) and the hours after, and runs from there. It starts at a quarter to the hour
+so the first scrape's Hourly KPIs already hold 45 simulated minutes. Pure logic.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from exporter.targets.model import Calendar
+from exporter.targets.resolve import is_on_duty
+
+STEP = timedelta(minutes=15)
+BEFORE = timedelta(hours=1)  # the simulator's backfill
+AFTER = timedelta(hours=2)  # how long the demo stays on duty at real-time speed
+LOOK_BACK = timedelta(days=14)
+START_MINUTE = 45
+
+
+def demo_start(calendar: Calendar, now: float) -> float | None:
+    """None when the calendar is on duty now; else the latest earlier start at ``START_MINUTE``
+    (Unix seconds) on duty from ``BEFORE`` before it to ``AFTER`` after it, or None if the last
+    two weeks have none."""
+    at = datetime.fromtimestamp(now, calendar.timezone)
+    if is_on_duty(calendar, at, {}):
+        return None
+    first = at.replace(minute=at.minute - at.minute % 15, second=0, microsecond=0) - LOOK_BACK
+    points = int((LOOK_BACK + AFTER) / STEP)
+    duty = [is_on_duty(calendar, first + i * STEP, {}) for i in range(points)]
+    before, window = int(BEFORE / STEP), int((BEFORE + AFTER) / STEP)
+    for end in range(len(duty) - window, -1, -1):
+        start = first + (end + before) * STEP
+        on_duty = start.minute == START_MINUTE and all(duty[end : end + window])
+        if on_duty and start.timestamp() <= now:
+            return start.timestamp()
+    return None

@@ -1,0 +1,82 @@
+"""SIGHUP: read the settings and the web config again and apply what can change in a running
+``serve``: the log level and format, the basic auth users and the TLS certificate. Any other
+changed setting is named as needing a restart; an invalid config is logged and changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from exporter.config import SPECS, ConfigError, ServeSettings, SettingsSource
+from exporter.web_config import (
+    BasicAuth,
+    WebConfig,
+    WebConfigError,
+    configure_ssl_context,
+    load_web_config,
+    new_ssl_context,
+)
+
+log = logging.getLogger(__name__)
+
+# Settings a SIGHUP applies to the running process; the others need a restart (and say so).
+LIVE_SETTINGS = ("log_level", "log_format", "web_config_file")
+
+
+@dataclass
+class WebState:
+    """The web config in force: the TLS context both ports share and their basic auth."""
+
+    ssl_context: ssl.SSLContext | None = None
+    auths: list[BasicAuth] = field(default_factory=list)
+
+
+def load_web(settings: ServeSettings) -> WebConfig:
+    """The web config the settings name (none: plain HTTP, no users); WebConfigError if bad."""
+    if settings.web_config_file is None:
+        return WebConfig()
+    return load_web_config(settings.web_config_file)
+
+
+def reload(
+    source: SettingsSource,
+    settings: ServeSettings,
+    web: WebState,
+    *,
+    configure_logging: Callable[[ServeSettings], None],
+    reload_targets: Callable[[], object],
+) -> ServeSettings:
+    """Apply ``source``'s settings as far as a running process can; the settings now in force."""
+    where = str(source.config_file or "the settings")
+    try:
+        new = source.load()
+        new_web = load_web(new)
+        if new_web.tls is not None:
+            new_ssl_context(new_web.tls)  # every file readable, before touching the live one
+    except (ConfigError, WebConfigError) as error:
+        log.error(
+            "reload of %s failed, the running config stays in force: %s",
+            where,
+            "; ".join(str(error).splitlines()),
+        )
+        return settings
+    restart = [
+        name
+        for name in SPECS
+        if name not in LIVE_SETTINGS and getattr(new, name) != getattr(settings, name)
+    ]
+    if (new_web.tls is None) != (web.ssl_context is None):
+        restart.append("TLS on or off")
+    elif new_web.tls is not None and web.ssl_context is not None:
+        configure_ssl_context(web.ssl_context, new_web.tls)
+    for auth in web.auths:
+        auth.set_users(new_web.basic_auth_users)
+    configure_logging(new)
+    reload_targets()
+    log.info("reloaded %s (on SIGHUP)", where)
+    if restart:
+        log.warning("changed, but applied only after a restart: %s", ", ".join(restart))
+    return replace(settings, **{name: getattr(new, name) for name in LIVE_SETTINGS})

@@ -1,0 +1,98 @@
+"""The default run shows KPIs and targets at any hour: off duty, the simulator starts at the last
+moment the calendar was on duty (``exporter.demo``), and says so."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from processes import ROOT, Process, free_port, http_get, serve_command, wait_for
+
+from exporter.demo import demo_start
+from exporter.targets.parse import load_dir
+
+ROME = ZoneInfo("Europe/Rome")
+
+
+def _calendar():  # type: ignore[no-untyped-def]
+    target_set = load_dir(ROOT / "targets").target_set
+    assert target_set is not None
+    return target_set.calendar
+
+
+def _at(text: str) -> float:
+    return datetime.fromisoformat(text).replace(tzinfo=ROME).timestamp()
+
+
+def _local(seconds: float | None) -> str:
+    assert seconds is not None
+    return datetime.fromtimestamp(seconds, ROME).strftime("%a %Y-%m-%d %H:%M")
+
+
+def test_on_duty_the_demo_starts_now() -> None:
+    assert demo_start(_calendar(), _at("2026-11-30T10:05")) is None  # Monday morning
+
+
+@pytest.mark.parametrize(
+    ("now", "start"),
+    [
+        # Sunday night: Saturday's 09:00-13:00 is the last duty; 10:45 leaves an hour before
+        # (the backfill) and two after.
+        ("2026-11-29T23:30", "Sat 2026-11-28 10:45"),
+        # Monday 07:00: same.
+        ("2026-11-30T07:00", "Sat 2026-11-28 10:45"),
+        # Tuesday 21:30: Tuesday 08:00-20:00 is on duty until 20:00, so 17:45.
+        ("2026-12-01T21:30", "Tue 2026-12-01 17:45"),
+        # Christmas Day (closed) evening: Christmas Eve had 08:00-13:00 only, so 10:45.
+        ("2026-12-25T18:00", "Thu 2026-12-24 10:45"),
+    ],
+)
+def test_off_duty_the_demo_starts_at_the_last_duty(now: str, start: str) -> None:
+    assert _local(demo_start(_calendar(), _at(now))) == start
+
+
+@pytest.mark.integration
+def test_the_default_run_on_a_sunday_night_shows_kpis_and_targets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The serve process's wall clock set to Sunday 2026-11-29 23:30 in Rome: a sitecustomize
+    # shifts time.time() before anything imports it (libfaketime 0.9.10 makes Python's sleeps
+    # hang or fail, so it cannot be used here). Monotonic clocks and sleeps stay real.
+    shift = tmp_path / "shift"
+    shift.mkdir()
+    (shift / "sitecustomize.py").write_text(
+        "import time\n"
+        "_real, _offset = time.time, 1795991400.0 - time.time()\n"
+        "time.time = lambda: _real() + _offset\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("PYTHONPATH", str(shift))
+    shutil.copytree(ROOT / "targets", tmp_path / "targets")
+    metrics, admin = free_port(), free_port()
+    process = Process(
+        serve_command(metrics, admin),
+        cwd=tmp_path,
+    )
+    try:
+        lines = [process.read_line(30) for _ in range(4)]
+        assert lines[3] == (
+            "Simulator: the calendar (Europe/Rome) is off duty now, so the simulation starts at "
+            "Sat 2026-11-28 10:45 +0100, the last time it was on duty, and runs from there: KPIs "
+            "and targets show at once (--simulator-start chooses another start)\n"
+        )
+        wanted = (
+            'kpi_value{channel="voice",kpi="service_level_ratio"}',
+            'kpi_target{channel="voice",kpi="service_level_ratio",quantifier="or_more"} 0.8',
+            'kpi_target_met{channel="voice",kpi="service_level_ratio"}',
+        )
+
+        def in_force() -> bool | None:
+            body = http_get(f"http://127.0.0.1:{metrics}/metrics")[1]
+            return True if all(series in body for series in wanted) else None
+
+        wait_for("KPIs and targets in force", in_force, timeout=30)
+    finally:
+        assert process.stop() == 0, process.stderr
