@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 from datetime import datetime
@@ -17,9 +18,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import yaml
-
 from exporter.engine.types import ServiceLevelVariant
+from exporter.targets import yamlload
+from exporter.zones import load_zone
 
 DEFAULT_METRICS_ADDRESS = "127.0.0.1:9491"
 DEFAULT_ADMIN_ADDRESS = "127.0.0.1:9492"
@@ -85,10 +86,7 @@ def parse_address(text: str) -> Address:
 
 
 def parse_timezone(text: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(text)
-    except (KeyError, ValueError):
-        raise ValueError(f"{text!r} is not an IANA time zone (e.g. Europe/Rome)") from None
+    return load_zone(text)
 
 
 def parse_variant(text: str) -> ServiceLevelVariant:
@@ -112,14 +110,14 @@ def parse_instant(text: str) -> float:
 
 def _non_negative(text: str) -> float:
     value = float(text)
-    if not value >= 0:
+    if not 0 <= value < math.inf:
         raise ValueError(f"{text!r} must be a number >= 0")
     return value
 
 
 def _positive(text: str) -> float:
     value = float(text)
-    if not value > 0:
+    if not 0 < value < math.inf:
         raise ValueError(f"{text!r} must be a number > 0")
     return value
 
@@ -178,29 +176,25 @@ def convert(name: str, value: Any) -> Any:
 def parse_config_text(text: str, file: str) -> dict[str, Any]:
     """The settings a config file sets, converted; ConfigError with ``file:line`` otherwise."""
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        line = f":{mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{file}{line}: not valid YAML: {error}") from None
-    if root is None:
+        document = yamlload.load(text)
+    except yamlload.YamlSyntaxError as error:
+        raise ConfigError(f"{file}:{error.line}: {error.message}") from None
+    problems = [f"{file}:{issue.line}: {issue.message}" for issue in document.issues]
+    root = document.data
+    if root is None and not problems:
         return {}
-    if not isinstance(root, yaml.MappingNode):
-        raise ConfigError(f"{file}:{root.start_mark.line + 1}: expected a mapping of settings")
-    problems: list[str] = []
+    if not isinstance(root, yamlload.LineMap):
+        line = getattr(root, "line", 1)
+        raise ConfigError("\n".join([*problems, f"{file}:{line}: expected a mapping of settings"]))
     settings: dict[str, Any] = {}
-    for key_node, value_node in root.value:
-        line = key_node.start_mark.line + 1
-        key = key_node.value
+    for key, value in root.items():
+        line = root.line_of(key)
         if key not in _CONVERTERS:
             problems.append(
-                f"{file}:{line}: unknown setting {key!r}; known: {', '.join(CONFIG_KEYS)}"
+                f"{file}:{line}: unknown setting {yamlload.excerpt(str(key))}; "
+                f"known: {', '.join(CONFIG_KEYS)}"
             )
             continue
-        if key in settings:
-            problems.append(f"{file}:{line}: {key} is set twice")
-            continue
-        value = yaml.safe_load(yaml.serialize(value_node))
         try:
             settings[key] = convert(key, value)
         except ValueError as error:

@@ -225,7 +225,7 @@ def test_config_file_errors_say_file_line_and_what() -> None:
 def test_config_file_that_is_not_a_mapping_or_not_yaml() -> None:
     with pytest.raises(ConfigError, match=r"^serve.yaml:1: expected a mapping of settings$"):
         parse_config_text("- simulator\n", "serve.yaml")
-    with pytest.raises(ConfigError, match=r"^serve.yaml:2: not valid YAML"):
+    with pytest.raises(ConfigError, match=r"^serve.yaml:2: malformed YAML"):
         parse_config_text("sources: [simulator\nlog_level: info\n", "serve.yaml")
     assert parse_config_text("", "serve.yaml") == {}
 

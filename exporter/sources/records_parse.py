@@ -33,6 +33,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from exporter.events import ContactEvent, ContactKind, Event
+from exporter.zones import load_zone
 
 FIELDS: tuple[str, ...] = (
     "contact_id",
@@ -139,13 +140,13 @@ def mapping_from_dict(data: Mapping[str, object], where: str = "mapping") -> Rec
         "channel",
         "zero_is_missing",
     }
-    unknown = sorted(set(data) - known)
+    unknown = sorted(str(key) for key in set(data) - known)
     if unknown:
         raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {sorted(known)}")
     preset_name = data.get("preset", "default")
-    if preset_name not in PRESETS:
+    if not isinstance(preset_name, str) or preset_name not in PRESETS:
         raise ValueError(
-            f"{where}: preset: unknown preset {preset_name!r}; known: {sorted(PRESETS)}"
+            f"{where}: preset: unknown preset {str(preset_name)[:40]!r}; known: {sorted(PRESETS)}"
         )
     mapping = PRESETS[str(preset_name)]
     changes: dict[str, object] = {}
@@ -155,10 +156,10 @@ def mapping_from_dict(data: Mapping[str, object], where: str = "mapping") -> Rec
             isinstance(value, str | int) for value in columns.values()
         ):
             raise ValueError(f"{where}: columns: expected field: column name pairs")
-        bad_fields = sorted(set(columns) - set(FIELDS))
+        bad_fields = sorted(str(name) for name in set(columns) - set(FIELDS))
         if bad_fields:
             raise ValueError(
-                f"{where}: columns: unknown field(s) {', '.join(map(str, bad_fields))}; "
+                f"{where}: columns: unknown field(s) {', '.join(bad_fields)}; "
                 f"fields: {', '.join(FIELDS)}"
             )
         changes["columns"] = {**mapping.columns, **{k: str(v) for k, v in columns.items()}}
@@ -193,9 +194,9 @@ def _string_list(value: object, where: str, *, lower: bool = False) -> list[str]
 
 def _zone(name: str, where: str) -> ZoneInfo:
     try:
-        return ZoneInfo(name)
-    except (KeyError, ValueError):
-        raise ValueError(f"{where}: unknown time zone {name!r}") from None
+        return load_zone(name)
+    except ValueError as error:
+        raise ValueError(f"{where}: {error}") from None
 
 
 class RecordReader:
