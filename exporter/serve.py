@@ -207,14 +207,47 @@ def _sink_for(
     return sink
 
 
-def _run_source(source: Source, sink: EventSink, stats: IngestStats, stop: threading.Event) -> None:
-    try:
-        source.run(sink, stats, stop)
-    except Exception:
-        log.exception("source %s failed and stopped", source.name)
+# A failed source is started again after a pause: 1 s, doubling up to a minute.
+RETRY_FIRST_SECONDS = 1.0
+RETRY_MAX_SECONDS = 60.0
+
+
+def run_source(
+    source: Source,
+    sink: EventSink,
+    stats: IngestStats,
+    stop: threading.Event,
+    *,
+    first_delay: float = RETRY_FIRST_SECONDS,
+    max_delay: float = RETRY_MAX_SECONDS,
+) -> None:
+    """Run ``source`` until ``stop``, starting it again whenever it fails (``stats`` shows it down
+    and counts the failure meanwhile). The pause doubles after each failure up to ``max_delay``,
+    and starts again from ``first_delay`` after a run that lasted longer than ``max_delay``."""
+    delay = first_delay
+    while not stop.is_set():
+        stats.running(source.name)
+        started = time.monotonic()
+        try:
+            source.run(sink, stats, stop)
+        except Exception as error:
+            stats.failed(source.name)
+            if time.monotonic() - started > max_delay:
+                delay = first_delay
+            log.error(
+                "source %s failed (%s: %s); starting it again in %.0f s",
+                source.name,
+                type(error).__name__,
+                error,
+                delay,
+                exc_info=log.isEnabledFor(logging.DEBUG),
+            )
+            stop.wait(delay)
+            delay = min(delay * 2, max_delay)
+            continue
+        if not stop.is_set():
+            log.info("source %s reached the end of its input", source.name)
         return
-    if not stop.is_set():
-        log.info("source %s reached the end of its input", source.name)
 
 
 class _RejectionLogLimiter(logging.Filter):
@@ -346,7 +379,7 @@ def _serve(settings: ServeSettings, out: TextIO, runtime: _Runtime) -> int:
     for source in sources:
         sink = _sink_for(source.name, engine, stats, source_clock, clock.now)
         thread = threading.Thread(
-            target=_run_source, args=(source, sink, stats, stop), name=f"source-{source.name}"
+            target=run_source, args=(source, sink, stats, stop), name=f"source-{source.name}"
         )
         thread.start()
         runtime.source_threads.append(thread)

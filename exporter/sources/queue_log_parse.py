@@ -17,12 +17,13 @@ given.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
+
+from exporter.sources.base import split_csv
 
 Layout = Literal["auto", "file", "table"]
 
@@ -141,7 +142,10 @@ def parse_table_header(fields: list[str]) -> TableHeader | None:
 
 
 def split_csv_line(line: str) -> list[str]:
-    return next(csv.reader([line]), [])
+    try:
+        return split_csv(line)
+    except ValueError as error:
+        raise QueueLogLineError("bad_csv", str(error)) from None
 
 
 def looks_like_file_layout(line: str) -> bool:
