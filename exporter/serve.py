@@ -28,6 +28,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from exporter.collector import CatalogCollector, KpiCollector, SelfMetricsCollector, SourceClock
 from exporter.config import Address, ServeSettings, log_level_number
 from exporter.engine import EngineConfig, KpiEngine
+from exporter.engine.validation import FROM_THE_FUTURE, FUTURE_TOLERANCE_SECONDS
 from exporter.events import Event
 from exporter.sources.base import EventSink, IngestStats, Source
 
@@ -119,7 +120,7 @@ def build_sources(settings: ServeSettings, clock: SimulationClock) -> BuiltSourc
         elif spec_text == "http":
             if built.http_source is not None:
                 raise StartupError("source http is given twice")
-            built.http_source, built.events_token = _http_source(settings)
+            built.http_source, built.events_token = _http_source(settings, clock.now)
             built.sources.append(built.http_source)
         else:
             try:
@@ -134,7 +135,7 @@ def build_sources(settings: ServeSettings, clock: SimulationClock) -> BuiltSourc
     return built
 
 
-def _http_source(settings: ServeSettings) -> tuple[Any, str]:
+def _http_source(settings: ServeSettings, now: Callable[[], float]) -> tuple[Any, str]:
     from exporter.sources.http_events import HttpEventSource, load_events_token
     from exporter.sources.journal import EventJournal
 
@@ -154,7 +155,7 @@ def _http_source(settings: ServeSettings) -> tuple[Any, str]:
         raise StartupError(
             f"cannot open the event journal in {settings.state_dir}: {error}"
         ) from None
-    return HttpEventSource(journal), token
+    return HttpEventSource(journal, clock=now), token
 
 
 def _listen(address: Address, what: str) -> socket.socket:
@@ -178,12 +179,6 @@ def _serve_in_thread(
     return server
 
 
-# An event stamped further ahead of the exporter's clock than this is refused ("from_the_future"):
-# accepted, it would move the engine's out-of-order window, and every later event of every source
-# would then be rejected as too old. Five minutes absorbs ordinary clock skew between PBX and host.
-FUTURE_TOLERANCE_SECONDS = 300.0
-
-
 def _sink_for(
     name: str,
     engine: KpiEngine,
@@ -197,7 +192,7 @@ def _sink_for(
 
     def sink(event: Event) -> None:
         if event.at > now() + FUTURE_TOLERANCE_SECONDS:
-            reason: str | None = "from_the_future"
+            reason: str | None = FROM_THE_FUTURE
         else:
             reason = ingest(event)
         touch(name, wall())

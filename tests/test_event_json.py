@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from exporter.engine.validation import MAX_DURATION_SECONDS
 from exporter.events import (
     AgentState,
     AgentStateEvent,
@@ -286,6 +287,7 @@ def test_canonical_json_leaves_defaults_out() -> None:
 texts = st.text(min_size=1, max_size=12).filter(lambda text: text.strip() != "")
 labels = st.text(max_size=12)
 seconds = st.floats(min_value=0, max_value=1e9, allow_nan=False)
+durations = st.floats(min_value=0, max_value=MAX_DURATION_SECONDS, allow_nan=False)
 
 
 def optional(strategy: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
@@ -302,10 +304,10 @@ contact_events = st.builds(
     team=labels,
     agent=labels,
     campaign=labels,
-    wait_seconds=optional(seconds),
-    talk_seconds=optional(seconds),
-    hold_seconds=optional(seconds),
-    after_contact_work_seconds=optional(seconds),
+    wait_seconds=optional(durations),
+    talk_seconds=optional(durations),
+    hold_seconds=optional(durations),
+    after_contact_work_seconds=optional(durations),
     resolved=optional(st.booleans()),
     csat=optional(st.floats(1, 5)),
     nps=optional(st.floats(0, 10)),

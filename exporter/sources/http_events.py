@@ -16,7 +16,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,8 +54,10 @@ class HttpEventSource:
         journal: EventJournal,
         *,
         prune_interval_seconds: float = DEFAULT_PRUNE_INTERVAL_SECONDS,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.journal = journal
+        self.clock = clock  # the exporter's now: events stamped too far after it are refused
         self._prune_interval = prune_interval_seconds
         self._wake = threading.Condition()
         self._pending = False  # set by accept under _wake, so a wake-up is never missed
