@@ -230,6 +230,8 @@ class QueueLogLineParser:
         """The entry on a line, None for a blank or header line; raises ``QueueLogLineError``."""
         if not line.strip():
             return None
+        if "\r" in line:  # a line ending in \r\n arrives without it: this one is inside
+            raise QueueLogLineError("bad_line", "a carriage return (\\r) inside the line")
         if self.layout == "file" or (self.layout == "auto" and looks_like_file_layout(line)):
             self.layout = "file"
             return parse_file_line(line)

@@ -228,7 +228,14 @@ class TargetStore:
         with self._state_lock:
             if on_disk.version == self._failed_version:
                 return False
-        result = self._parse(on_disk)
+        try:
+            result = self._parse(on_disk)
+        except Exception as error:  # a parser bug must not look like valid files, nor log forever
+            logger.debug("parsing %s failed", self.directory, exc_info=error)
+            self._record_reload_failure(
+                on_disk.version, f"{self.targets_path}: cannot be read ({type(error).__name__})"
+            )
+            return False
         if result.target_set is None:
             self._record_reload_failure(
                 on_disk.version, "\n".join(str(problem) for problem in result.errors)
