@@ -230,7 +230,7 @@ def run_source(
             if time.monotonic() - started > max_delay:
                 delay = first_delay
             log.error(
-                "source %s failed (%s: %s); starting it again in %.0f s",
+                "source %s failed (%s: %s); starting it again in %g s",
                 source.name,
                 type(error).__name__,
                 error,
