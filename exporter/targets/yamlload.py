@@ -210,7 +210,7 @@ class _Converter:
             return raw  # YAML 1.1 base-60 number: the user meant a time of day
         try:
             value = self._loader.construct_object(node, deep=True)
-        except (yaml.YAMLError, ValueError, TypeError, OverflowError):
+        except Exception:  # PyYAML's constructors fail in many ways (``!!int ""``: IndexError)
             return raw
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER:
             self._issues.append(YamlIssue(line, f"the number {excerpt(raw)} is too large"))
