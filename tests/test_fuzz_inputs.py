@@ -37,7 +37,15 @@ from exporter.sources.spec import SourceSpecError, load_mapping
 from exporter.targets.parse import load_dir, parse_texts
 
 EXAMPLES = 400  # per test; the closing note of issue 11 counts them
+# Files are written to pytest's tmp_path, shared by a test's examples: each rewrites them whole.
+fuzz = settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
 
+# Characters that trip up line and CSV readers (newlines weighted: they make more lines).
+AWKWARD = ["\r", "\x00", "é", "\n", "\n", "\n"]
 YAML_FRAGMENTS = [
     "targets:",
     "timezone: ",
@@ -140,7 +148,7 @@ texts = st.text(max_size=300) | yaml_like
 LOCATED = re.compile(r"^\S.*?:\d+: ")  # file:line: ...
 
 
-@settings(max_examples=EXAMPLES, deadline=None)
+@fuzz
 @given(targets=texts, calendar=texts)
 def test_targets_and_calendar_texts_parse_or_give_located_problems(
     targets: str, calendar: str
@@ -154,11 +162,7 @@ def test_targets_and_calendar_texts_parse_or_give_located_problems(
         assert len(problem.message) < 3000  # an excerpt at most, never the whole input
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@fuzz
 @given(raw=st.binary(max_size=300) | yaml_like.map(lambda text: text.encode("utf-8")))
 def test_targets_files_of_any_bytes_load_or_give_located_problems(
     tmp_path: Path, raw: bytes
@@ -170,7 +174,7 @@ def test_targets_files_of_any_bytes_load_or_give_located_problems(
     assert all(LOCATED.match(str(problem)) for problem in result.problems)
 
 
-@settings(max_examples=EXAMPLES, deadline=None)
+@fuzz
 @given(text=texts)
 def test_serve_yaml_parses_or_gives_located_errors(text: str) -> None:
     try:
@@ -183,11 +187,7 @@ def test_serve_yaml_parses_or_gives_located_errors(text: str) -> None:
         assert isinstance(settings_read, dict)
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@fuzz
 @given(raw=st.binary(max_size=300) | yaml_like.map(lambda text: text.encode("utf-8")))
 def test_mapping_files_load_or_give_an_error_naming_the_file(tmp_path: Path, raw: bytes) -> None:
     path = tmp_path / "map.yaml"
@@ -231,17 +231,12 @@ QUEUE_LOG_FRAGMENTS = [
     "99999999999",
     "time,callid,queuename,agent,event,data1,data2,data3,data4,data5",
     "uid,date_time,callid,queue_name,type,event,param1,param2,param3,entpos,expos,htime,ttime,time",
-    "\r",
-    "\x00",
-    "é",
-    "\n",
-    "\n",
-    "\n",
+    *AWKWARD,
 ]
 queue_log_texts = st.lists(st.sampled_from(QUEUE_LOG_FRAGMENTS), max_size=60).map("".join)
 
 
-@settings(max_examples=EXAMPLES, deadline=None)
+@fuzz
 @given(line=st.text(max_size=200) | queue_log_texts)
 def test_queue_log_lines_parse_or_raise_a_line_error(line: str) -> None:
     parser = QueueLogLineParser()
@@ -272,11 +267,7 @@ def _assert_located(stats: IngestStats, path: Path, caplog: pytest.LogCaptureFix
     assert len(located) == rejections
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@fuzz
 @given(raw=st.binary(max_size=400) | queue_log_texts.map(lambda text: text.encode("utf-8")))
 def test_a_queue_log_of_any_bytes_is_read_to_its_end(
     raw: bytes, caplog: pytest.LogCaptureFixture
@@ -308,12 +299,7 @@ RECORD_FRAGMENTS = [
     "6",
     ",",
     '"',
-    "\r",
-    "\x00",
-    "é",
-    "\n",
-    "\n",
-    "\n",
+    *AWKWARD,
     '{"contact_id": "c", "queued_at": 1, "answered": 1}',
     '{"answered": true, "wait_seconds": ',
     "[" * 2000,
@@ -323,11 +309,7 @@ RECORD_FRAGMENTS = [
 record_texts = st.lists(st.sampled_from(RECORD_FRAGMENTS), max_size=40).map("".join)
 
 
-@settings(
-    max_examples=EXAMPLES,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
-)
+@fuzz
 @given(
     raw=st.binary(max_size=400) | record_texts.map(lambda text: text.encode("utf-8")),
     suffix=st.sampled_from([".csv", ".jsonl"]),
@@ -368,7 +350,7 @@ event_like = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=EXAMPLES, deadline=None)
+@fuzz
 @given(item=json_values | event_like, now=st.none() | st.floats(0, 4e9))
 def test_any_json_value_is_an_event_or_a_list_of_field_errors(
     item: object, now: float | None
@@ -392,7 +374,7 @@ def events_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FlaskCli
     journal.close()
 
 
-@settings(max_examples=EXAMPLES, deadline=None)
+@fuzz
 @given(
     body=st.binary(max_size=600)
     | st.lists(json_values | event_like, max_size=5).map(lambda v: json.dumps(v).encode())

@@ -12,21 +12,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from test_targets_store import CALENDAR_YAML, TARGETS_YAML, make_directory
+from test_targets_store import audit_lines as audit_entries
 
 from exporter.targets.audit import AuditLog
 from exporter.targets.model import Quantifier, Schedule, Target
 from exporter.targets.parse import load_dir
 from exporter.targets.store import StaleVersionError, TargetStore, content_version
-
-TARGETS_YAML = """\
-targets:
-  - kpi: service_level_ratio
-    scope: {channel: voice}
-    quantifier: or_more
-    schedules:
-      - value: 0.8
-"""
-CALENDAR_YAML = "timezone: Europe/Rome\n"
 
 # The child saves 0.95 and SIGKILLs itself when the store reaches STEP.
 _KILLED_SAVER = """
@@ -66,13 +58,6 @@ def sl_value(directory: Path) -> float:
     return loaded.target_set.targets[0].schedules[0].value
 
 
-def audit_entries(directory: Path) -> list[dict[str, object]]:
-    path = directory / "audit.jsonl"
-    if not path.exists():
-        return []
-    return [json.loads(line) for line in path.read_text().splitlines()]
-
-
 def leftovers(directory: Path) -> list[str]:
     return sorted(p.name for p in directory.iterdir() if p.name.endswith((".tmp", ".pending")))
 
@@ -95,8 +80,7 @@ def kill_a_save_at(directory: Path, step: str) -> list[str]:
 def test_a_save_killed_at_each_step_leaves_the_change_with_its_line_or_neither(
     tmp_path: Path, step: str
 ) -> None:
-    (tmp_path / "targets.yaml").write_text(TARGETS_YAML)
-    (tmp_path / "calendar.yaml").write_text(CALENDAR_YAML)
+    make_directory(tmp_path)
     initial = content_version(TARGETS_YAML.encode(), CALENDAR_YAML.encode())
 
     reached = kill_a_save_at(tmp_path, step)
@@ -139,8 +123,7 @@ def test_a_save_killed_at_each_step_leaves_the_change_with_its_line_or_neither(
 def test_a_killed_save_is_also_finished_by_the_next_save_in_a_running_store(
     tmp_path: Path,
 ) -> None:
-    (tmp_path / "targets.yaml").write_text(TARGETS_YAML)
-    (tmp_path / "calendar.yaml").write_text(CALENDAR_YAML)
+    make_directory(tmp_path)
     running = TargetStore(tmp_path)  # opened before the crash, as serve's store is
     kill_a_save_at(tmp_path, "renamed")
     assert audit_entries(tmp_path) == []  # unaudited for now...
@@ -154,8 +137,7 @@ def test_a_killed_save_is_also_finished_by_the_next_save_in_a_running_store(
 def test_a_torn_last_audit_line_is_skipped_by_readers_and_cut_by_the_next_save(
     tmp_path: Path,
 ) -> None:
-    (tmp_path / "targets.yaml").write_text(TARGETS_YAML)
-    (tmp_path / "calendar.yaml").write_text(CALENDAR_YAML)
+    make_directory(tmp_path)
     store = TargetStore(tmp_path)
     store.set_target(
         Target("abandonment_ratio", Quantifier.OR_LESS, (Schedule(value=0.05),)),
