@@ -1,8 +1,9 @@
 """Refusing impossible events before they touch any tally.
 
 ``rejection_reason`` names the first bad field as ``invalid_<field>`` (a negative duration or one
-over ``MAX_DURATION_SECONDS``, a score outside its scale, a non-finite time) or ``missing_<field>``
-(an outbound dial without an outcome). Sources count these reasons in their self-metrics.
+over ``MAX_DURATION_SECONDS``, a score outside its scale, a time before 1970 or not finite) or
+``missing_<field>`` (an outbound dial without an outcome). Sources count these reasons in their
+self-metrics.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ FUTURE_TOLERANCE_SECONDS = 300.0
 
 def rejection_reason(event: Event) -> str | None:
     """Why ``event`` cannot be counted, or None when it is valid."""
-    if not math.isfinite(event.at):
+    if not 0 <= event.at < math.inf:  # before 1970, infinite or NaN
         return "invalid_at"
     if isinstance(event, AgentStateEvent):
         return "missing_agent" if not event.agent else None
