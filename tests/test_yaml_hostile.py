@@ -139,3 +139,25 @@ def test_check_lists_hostile_files_without_a_traceback(tmp_path: Path) -> None:
     output = done.stdout + done.stderr
     assert f"{tmp_path / 'targets.yaml'}:1: error: an alias refers to a node" in output
     assert f"{tmp_path / 'calendar.yaml'}:1: error: unknown time zone 'Europe'" in output
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        "root:x:0:0:root:/root:/bin/bash\nsecret: [s3cr3t-value\n",  # malformed YAML
+        "token = 's3cr3t-value'\n\tindented: s3cr3t-value\n",  # a tab YAML refuses
+        "s3cr3t-value\n",  # YAML, but not a mapping
+    ],
+)
+def test_errors_about_a_named_file_never_quote_its_content(tmp_path: Path, content: str) -> None:
+    from exporter.sources.spec import SourceSpecError, load_agent_teams, load_mapping
+
+    path = tmp_path / "not-a-mapping"
+    path.write_text(content)
+    with pytest.raises(SourceSpecError) as as_mapping:
+        load_mapping(str(path))
+    with pytest.raises(SourceSpecError) as as_teams:
+        load_agent_teams(path)
+    for message in (str(as_mapping.value), str(as_teams.value)):
+        assert message.startswith(f"{path}:")
+        assert "s3cr3t" not in message
