@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 
 from exporter.admin import create_app
 from exporter.config import ConfigError, parse_config_text
-from exporter.sources.base import IngestStats
+from exporter.sources.base import UNREADABLE, IngestStats
 from exporter.sources.event_json import EventError, IdentifiedEvent, parse_event
 from exporter.sources.http_events import HttpEventSource
 from exporter.sources.journal import EventJournal
@@ -262,6 +262,8 @@ def _read_all(source: QueueLogSource | RecordsSource) -> IngestStats:
 
 
 def _assert_located(stats: IngestStats, path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """Every rejection is logged with the file and line, for a reason a check foresaw."""
+    assert not [reason for _, reason in stats.rejected_counts() if reason == UNREADABLE]
     rejections = sum(stats.rejected_counts().values())
     located = [r for r in caplog.records if re.search(rf"at {re.escape(str(path))}:\d+", r.message)]
     assert len(located) == rejections
@@ -302,6 +304,8 @@ RECORD_FRAGMENTS = [
     *AWKWARD,
     '{"contact_id": "c", "queued_at": 1, "answered": 1}',
     '{"answered": true, "wait_seconds": ',
+    '{"answered": false, "queued_at": 1, "wait_seconds": ' + "9" * 400 + "}",
+    '{"answered": false, "queued_at": ' + "9" * 400 + "}",
     "[" * 2000,
     "1" * 5000,
     "}",

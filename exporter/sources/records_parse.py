@@ -240,7 +240,11 @@ class RecordReader:
         column = self.mapping.column(field_name)
         if isinstance(value, bool):
             raise RecordError("bad_number", f"{column}: {value!r} is not a number")
-        number = float(value) if isinstance(value, int | float) else _parse_duration(value, column)
+        number = (
+            _finite_float(value, "bad_number", column)
+            if isinstance(value, int | float)
+            else _parse_duration(value, column)
+        )
         if math.isnan(number) or math.isinf(number) or number < 0:
             raise RecordError("bad_number", f"{column}: {value!r} is not a non-negative number")
         if number == 0 and field_name in self.mapping.zero_is_missing:
@@ -259,7 +263,7 @@ class RecordReader:
         if value is None:
             raise RecordError("missing_field", f"{column}: no queue entry time")
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
+            return _finite_float(value, "bad_timestamp", column)
         text = str(value)
         time_text = self._text(record, "queued_time")
         try:
@@ -338,6 +342,14 @@ class RecordReader:
                 ContactEvent(kind=ContactKind.SURVEY, at=ended_at, agent=agent, **common, **scores)
             )
         return events
+
+
+def _finite_float(value: float, reason: str, column: str) -> float:
+    """A JSON number as a float; ``RecordError`` for an integer too large for one."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise RecordError(reason, f"{column}: the number is too large") from None
 
 
 def _parse_duration(text: str, column: str) -> float:
