@@ -161,3 +161,30 @@ def test_errors_about_a_named_file_never_quote_its_content(tmp_path: Path, conte
     for message in (str(as_mapping.value), str(as_teams.value)):
         assert message.startswith(f"{path}:")
         assert "s3cr3t" not in message
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"log_level: info\nsources: [\xff]\n", ":2: not UTF-8 text"),
+        (b"sources: &s [*s]\n", ":1: an alias refers to a node that contains it (a cycle)"),
+        (
+            b"timezone: Europe\n",
+            ":1: timezone: 'Europe' is not an IANA time zone (e.g. Europe/Rome)",
+        ),
+    ],
+)
+def test_serve_refuses_a_hostile_config_file_with_file_line_and_reason(
+    tmp_path: Path, content: bytes, message: str
+) -> None:
+    config = tmp_path / "serve.yaml"
+    config.write_bytes(content)
+    done = subprocess.run(
+        [*KPI_TARGETS, "serve", "--config", str(config), "--check-only"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stderr == f"kpi-targets serve: {config}{message}\n"
