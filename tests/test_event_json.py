@@ -331,3 +331,12 @@ agent_events = st.builds(
 def test_round_trip(event_id: str, event: ContactEvent | AgentStateEvent) -> None:
     identified = IdentifiedEvent(event_id, event)
     assert parse_event(event_to_json(identified)) == identified
+
+
+def test_thousands_of_unknown_fields_are_listed_ten_then_counted() -> None:
+    item = {"type": "agent_state", "id": "a", "at": 1, "agent": "ann", "state": "busy"}
+    item |= {f"extra{n:04d}": n for n in range(5000)}
+    errors = parse_event(item)
+    assert isinstance(errors, list)
+    assert [error.field for error in errors] == [f"extra{n:04d}" for n in range(10)] + [""]
+    assert errors[-1].message == "and 4990 more unknown fields"

@@ -43,6 +43,8 @@ E = TypeVar("E", bound=enum.StrEnum)
 
 MAX_ID_LENGTH = 200
 MAX_LABEL_LENGTH = 200
+# An event with thousands of unknown fields gets this many listed, then a count of the rest.
+MAX_ERRORS_LISTED = 10
 # Integers beyond this cannot all be told apart as floats (and far beyond, are no float at all).
 MAX_INTEGER = 2**53
 
@@ -294,8 +296,12 @@ class _FieldReader:
         return default if value is None else value
 
     def refuse_unknown(self, known: frozenset[str], what: str) -> None:
-        for name in sorted(set(self.item) - known):
-            self.error(name, f"unknown field for {what}", UNKNOWN_FIELD)
+        unknown = sorted(set(self.item) - known)
+        for name in unknown[:MAX_ERRORS_LISTED]:
+            self.error(_shorten(name), f"unknown field for {what}", UNKNOWN_FIELD)
+        if len(unknown) > MAX_ERRORS_LISTED:
+            more = len(unknown) - MAX_ERRORS_LISTED
+            self.error("", f"and {more} more unknown fields", UNKNOWN_FIELD)
 
     def _convert(self, name: str, convert: Callable[[object], T]) -> T | None:
         try:
