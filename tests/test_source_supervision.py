@@ -9,6 +9,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from exporter.events import ContactEvent, ContactKind, Event
 from exporter.serve import run_source
 from exporter.sources.base import EventSink, IngestStats
@@ -127,3 +129,31 @@ def test_the_http_source_started_again_carries_on_from_its_cursor(tmp_path: Path
     thread.join(5)
     assert delivered == [1000.0, 1001.0, 1002.0]
     journal.close()
+
+
+def test_a_followed_path_that_cannot_be_opened_is_waited_for_and_logged_once(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "queue_log"
+    path.mkdir()  # a directory where the file should be: open() fails with EISDIR
+    source = QueueLogSource(path, follow=True, poll_interval=0.02)
+    delivered: list[float] = []
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=source.run, args=(lambda e: delivered.append(e.at), IngestStats(), stop)
+    )
+    thread.start()
+    try:
+        time.sleep(0.3)  # about 15 polls of the directory
+        path.rmdir()
+        path.write_text("1000|c1|sales|NONE|ENTERQUEUE||555|1\n")
+        deadline = time.monotonic() + 5
+        while not delivered:
+            assert time.monotonic() < deadline and thread.is_alive()
+            time.sleep(0.01)
+    finally:
+        stop.set()
+        thread.join(5)
+    assert delivered == [1000.0]
+    warnings = [r.getMessage() for r in caplog.records if "cannot open" in r.getMessage()]
+    assert warnings == [f"cannot open {path} (Is a directory): waiting until it can be read"]

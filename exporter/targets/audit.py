@@ -25,7 +25,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from exporter.targets.atomic import append_line_durably, atomic_write, fsync_directory
+from exporter.targets.atomic import (
+    append_line_durably,
+    atomic_write,
+    fsync_directory,
+    remove_leftover_temp_files,
+)
 from exporter.targets.model import Scope
 
 Action = Literal["set", "delete"]
@@ -104,6 +109,7 @@ class AuditLog:
                 self._append_unless_last(record["line"])
                 done.append(f"appended the audit line of a saved change to {self.path}")
             self._drop_pending()
+        remove_leftover_temp_files(self.pending_path)  # a writer killed while recording it
         return "; ".join(done) or None
 
     def _pending(self) -> dict[str, str] | None:
