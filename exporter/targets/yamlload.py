@@ -39,7 +39,8 @@ _MERGE_TAG = _YAML + "merge"
 # The plain types a settings file is written in; any other tag (!!binary, !!set, !!python/...,
 # a local !tag) is refused rather than read as something the file did not mean.
 _PLAIN_TAGS = frozenset(
-    _YAML + name for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
+    _YAML + name
+    for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq", "value", "yaml")
 ) | {_MERGE_TAG}
 
 
