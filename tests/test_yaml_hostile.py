@@ -32,6 +32,10 @@ TARGETS_CASES = {
         "targets: &loop\n  - *loop\n",
         "targets.yaml:1: error: an alias refers to a node that contains it (a cycle)",
     ),
+    "deep nesting through aliases": (
+        "a0: &a0 [x]\n" + "".join(f"a{n}: &a{n} [*a{n - 1}]\n" for n in range(1, 100)),
+        "targets.yaml:1: error: nested deeper than 64 levels (through aliases)",
+    ),
     "an alias bomb": (
         "a: &a [x, x, x, x, x, x, x, x, x]\n" + BOMB,
         "targets.yaml:1: error: document too large (alias expansion)",

@@ -157,8 +157,10 @@ class _Converter:
             return None
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node)
-        if id(node) in self._open or len(self._open) >= MAX_DEPTH:
+        if id(node) in self._open:
             raise YamlSyntaxError(line, "an alias refers to a node that contains it (a cycle)")
+        if len(self._open) >= MAX_DEPTH:
+            raise YamlSyntaxError(line, f"nested deeper than {MAX_DEPTH} levels (through aliases)")
         self._open.add(id(node))
         try:
             if isinstance(node, yaml.MappingNode):
