@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import yaml
+
 from exporter.engine.types import ServiceLevelVariant
 from exporter.targets import yamlload
 from exporter.zones import load_zone
@@ -173,28 +175,47 @@ def convert(name: str, value: Any) -> Any:
         raise
 
 
-def parse_config_text(text: str, file: str) -> dict[str, Any]:
-    """The settings a config file sets, converted; ConfigError with ``file:line`` otherwise."""
+def _refuse_hostile_yaml(text: str, file: str) -> None:
+    """``ConfigError`` with ``file:line`` for what plain PyYAML would crash on or misread (control
+    characters, deep nesting, alias cycles and bombs, tags, huge numbers, duplicate keys: see
+    ``yamlload``), before the settings are read from the document."""
     try:
         document = yamlload.load(text)
     except yamlload.YamlSyntaxError as error:
         raise ConfigError(f"{file}:{error.line}: {error.message}") from None
-    problems = [f"{file}:{issue.line}: {issue.message}" for issue in document.issues]
-    root = document.data
-    if root is None and not problems:
+    if document.issues:
+        raise ConfigError(
+            "\n".join(f"{file}:{issue.line}: {issue.message}" for issue in document.issues)
+        )
+
+
+def parse_config_text(text: str, file: str) -> dict[str, Any]:
+    """The settings a config file sets, converted; ConfigError with ``file:line`` otherwise."""
+    _refuse_hostile_yaml(text, file)
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = f":{mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{file}{line}: not valid YAML: {error}") from None
+    if root is None:
         return {}
-    if not isinstance(root, yamlload.LineMap):
-        line = getattr(root, "line", 1)
-        raise ConfigError("\n".join([*problems, f"{file}:{line}: expected a mapping of settings"]))
+    if not isinstance(root, yaml.MappingNode):
+        raise ConfigError(f"{file}:{root.start_mark.line + 1}: expected a mapping of settings")
+    problems: list[str] = []
     settings: dict[str, Any] = {}
-    for key, value in root.items():
-        line = root.line_of(key)
+    for key_node, value_node in root.value:
+        line = key_node.start_mark.line + 1
+        key = key_node.value
         if key not in _CONVERTERS:
             problems.append(
-                f"{file}:{line}: unknown setting {yamlload.excerpt(str(key))}; "
-                f"known: {', '.join(CONFIG_KEYS)}"
+                f"{file}:{line}: unknown setting {key!r}; known: {', '.join(CONFIG_KEYS)}"
             )
             continue
+        if key in settings:
+            problems.append(f"{file}:{line}: {key} is set twice")
+            continue
+        value = yaml.safe_load(yaml.serialize(value_node))
         try:
             settings[key] = convert(key, value)
         except ValueError as error:
