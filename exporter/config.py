@@ -215,7 +215,7 @@ def parse_config_text(text: str, file: str) -> dict[str, Any]:
         if key in settings:
             problems.append(f"{file}:{line}: {key} is set twice")
             continue
-        value = yaml.safe_load(yaml.serialize(value_node))
+        value = yamlload.node_data(value_node)
         try:
             settings[key] = convert(key, value)
         except ValueError as error:

@@ -139,6 +139,12 @@ def load(text: str) -> YamlDocument:
     return document
 
 
+def node_data(node: yaml.Node) -> Any:
+    """The plain data of a node composed by PyYAML (of a document ``load`` accepted: the
+    problems ``load`` reports are not repeated here)."""
+    return _Converter(_Loader(""), []).convert(node)
+
+
 class _Converter:
     def __init__(self, loader: yaml.SafeLoader, issues: list[YamlIssue]) -> None:
         self._loader = loader
