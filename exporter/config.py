@@ -178,15 +178,20 @@ def convert(name: str, value: Any) -> Any:
 def _refuse_hostile_yaml(text: str, file: str) -> None:
     """``ConfigError`` with ``file:line`` for what plain PyYAML would crash on or misread (control
     characters, deep nesting, alias cycles and bombs, tags, huge numbers, duplicate keys: see
-    ``yamlload``), before the settings are read from the document."""
+    ``yamlload``; and settings left empty), before the settings are read from the document."""
     try:
         document = yamlload.load(text)
     except yamlload.YamlSyntaxError as error:
         raise ConfigError(f"{file}:{error.line}: {error.message}") from None
-    if document.issues:
-        raise ConfigError(
-            "\n".join(f"{file}:{issue.line}: {issue.message}" for issue in document.issues)
-        )
+    problems = [f"{file}:{issue.line}: {issue.message}" for issue in document.issues]
+    if not problems and isinstance(document.data, yamlload.LineMap):
+        problems += [
+            f"{file}:{document.data.line_of(key)}: {key}: no value (leave the setting out instead)"
+            for key, value in document.data.items()
+            if value is None
+        ]
+    if problems:
+        raise ConfigError("\n".join(problems))
 
 
 def parse_config_text(text: str, file: str) -> dict[str, Any]:
@@ -215,7 +220,7 @@ def parse_config_text(text: str, file: str) -> dict[str, Any]:
         if key in settings:
             problems.append(f"{file}:{line}: {key} is set twice")
             continue
-        value = yamlload.node_data(value_node)
+        value = yaml.safe_load(yaml.serialize(value_node))
         try:
             settings[key] = convert(key, value)
         except ValueError as error:

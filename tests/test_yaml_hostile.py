@@ -192,3 +192,16 @@ def test_serve_refuses_a_hostile_config_file_with_file_line_and_reason(
     )
     assert done.returncode == 1
     assert done.stderr == f"kpi-targets serve: {config}{message}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("log_level:\n", "serve.yaml:1: log_level: no value (leave the setting out instead)"),
+        ("timezone: =\n", "serve.yaml:1: '=' means something else in YAML: quote it"),
+    ],
+)
+def test_a_serve_yaml_setting_left_empty_or_special_is_refused(text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_config_text(text, "serve.yaml")
+    assert str(caught.value) == message

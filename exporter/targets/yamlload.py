@@ -39,9 +39,10 @@ _MERGE_TAG = _YAML + "merge"
 # The plain types a settings file is written in; any other tag (!!binary, !!set, !!python/...,
 # a local !tag) is refused rather than read as something the file did not mean.
 _PLAIN_TAGS = frozenset(
-    _YAML + name
-    for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq", "value", "yaml")
+    _YAML + name for name in ("str", "int", "float", "bool", "null", "timestamp", "map", "seq")
 ) | {_MERGE_TAG}
+# Plain scalars YAML 1.1 gives a special tag: a bare "=" (!!value) and "!", "&", "*" (!!yaml).
+_SPECIAL_SCALAR_TAGS = frozenset({_YAML + "value", _YAML + "yaml"})
 
 
 class LineMap(dict[Any, Any]):
@@ -139,12 +140,6 @@ def load(text: str) -> YamlDocument:
     return document
 
 
-def node_data(node: yaml.Node) -> Any:
-    """The plain data of a node composed by PyYAML (of a document ``load`` accepted: the
-    problems ``load`` reports are not repeated here)."""
-    return _Converter(_Loader(""), []).convert(node)
-
-
 class _Converter:
     def __init__(self, loader: yaml.SafeLoader, issues: list[YamlIssue]) -> None:
         self._loader = loader
@@ -159,7 +154,11 @@ class _Converter:
             raise YamlSyntaxError(line, "document too large (alias expansion)")
         if node.tag not in _PLAIN_TAGS:
             tag = node.tag.replace(_YAML, "!!", 1)
-            self._issues.append(YamlIssue(line, f"the YAML tag {excerpt(tag)} is not allowed"))
+            if isinstance(node, yaml.ScalarNode) and node.tag in _SPECIAL_SCALAR_TAGS:
+                message = f"{excerpt(node.value)} means something else in YAML: quote it"
+            else:
+                message = f"the YAML tag {excerpt(tag)} is not allowed"
+            self._issues.append(YamlIssue(line, message))
             return None
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node)
