@@ -294,6 +294,8 @@ class SelfMetricsCollector:
         kpi_targets_target_reload_errors_total 1
         kpi_targets_targets_valid 0
         kpi_targets_source_last_event_timestamp_seconds{source="simulator"} 1.7e9
+        kpi_targets_source_up{source="queue_log"} 1
+        kpi_targets_source_failures_total{source="queue_log"} 0
 
     Every source in ``source_names`` gets a read counter from the start (0 until it reads), so
     ``increase()`` sees a source that never delivered anything. ``targets_valid`` is 0 while the
@@ -346,6 +348,26 @@ class SelfMetricsCollector:
                 _sample("kpi_targets_source_last_event_timestamp_seconds", {"source": source}, at)
             )
         yield last_event
+
+        up = Metric(
+            "kpi_targets_source_up",
+            "1 while the source reads its input, 0 after it failed until it is started again.",
+            "gauge",
+        )
+        failures = Metric(
+            "kpi_targets_source_failures",
+            "Times the source stopped with an error (each is logged and retried with backoff).",
+            "counter",
+        )
+        health = {name: (True, 0) for name in self._source_names} | self._stats.health()
+        for source, (running, failed) in sorted(health.items()):
+            labels = {"source": source}
+            up.samples.append(_sample("kpi_targets_source_up", labels, 1.0 if running else 0.0))
+            failures.samples.append(
+                _sample("kpi_targets_source_failures_total", labels, float(failed))
+            )
+        yield up
+        yield failures
 
         if self._store is None:
             return

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 import textwrap
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -31,7 +32,9 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from exporter.engine.types import ServiceLevelVariant
+from exporter.targets import yamlload
 from exporter.targets.problems import did_you_mean
+from exporter.zones import load_zone
 
 ENV_PREFIX = "KPI_TARGETS_"
 LOG_LEVELS = ("debug", "info", "warning", "error")
@@ -86,10 +89,7 @@ def parse_address(text: str) -> Address:
 
 
 def parse_timezone(text: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(text)
-    except (KeyError, ValueError):
-        raise ValueError(f"{text!r} is not an IANA time zone (e.g. Europe/Rome)") from None
+    return load_zone(text)
 
 
 def parse_variant(text: str) -> ServiceLevelVariant:
@@ -120,14 +120,14 @@ def _number(text: str) -> float:
 
 def _non_negative(text: str) -> float:
     value = _number(text)
-    if not value >= 0:
+    if not 0 <= value < math.inf:
         raise ValueError(f"{text!r} must be a number >= 0")
     return value
 
 
 def _positive(text: str) -> float:
     value = _number(text)
-    if not value > 0:
+    if not 0 < value < math.inf:
         raise ValueError(f"{text!r} must be a number > 0")
     return value
 
@@ -335,8 +335,28 @@ def convert(name: str, value: Any) -> Any:
     return spec.parse(str(value))
 
 
+def _refuse_hostile_yaml(text: str, file: str) -> None:
+    """``ConfigError`` with ``file:line`` for what plain PyYAML would crash on or misread (control
+    characters, deep nesting, alias cycles and bombs, tags, huge numbers, duplicate keys: see
+    ``yamlload``; and settings left empty), before the settings are read from the document."""
+    try:
+        document = yamlload.load(text)
+    except yamlload.YamlSyntaxError as error:
+        raise ConfigError(f"{file}:{error.line}: {error.message}") from None
+    problems = [f"{file}:{issue.line}: {issue.message}" for issue in document.issues]
+    if not problems and isinstance(document.data, yamlload.LineMap):
+        problems += [
+            f"{file}:{document.data.line_of(key)}: {key}: no value (leave the setting out instead)"
+            for key, value in document.data.items()
+            if value is None
+        ]
+    if problems:
+        raise ConfigError("\n".join(problems))
+
+
 def parse_config_text(text: str, file: str) -> dict[str, Any]:
     """The settings a config file sets, converted; ConfigError with ``file:line`` otherwise."""
+    _refuse_hostile_yaml(text, file)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as error:
@@ -409,6 +429,9 @@ def load_config_file(path: Path) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise ConfigError(f"{path}: cannot read the config file: {error.strerror}") from None
+    except UnicodeDecodeError as error:
+        line = error.object[: error.start].count(b"\n") + 1
+        raise ConfigError(f"{path}:{line}: not UTF-8 text") from None
     return parse_config_text(text, str(path))
 
 

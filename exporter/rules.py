@@ -291,6 +291,20 @@ def _exporter_rules(job: str, stall_minutes: int) -> list[dict[str, Any]]:
                 ),
             },
         },
+        {
+            "alert": "KpiTargetsSourceDown",
+            "expr": f'kpi_targets_source_up{{job="{job}"}} == 0\n',
+            "for": "5m",
+            "labels": {"severity": "warning"},
+            "annotations": {
+                "summary": "Source {{ $labels.source }} on {{ $labels.instance }} keeps failing",
+                "description": (
+                    "Source {{ $labels.source }} stopped with an error and has not run since "
+                    "(it is started again with backoff; kpi_targets_source_failures_total counts "
+                    "the failures and the exporter's log says why)."
+                ),
+            },
+        },
     ]
 
 

@@ -32,6 +32,7 @@ from exporter.bundled import builtin_notice, targets_dir
 from exporter.collector import CatalogCollector, KpiCollector, SelfMetricsCollector, SourceClock
 from exporter.config import Address, ServeSettings, SettingsSource
 from exporter.engine import EngineConfig, KpiEngine
+from exporter.engine.validation import FROM_THE_FUTURE, FUTURE_TOLERANCE_SECONDS
 from exporter.events import Event
 from exporter.http_server import HttpServer, bind_error_reason, metrics_app
 from exporter.logs import configure_logging
@@ -137,7 +138,7 @@ def build_sources(settings: ServeSettings, clock: SimulationClock) -> BuiltSourc
             elif spec_text == "http":
                 if built.http_source is not None:
                     raise StartupError("source http is given twice")
-                built.http_source, built.events_token = _http_source(settings)
+                built.http_source, built.events_token = _http_source(settings, clock.now)
                 built.sources.append(built.http_source)
             else:
                 spec = parse_source_spec(spec_text)
@@ -153,7 +154,7 @@ def build_sources(settings: ServeSettings, clock: SimulationClock) -> BuiltSourc
     return built
 
 
-def _http_source(settings: ServeSettings) -> tuple[Any, str]:
+def _http_source(settings: ServeSettings, now: Callable[[], float]) -> tuple[Any, str]:
     from exporter.sources.http_events import HttpEventSource, load_events_token
     from exporter.sources.journal import EventJournal
 
@@ -173,13 +174,9 @@ def _http_source(settings: ServeSettings) -> tuple[Any, str]:
         raise StartupError(
             f"cannot open the event journal in {settings.state_dir}: {error}"
         ) from None
-    return HttpEventSource(journal), token
+    return HttpEventSource(journal, clock=now), token
 
 
-# An event stamped further ahead of the exporter's clock than this is refused ("from_the_future"):
-# accepted, it would move the engine's out-of-order window, and every later event of every source
-# would then be rejected as too old. Five minutes absorbs ordinary clock skew between PBX and host.
-FUTURE_TOLERANCE_SECONDS = 300.0
 
 
 def _sink_for(
@@ -195,7 +192,7 @@ def _sink_for(
 
     def sink(event: Event) -> None:
         if event.at > now() + FUTURE_TOLERANCE_SECONDS:
-            reason: str | None = "from_the_future"
+            reason: str | None = FROM_THE_FUTURE
         else:
             reason = ingest(event)
         touch(name, wall())
@@ -205,14 +202,47 @@ def _sink_for(
     return sink
 
 
-def _run_source(source: Source, sink: EventSink, stats: IngestStats, stop: threading.Event) -> None:
-    try:
-        source.run(sink, stats, stop)
-    except Exception:
-        log.exception("source %s failed and stopped", source.name)
+# A failed source is started again after a pause: 1 s, doubling up to a minute.
+RETRY_FIRST_SECONDS = 1.0
+RETRY_MAX_SECONDS = 60.0
+
+
+def run_source(
+    source: Source,
+    sink: EventSink,
+    stats: IngestStats,
+    stop: threading.Event,
+    *,
+    first_delay: float = RETRY_FIRST_SECONDS,
+    max_delay: float = RETRY_MAX_SECONDS,
+) -> None:
+    """Run ``source`` until ``stop``, starting it again whenever it fails (``stats`` shows it down
+    and counts the failure meanwhile). The pause doubles after each failure up to ``max_delay``,
+    and starts again from ``first_delay`` after a run that lasted longer than ``max_delay``."""
+    delay = first_delay
+    while not stop.is_set():
+        stats.running(source.name)
+        started = time.monotonic()
+        try:
+            source.run(sink, stats, stop)
+        except Exception as error:
+            stats.failed(source.name)
+            if time.monotonic() - started > max_delay:
+                delay = first_delay
+            log.error(
+                "source %s failed (%s: %s); starting it again in %g s",
+                source.name,
+                type(error).__name__,
+                error,
+                delay,
+                exc_info=log.isEnabledFor(logging.DEBUG),
+            )
+            stop.wait(delay)
+            delay = min(delay * 2, max_delay)
+            continue
+        if not stop.is_set():
+            log.info("source %s reached the end of its input", source.name)
         return
-    if not stop.is_set():
-        log.info("source %s reached the end of its input", source.name)
 
 
 class _RejectionLogLimiter(logging.Filter):
@@ -469,7 +499,7 @@ def _start(settings: ServeSettings, prepared: _Prepared, runtime: _Runtime, out:
     for item in built.sources:
         sink = _sink_for(item.name, engine, stats, source_clock, prepared.clock.now)
         thread = threading.Thread(
-            target=_run_source, args=(item, sink, stats, runtime.stop), name=f"source-{item.name}"
+            target=run_source, args=(item, sink, stats, runtime.stop), name=f"source-{item.name}"
         )
         thread.start()
         runtime.source_threads.append(thread)

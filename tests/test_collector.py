@@ -318,6 +318,9 @@ def test_self_metrics_exactly(tmp_path: Path) -> None:
     stats.rejected("simulator", "too_old")
     clock = SourceClock()
     clock.touch("simulator", 1700000000.5)
+    stats.running("simulator")
+    stats.running("http")
+    stats.failed("http")  # stopped with an error, waiting for its retry
     collector = SelfMetricsCollector(stats, store, clock, ["simulator", "http"])
     assert _scrape(collector) == (
         "# HELP kpi_targets_events_read_total Events (lines, records) read, by source.\n"
@@ -332,6 +335,16 @@ def test_self_metrics_exactly(tmp_path: Path) -> None:
         "an event (wall clock, Unix seconds).\n"
         "# TYPE kpi_targets_source_last_event_timestamp_seconds gauge\n"
         'kpi_targets_source_last_event_timestamp_seconds{source="simulator"} 1.7000000005e+09\n'
+        "# HELP kpi_targets_source_up 1 while the source reads its input, 0 after it failed until "
+        "it is started again.\n"
+        "# TYPE kpi_targets_source_up gauge\n"
+        'kpi_targets_source_up{source="http"} 0.0\n'
+        'kpi_targets_source_up{source="simulator"} 1.0\n'
+        "# HELP kpi_targets_source_failures_total Times the source stopped with an error (each is "
+        "logged and retried with backoff).\n"
+        "# TYPE kpi_targets_source_failures_total counter\n"
+        'kpi_targets_source_failures_total{source="http"} 1.0\n'
+        'kpi_targets_source_failures_total{source="simulator"} 0.0\n'
         "# HELP kpi_targets_target_reloads_total Target files reloaded after a change.\n"
         "# TYPE kpi_targets_target_reloads_total counter\n"
         "kpi_targets_target_reloads_total 0.0\n"

@@ -29,6 +29,7 @@ from exporter.events import AgentState, AgentStateEvent, ContactEvent, ContactKi
         (survey(T0, "a", ai_cx_score=101.0), "invalid_ai_cx_score"),
         (ContactEvent(ContactKind.OUTBOUND, T0, "", campaign="x"), "missing_outcome"),
         (ContactEvent(ContactKind.OFFERED, math.nan, "a"), "invalid_at"),
+        (ContactEvent(ContactKind.OFFERED, -1.0, "a"), "invalid_at"),  # before 1970
         (AgentStateEvent(T0, "", AgentState.BUSY, team="blue"), "missing_agent"),
     ],
 )

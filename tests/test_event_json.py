@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from exporter.engine.validation import MAX_DURATION_SECONDS
 from exporter.events import (
     AgentState,
     AgentStateEvent,
@@ -286,6 +287,7 @@ def test_canonical_json_leaves_defaults_out() -> None:
 texts = st.text(min_size=1, max_size=12).filter(lambda text: text.strip() != "")
 labels = st.text(max_size=12)
 seconds = st.floats(min_value=0, max_value=1e9, allow_nan=False)
+durations = st.floats(min_value=0, max_value=MAX_DURATION_SECONDS, allow_nan=False)
 
 
 def optional(strategy: st.SearchStrategy[object]) -> st.SearchStrategy[object]:
@@ -302,10 +304,10 @@ contact_events = st.builds(
     team=labels,
     agent=labels,
     campaign=labels,
-    wait_seconds=optional(seconds),
-    talk_seconds=optional(seconds),
-    hold_seconds=optional(seconds),
-    after_contact_work_seconds=optional(seconds),
+    wait_seconds=optional(durations),
+    talk_seconds=optional(durations),
+    hold_seconds=optional(durations),
+    after_contact_work_seconds=optional(durations),
     resolved=optional(st.booleans()),
     csat=optional(st.floats(1, 5)),
     nps=optional(st.floats(0, 10)),
@@ -329,3 +331,12 @@ agent_events = st.builds(
 def test_round_trip(event_id: str, event: ContactEvent | AgentStateEvent) -> None:
     identified = IdentifiedEvent(event_id, event)
     assert parse_event(event_to_json(identified)) == identified
+
+
+def test_thousands_of_unknown_fields_are_listed_ten_then_counted() -> None:
+    item = {"type": "agent_state", "id": "a", "at": 1, "agent": "ann", "state": "busy"}
+    item |= {f"extra{n:04d}": n for n in range(5000)}
+    errors = parse_event(item)
+    assert isinstance(errors, list)
+    assert [error.field for error in errors] == [f"extra{n:04d}" for n in range(10)] + [""]
+    assert errors[-1].message == "and 4990 more unknown fields"

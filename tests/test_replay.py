@@ -156,7 +156,10 @@ def test_rejected_lines_are_counted_on_stderr_not_fatal(
     [
         (["nowhere:x", "--at", "2026-01-05T10:00:00Z"], "expected KIND:PATH"),
         ([CALLS, "--at", "yesterday"], "--at: 'yesterday' is not an ISO-8601 date-time"),
-        ([CALLS, "--at", "2026-01-05T10:00:00", "--timezone", "Nowhere/X"], "unknown time zone"),
+        (
+            [CALLS, "--at", "2026-01-05T10:00:00", "--timezone", "Nowhere/X"],
+            "not an IANA time zone",
+        ),
         (["queue_log:/nonexistent/queue_log", "--at", "2026-01-05T10:00Z"], "no such file"),
         ([CALLS, "--at", "2026-01-05T10:00Z", "--mapping", "pwc_phonenow"], "records: sources"),
         ([CALLS + "?layout=xml", "--at", "2026-01-05T10:00Z"], "layout=xml is not one of"),

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import signal
 import subprocess
 import sys
 import threading
@@ -421,58 +419,6 @@ def test_concurrent_processes_lose_no_save_and_never_leave_a_broken_file(tmp_pat
     assert versions[-1] == content_version(
         (tmp_path / "targets.yaml").read_bytes(), CALENDAR_YAML.encode()
     )
-
-
-_CRASHING_SAVER_SCRIPT = """
-import sys
-from pathlib import Path
-from exporter.targets.model import Quantifier, Schedule, Target
-from exporter.targets.store import TargetStore
-
-def pause_before_rename(temp_path):
-    print(temp_path, flush=True)
-    sys.stdin.read()  # blocks until the test kills this process
-
-store = TargetStore(Path(sys.argv[1]))
-store.before_replace = pause_before_rename
-target = Target("service_level_ratio", Quantifier.OR_MORE, (Schedule(value=0.95),),
-                (("channel", "voice"),))
-store.set_target(target, user="doomed", reason="crash test", base_version=None)
-print("renamed", flush=True)
-"""
-
-
-def test_a_writer_killed_before_the_rename_leaves_the_old_file_valid(tmp_path: Path) -> None:
-    make_directory(tmp_path)
-    before = snapshot(tmp_path)
-    child = subprocess.Popen(
-        [sys.executable, "-c", _CRASHING_SAVER_SCRIPT, str(tmp_path)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert child.stdout is not None
-    temp_path = Path(child.stdout.readline().strip())
-    # the child is now between the temp file's fsync and the rename
-    assert temp_path.parent == tmp_path
-    assert "0.95" in temp_path.read_text()
-    os.kill(child.pid, signal.SIGKILL)
-    assert child.wait(timeout=30) == -signal.SIGKILL
-    assert child.stdout.read() == ""  # it never got to rename
-
-    leftovers = [p.name for p in tmp_path.glob(".targets.yaml.*.tmp")]
-    assert leftovers == [temp_path.name]
-    after_crash = snapshot(tmp_path)
-    del after_crash[temp_path.name]
-    assert after_crash.pop("audit.jsonl") == b""  # opened before the write, no line appended
-    assert after_crash == before  # targets and calendar intact
-    store = TargetStore(tmp_path)
-    assert store.current().target_set.targets[0].schedules[0].value == 0.8
-
-    store.set_target(sl_target(0.9), user="next", reason="after the crash", base_version=None)
-    assert list(tmp_path.glob(".targets.yaml.*.tmp")) == []
-    assert [e["user"] for e in audit_lines(tmp_path)] == ["next"]
-    assert load_dir(tmp_path).ok
 
 
 def test_a_read_only_store_refuses_every_save_and_writes_nothing(tmp_path: Path) -> None:

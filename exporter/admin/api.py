@@ -14,7 +14,8 @@ import json
 import sqlite3
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from exporter.sources.event_json import (
     BatchShapeError,
@@ -59,8 +60,7 @@ def events_blueprint(
                 415,
                 f"Content-Type must be application/json, got {request.mimetype or 'none'!r}",
             )
-        # Reading the body enforces MAX_CONTENT_LENGTH (413, handled by the app).
-        body = request.get_data(cache=False)
+        body = _read_body()  # 413 over MAX_CONTENT_LENGTH, chunked bodies included
         try:
             document = json.loads(body.decode("utf-8"), parse_constant=_refuse_constant)
         except UnicodeDecodeError as error:
@@ -74,7 +74,9 @@ def events_blueprint(
                 column=error.colno,
                 position=error.pos,
             )
-        except ValueError as error:  # NaN/Infinity, refused by _refuse_constant
+        except RecursionError:
+            return json_error(400, "the body is not usable JSON: nested too deeply")
+        except ValueError as error:  # NaN/Infinity (_refuse_constant), an integer of 4300+ digits
             return json_error(400, f"the body is not valid JSON: {error}")
         try:
             items = batch_items(document)
@@ -87,7 +89,7 @@ def events_blueprint(
                 "are allowed per request: split it",
             )
         batch_number = source.next_batch_number()
-        parsed = parse_batch(items)
+        parsed = parse_batch(items, now=source.clock())
         try:
             result = source.accept(parsed.events)
         except sqlite3.Error as error:
@@ -106,6 +108,25 @@ def events_blueprint(
         )
 
     return blueprint
+
+
+def _read_body() -> bytes:
+    """The request body; ``RequestEntityTooLarge`` (413) when it is over the app's limit. A body
+    with a Content-Length is checked by werkzeug; a chunked one is read here up to one byte past
+    the limit, so an oversized batch is refused, never silently cut to the limit."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is not None or limit is None:
+        return request.get_data(cache=False)
+    stream = request.environ["wsgi.input"]
+    body = bytearray()
+    while len(body) <= limit:
+        chunk = stream.read(min(65536, limit + 1 - len(body)))
+        if not chunk:
+            break
+        body += chunk
+    if len(body) > limit:
+        raise RequestEntityTooLarge()
+    return bytes(body)
 
 
 def _check_bearer(expected: bytes) -> Response | None:

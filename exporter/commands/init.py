@@ -32,7 +32,7 @@ def starter_files() -> dict[Path, bytes]:
     files = {Path("serve.yaml"): example_config().encode()}
     for name, root in (("targets", BUNDLED_TARGETS), ("prometheus", BUNDLED_PROMETHEUS)):
         for path in sorted(root.rglob("*")):
-            if path.is_file() and path.suffix in (".yaml", ".yml"):
+            if path.is_file() and (path.suffix in (".yaml", ".yml") or path.name == ".gitignore"):
                 files[Path(name) / path.relative_to(root)] = path.read_bytes()
     return files
 

@@ -15,6 +15,8 @@ from collections import Counter
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from exporter.zones import load_zone
+
 HELP = "compute KPI values from a queue_log or contact-records file as of an instant (JSON)"
 
 
@@ -97,9 +99,9 @@ def run(args: argparse.Namespace) -> int:
     )
 
     try:
-        zone = ZoneInfo(args.timezone)
-    except (KeyError, ValueError):
-        print(f"replay: --timezone: unknown time zone {args.timezone!r}", file=sys.stderr)
+        zone = load_zone(args.timezone)
+    except ValueError as error:
+        print(f"replay: --timezone: {error}", file=sys.stderr)
         return 2
     try:
         at = _instant(args.at, zone)

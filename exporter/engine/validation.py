@@ -1,8 +1,9 @@
 """Refusing impossible events before they touch any tally.
 
-``rejection_reason`` names the first bad field as ``invalid_<field>`` (a negative or non-finite
-duration, a score outside its scale, a non-finite time) or ``missing_<field>`` (an outbound dial
-without an outcome). Sources count these reasons in their self-metrics.
+``rejection_reason`` names the first bad field as ``invalid_<field>`` (a negative duration or one
+over ``MAX_DURATION_SECONDS``, a score outside its scale, a time before 1970 or not finite) or
+``missing_<field>`` (an outbound dial without an outcome). Sources count these reasons in their
+self-metrics.
 """
 
 from __future__ import annotations
@@ -24,11 +25,20 @@ _NONE_OF_FOUR = (None, None, None, None)
 
 TOO_OLD = "too_old"
 MISSING_WAIT = "missing_wait_seconds"
+FROM_THE_FUTURE = "from_the_future"
+
+# The longest duration an event may carry (30 days): longer is a unit or data error, and summed
+# into counters it would swamp them for their whole retention (1e308 would make them +Inf).
+MAX_DURATION_SECONDS = 30 * 86400.0
+# An event stamped further ahead of the exporter's clock than this is refused (``from_the_future``):
+# accepted, it would move the engine's out-of-order window, and every later event of every source
+# would then be rejected as too old. Five minutes absorbs ordinary clock skew between PBX and host.
+FUTURE_TOLERANCE_SECONDS = 300.0
 
 
 def rejection_reason(event: Event) -> str | None:
     """Why ``event`` cannot be counted, or None when it is valid."""
-    if not math.isfinite(event.at):
+    if not 0 <= event.at < math.inf:  # before 1970, infinite or NaN
         return "invalid_at"
     if isinstance(event, AgentStateEvent):
         return "missing_agent" if not event.agent else None
@@ -46,7 +56,7 @@ def _contact_rejection(event: ContactEvent) -> str | None:
     )
     if durations != _NONE_OF_FOUR:
         for name, value in zip(_DURATION_FIELDS, durations, strict=True):
-            if value is not None and not (math.isfinite(value) and value >= 0):
+            if value is not None and not 0 <= value <= MAX_DURATION_SECONDS:  # NaN fails too
                 return f"invalid_{name}"
     scores = (event.csat, event.nps, event.ces, event.ai_cx_score)
     if scores != _NONE_OF_FOUR:

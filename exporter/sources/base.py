@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import logging
 import threading
 from collections import Counter
@@ -14,14 +15,31 @@ log = logging.getLogger(__name__)
 
 EventSink = Callable[[Event], None]
 
+# The rejection reason of a line or event that raised an error no check foresaw.
+UNREADABLE = "unreadable"
+
+
+def split_csv(text: str) -> list[str]:
+    """The fields of one CSV line; ``ValueError`` saying why the csv module refused it (a lone
+    carriage return inside the line is the usual one)."""
+    try:
+        return next(csv.reader([text]), [])
+    except csv.Error as error:
+        if "\r" in text:
+            raise ValueError("a carriage return (\\r) inside the line, not at its end") from None
+        raise ValueError(f"not a CSV line: {error}") from None
+
 
 class IngestStats:
-    """Thread-safe tallies of events read and rejected, by source (and reason), for self-metrics."""
+    """Thread-safe tallies of events read and rejected, by source (and reason), and each source's
+    health (up or failed, failures so far), for self-metrics."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._read: Counter[str] = Counter()
         self._rejected: Counter[tuple[str, str]] = Counter()
+        self._up: dict[str, bool] = {}
+        self._failures: Counter[str] = Counter()
 
     def read(self, source: str, count: int = 1) -> None:
         with self._lock:
@@ -38,6 +56,28 @@ class IngestStats:
             f" at {where}" if where else "",
             f": {detail}" if detail else "",
         )
+
+    def unforeseen(self, source: str, where: str, error: Exception) -> None:
+        """Count a line that raised an error no parser check foresaw (a bug, logged with its
+        traceback at debug level) as rejected, reason ``unreadable``, so reading goes on."""
+        log.debug("%s: unforeseen error at %s", source, where, exc_info=error)
+        self.rejected(source, UNREADABLE, where, f"{type(error).__name__}: {str(error)[:200]}")
+
+    def running(self, source: str) -> None:
+        """The source is (again) reading its input."""
+        with self._lock:
+            self._up[source] = True
+
+    def failed(self, source: str) -> None:
+        """The source stopped with an error (it is retried after a pause)."""
+        with self._lock:
+            self._up[source] = False
+            self._failures[source] += 1
+
+    def health(self) -> dict[str, tuple[bool, int]]:
+        """Per source that has run: whether it is up, and how often it failed."""
+        with self._lock:
+            return {name: (up, self._failures[name]) for name, up in self._up.items()}
 
     def read_counts(self) -> dict[str, int]:
         with self._lock:
@@ -72,6 +112,18 @@ class EventStream:
     def __iter__(self) -> Iterator[Event]:
         return self.events(IngestStats())
 
+    # Events handed to a sink by earlier runs: a run after a failure reads the input again from
+    # its start and skips that many, so what was delivered is not counted twice.
+    delivered = 0
+
     def run(self, sink: EventSink, stats: IngestStats, stop: threading.Event) -> None:
+        skip = self.delivered
         for event in self.events(stats, stop):
-            sink(event)
+            if skip:
+                skip -= 1
+                continue
+            self.delivered += 1
+            try:
+                sink(event)
+            except Exception as error:  # one event the engine chokes on must not stop the rest
+                stats.unforeseen(self.name, f"event at {event.at!r}", error)

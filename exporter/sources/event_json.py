@@ -7,8 +7,11 @@ An event in JSON mirrors ``exporter.events`` field names, plus ``type`` (``conta
      "contact_id": "c1", "queue": "sales", "channel": "voice"}
     {"type": "agent_state", "id": "a7-1", "at": 1772442000, "agent": "a7", "state": "available"}
 
-``at`` is ISO-8601 with a UTC offset, or Unix epoch seconds. Validation is strict (no unknown
-fields, no type coercion) and reports every problem of an event, not only the first. Pure: no I/O.
+``at`` is ISO-8601 with a UTC offset, or Unix epoch seconds, not before 1970 and (given the
+exporter's ``now``) not more than ``FUTURE_TOLERANCE_SECONDS`` after it; durations are at most
+``MAX_DURATION_SECONDS``: an event the engine would refuse is refused here, so an accepted event is
+a counted one. Validation is strict (no unknown fields, no type coercion) and reports every problem
+of an event, not only the first. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -20,6 +23,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
+from exporter.engine.validation import (
+    FROM_THE_FUTURE,
+    FUTURE_TOLERANCE_SECONDS,
+    MAX_DURATION_SECONDS,
+)
 from exporter.events import (
     AgentState,
     AgentStateEvent,
@@ -35,6 +43,10 @@ E = TypeVar("E", bound=enum.StrEnum)
 
 MAX_ID_LENGTH = 200
 MAX_LABEL_LENGTH = 200
+# An event with thousands of unknown fields gets this many listed, then a count of the rest.
+MAX_ERRORS_LISTED = 10
+# Integers beyond this cannot all be told apart as floats (and far beyond, are no float at all).
+MAX_INTEGER = 2**53
 
 CONTACT_TYPE = "contact"
 AGENT_STATE_TYPE = "agent_state"
@@ -48,6 +60,7 @@ WRONG_TYPE = "wrong_type"
 UNKNOWN_VALUE = "unknown_value"
 OUT_OF_RANGE = "out_of_range"
 INVALID_VALUE = "invalid_value"
+# FROM_THE_FUTURE (exporter.engine.validation): stamped too far after the exporter's clock.
 
 _LABEL_FIELDS: dict[str, tuple[str, ...]] = {
     CONTACT_TYPE: ("queue", "channel", "team", "agent", "campaign"),
@@ -138,13 +151,14 @@ def batch_items(document: object) -> list[object]:
     )
 
 
-def parse_batch(items: list[object]) -> ParsedBatch:
-    """Validate every event of a batch; valid ones are kept even when others are refused."""
+def parse_batch(items: list[object], now: float | None = None) -> ParsedBatch:
+    """Validate every event of a batch; valid ones are kept even when others are refused.
+    ``now`` (the exporter's clock) refuses events stamped too far after it."""
     events: list[IdentifiedEvent] = []
     errors: list[EventError] = []
     rejected: list[int] = []
     for index, item in enumerate(items):
-        result = parse_event(item, index)
+        result = parse_event(item, index, now)
         if isinstance(result, IdentifiedEvent):
             events.append(result)
         else:
@@ -153,8 +167,10 @@ def parse_batch(items: list[object]) -> ParsedBatch:
     return ParsedBatch(events=events, errors=errors, rejected_indexes=rejected)
 
 
-def parse_event(item: object, index: int = 0) -> IdentifiedEvent | list[EventError]:
-    """One JSON event to an event, or every problem found in it."""
+def parse_event(
+    item: object, index: int = 0, now: float | None = None
+) -> IdentifiedEvent | list[EventError]:
+    """One JSON event to an event, or every problem found in it (``now``: see ``parse_batch``)."""
     if not isinstance(item, dict):
         return [
             EventError(
@@ -164,6 +180,13 @@ def parse_event(item: object, index: int = 0) -> IdentifiedEvent | list[EventErr
     reader = _FieldReader(item, index)
     event_type = reader.required("type", _one_of_strings((CONTACT_TYPE, AGENT_STATE_TYPE)))
     at = reader.required("at", _timestamp)
+    if at is not None and now is not None and at > now + FUTURE_TOLERANCE_SECONDS:
+        reader.error(
+            "at",
+            f"more than {FUTURE_TOLERANCE_SECONDS:g} s after the exporter's clock "
+            "(is the sender's clock right?)",
+            FROM_THE_FUTURE,
+        )
     if event_type == CONTACT_TYPE:
         reader.refuse_unknown(_CONTACT_FIELDS, "a contact event")
         event: Event | None = _contact_event(reader, at)
@@ -266,8 +289,12 @@ class _FieldReader:
         return default if value is None else value
 
     def refuse_unknown(self, known: frozenset[str], what: str) -> None:
-        for name in sorted(set(self.item) - known):
-            self.error(name, f"unknown field for {what}", UNKNOWN_FIELD)
+        unknown = sorted(set(self.item) - known)
+        for name in unknown[:MAX_ERRORS_LISTED]:
+            self.error(_shorten(name), f"unknown field for {what}", UNKNOWN_FIELD)
+        if len(unknown) > MAX_ERRORS_LISTED:
+            more = len(unknown) - MAX_ERRORS_LISTED
+            self.error("", f"and {more} more unknown fields", UNKNOWN_FIELD)
 
     def _convert(self, name: str, convert: Callable[[object], T]) -> T | None:
         try:
@@ -301,6 +328,8 @@ def _number(value: object) -> float:
     # bool is an int in Python but not a number in JSON.
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _Invalid(f"expected a number, got {_json_type(value)}", WRONG_TYPE)
+    if isinstance(value, int) and abs(value) > MAX_INTEGER:
+        raise _Invalid(f"the number {_shorten(str(value))} is too large", OUT_OF_RANGE)
     if not math.isfinite(value):
         raise _Invalid(f"expected a finite number, got {value!r}", INVALID_VALUE)
     return float(value)
@@ -341,6 +370,11 @@ def _duration(value: object) -> float:
     seconds = _number(value)
     if seconds < 0:
         raise _Invalid(f"must be seconds >= 0, got {value!r}", OUT_OF_RANGE)
+    if seconds > MAX_DURATION_SECONDS:
+        raise _Invalid(
+            f"must be at most {MAX_DURATION_SECONDS:.0f} seconds (30 days), got {value!r}",
+            OUT_OF_RANGE,
+        )
     return seconds
 
 
@@ -393,7 +427,10 @@ def _timestamp(value: object) -> float:
                 f"ISO-8601 time {_shorten(value)!r} needs a UTC offset such as Z or +01:00",
                 INVALID_VALUE,
             )
-        return moment.timestamp()
+        seconds = moment.timestamp()
+        if seconds < 0:
+            raise _Invalid(f"{_shorten(value)!r} is before 1970", OUT_OF_RANGE)
+        return seconds
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise _Invalid(
             f"expected ISO-8601 text or epoch seconds, got {_json_type(value)}", WRONG_TYPE

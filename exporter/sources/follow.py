@@ -12,17 +12,21 @@ survives the two things log rotation does to a file:
 Only complete lines are handed on: a line still being written (no newline yet) waits for the rest,
 except at the end of a finished or rotated-away file, where nothing more can come.
 A truncation followed by a rewrite past the old position within one poll cannot be seen by size;
-like ``tail -F``, this reader does not guard against it.
+like ``tail -F``, this reader does not guard against it. A path that cannot be opened (missing, a
+directory, no permission) is waited for like a missing file, and logged once per reason.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+
+log = logging.getLogger(__name__)
 
 DEFAULT_POLL_INTERVAL_SECONDS = 0.25
 _CHUNK_BYTES = 64 * 1024
@@ -85,10 +89,18 @@ class _OpenFile:
         self.line_number = 0
 
 
-def _open(path: Path) -> _OpenFile | None:
+def _open(path: Path, reported: set[str] | None = None) -> _OpenFile | None:
+    """The file opened, or None while it cannot be (missing, a directory, no permission): the
+    follower waits for it. Each distinct reason is logged once."""
     try:
         return _OpenFile(path.open("rb"))
     except FileNotFoundError:
+        return None
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        if reported is not None and reason not in reported:
+            reported.add(reason)
+            log.warning("cannot open %s (%s): waiting until it can be read", path, reason)
         return None
 
 
@@ -133,11 +145,12 @@ def follow_batches(
 
 def _follow(path: Path, stop: threading.Event, poll_interval: float) -> Iterator[Line | None]:
     """The followed lines, with None each time the reader has caught up and is about to wait."""
-    current = _open(path)
+    reported: set[str] = set()
+    current = _open(path, reported)
     try:
         while not stop.is_set():
             if current is None:
-                current = _open(path)
+                current = _open(path, reported)
                 if current is None:
                     stop.wait(poll_interval)
                 continue

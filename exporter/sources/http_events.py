@@ -2,10 +2,11 @@
 
 The journal is also the queue. ``accept`` (called by the HTTP handler threads) commits events to
 the journal and wakes the source; ``run`` (the source's own thread) delivers every journal row
-after its cursor, in journal order. A fresh ``run`` starts its cursor at 0, so it first replays
-every retained row, then keeps delivering new ones: an event accepted while the replay is under
-way is simply a row after the cursor, so none is lost nor delivered twice, and the sink is only
-ever called from the source's thread.
+after its cursor, in journal order. A new source starts its cursor at 0, so its first ``run``
+replays every retained row, then keeps delivering new ones: an event accepted while the replay is
+under way is simply a row after the cursor, so none is lost nor delivered twice, and the sink is
+only ever called from the source's thread. A ``run`` started again after a failure carries on
+from the cursor.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -53,8 +54,10 @@ class HttpEventSource:
         journal: EventJournal,
         *,
         prune_interval_seconds: float = DEFAULT_PRUNE_INTERVAL_SECONDS,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.journal = journal
+        self.clock = clock  # the exporter's now: events stamped too far after it are refused
         self._prune_interval = prune_interval_seconds
         self._wake = threading.Condition()
         self._pending = False  # set by accept under _wake, so a wake-up is never missed
@@ -62,6 +65,7 @@ class HttpEventSource:
         # Rejections counted before run() handed us the stats: flushed into them on start.
         self._early_rejections: list[tuple[str, str, str]] = []
         self._batches = 0
+        self._cursor = 0  # the journal row delivered last
         self.replay_done = threading.Event()
         self.replayed = 0
         self.delivered = 0
@@ -108,10 +112,11 @@ class HttpEventSource:
         pruned = self.journal.prune()
         if pruned:
             log.info("event journal %s: pruned %d rows past retention", self.journal.path, pruned)
-        cursor = self._deliver_all(0, sink, stats, stop)
-        self.replayed = self.delivered
-        self.replay_done.set()
-        log.info("event journal %s: replayed %d events", self.journal.path, self.replayed)
+        cursor = self._deliver_all(self._cursor, sink, stats, stop)
+        if not self.replay_done.is_set():
+            self.replayed = self.delivered
+            self.replay_done.set()
+            log.info("event journal %s: replayed %d events", self.journal.path, self.replayed)
         last_prune = time.monotonic()
         while not stop.is_set():
             with self._wake:
@@ -131,7 +136,7 @@ class HttpEventSource:
             if not entries:
                 break
             for entry in entries:
-                cursor = entry.seq
+                cursor = self._cursor = entry.seq
                 where = f"journal {self.journal.path} row {entry.seq}"
                 try:
                     parsed = parse_event(json.loads(entry.body))

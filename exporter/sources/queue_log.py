@@ -78,6 +78,9 @@ class QueueLogSource(EventStream):
                     detail=error.detail,
                 )
                 continue
+            except Exception as error:  # a line nobody foresaw must not stop the source either
+                stats.unforeseen(self.name, f"{self.path}:{line.number}", error)
+                continue
             self.rings = interpreter.rings
             if produced:
                 stats.read(self.name, len(produced))

@@ -17,12 +17,13 @@ given.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
+
+from exporter.sources.base import split_csv
 
 Layout = Literal["auto", "file", "table"]
 
@@ -141,7 +142,10 @@ def parse_table_header(fields: list[str]) -> TableHeader | None:
 
 
 def split_csv_line(line: str) -> list[str]:
-    return next(csv.reader([line]), [])
+    try:
+        return split_csv(line)
+    except ValueError as error:
+        raise QueueLogLineError("bad_csv", str(error)) from None
 
 
 def looks_like_file_layout(line: str) -> bool:
@@ -226,6 +230,8 @@ class QueueLogLineParser:
         """The entry on a line, None for a blank or header line; raises ``QueueLogLineError``."""
         if not line.strip():
             return None
+        if "\r" in line:  # a line ending in \r\n arrives without it: this one is inside
+            raise QueueLogLineError("bad_line", "a carriage return (\\r) inside the line")
         if self.layout == "file" or (self.layout == "auto" and looks_like_file_layout(line)):
             self.layout = "file"
             return parse_file_line(line)

@@ -10,7 +10,6 @@ inside quoted values). A bad row is counted as rejected with its file:line and s
 
 from __future__ import annotations
 
-import csv
 import json
 import threading
 from collections.abc import Iterable, Iterator
@@ -19,7 +18,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from exporter.events import Event
-from exporter.sources.base import EventStream, IngestStats
+from exporter.sources.base import EventStream, IngestStats, split_csv
 from exporter.sources.follow import DEFAULT_POLL_INTERVAL_SECONDS, Line, follow_batches, read_lines
 from exporter.sources.records_parse import RecordError, RecordMapping, RecordReader, RecordValue
 
@@ -75,6 +74,8 @@ class RecordsSource(EventStream):
                         where=f"{self.path}:{line.number}",
                         detail=error.detail,
                     )
+                except Exception as error:  # a line nobody foresaw must not stop the source
+                    stats.unforeseen(self.name, f"{self.path}:{line.number}", error)
             produced.sort(key=lambda event: event.at)  # stable: a contact's own order holds
             if produced:
                 stats.read(self.name, len(produced))
@@ -100,7 +101,10 @@ class _RowReader:
             return None
         if self.record_format == "jsonl":
             return _json_record(line.text)
-        fields = next(csv.reader([line.text]))
+        try:
+            fields = split_csv(line.text)
+        except ValueError as error:
+            raise RecordError("bad_csv", str(error)) from None
         if line.number == 1:
             self.header = [name.strip() for name in fields]
             return None
@@ -117,6 +121,10 @@ def _json_record(text: str) -> dict[str, RecordValue]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
+        raise RecordError("bad_json", str(error)) from None
+    except RecursionError:
+        raise RecordError("bad_json", "nested too deeply") from None
+    except ValueError as error:  # an integer of more digits than Python converts
         raise RecordError("bad_json", str(error)) from None
     if not isinstance(value, dict):
         raise RecordError("bad_json", f"expected a JSON object, got {type(value).__name__}")

@@ -34,6 +34,7 @@ from typing import Any, TypedDict
 from zoneinfo import ZoneInfo
 
 from exporter.events import ContactEvent, ContactKind, Event
+from exporter.zones import load_zone
 
 FIELDS: tuple[str, ...] = (
     "contact_id",
@@ -140,13 +141,13 @@ def mapping_from_dict(data: Mapping[str, object], where: str = "mapping") -> Rec
         "channel",
         "zero_is_missing",
     }
-    unknown = sorted(set(data) - known)
+    unknown = sorted(str(key) for key in set(data) - known)
     if unknown:
         raise ValueError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {sorted(known)}")
     preset_name = data.get("preset", "default")
-    if preset_name not in PRESETS:
+    if not isinstance(preset_name, str) or preset_name not in PRESETS:
         raise ValueError(
-            f"{where}: preset: unknown preset {preset_name!r}; known: {sorted(PRESETS)}"
+            f"{where}: preset: unknown preset {str(preset_name)[:40]!r}; known: {sorted(PRESETS)}"
         )
     mapping = PRESETS[str(preset_name)]
     changes: dict[str, object] = {}
@@ -156,10 +157,10 @@ def mapping_from_dict(data: Mapping[str, object], where: str = "mapping") -> Rec
             isinstance(value, str | int) for value in columns.values()
         ):
             raise ValueError(f"{where}: columns: expected field: column name pairs")
-        bad_fields = sorted(set(columns) - set(FIELDS))
+        bad_fields = sorted(str(name) for name in set(columns) - set(FIELDS))
         if bad_fields:
             raise ValueError(
-                f"{where}: columns: unknown field(s) {', '.join(map(str, bad_fields))}; "
+                f"{where}: columns: unknown field(s) {', '.join(bad_fields)}; "
                 f"fields: {', '.join(FIELDS)}"
             )
         changes["columns"] = {**mapping.columns, **{k: str(v) for k, v in columns.items()}}
@@ -194,9 +195,9 @@ def _string_list(value: object, where: str, *, lower: bool = False) -> list[str]
 
 def _zone(name: str, where: str) -> ZoneInfo:
     try:
-        return ZoneInfo(name)
-    except (KeyError, ValueError):
-        raise ValueError(f"{where}: unknown time zone {name!r}") from None
+        return load_zone(name)
+    except ValueError as error:
+        raise ValueError(f"{where}: {error}") from None
 
 
 class _Common(TypedDict):
@@ -249,7 +250,11 @@ class RecordReader:
         column = self.mapping.column(field_name)
         if isinstance(value, bool):
             raise RecordError("bad_number", f"{column}: {value!r} is not a number")
-        number = float(value) if isinstance(value, int | float) else _parse_duration(value, column)
+        number = (
+            _finite_float(value, "bad_number", column)
+            if isinstance(value, int | float)
+            else _parse_duration(value, column)
+        )
         if math.isnan(number) or math.isinf(number) or number < 0:
             raise RecordError("bad_number", f"{column}: {value!r} is not a non-negative number")
         if number == 0 and field_name in self.mapping.zero_is_missing:
@@ -268,7 +273,7 @@ class RecordReader:
         if value is None:
             raise RecordError("missing_field", f"{column}: no queue entry time")
         if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
+            return _finite_float(value, "bad_timestamp", column)
         text = str(value)
         time_text = self._text(record, "queued_time")
         try:
@@ -348,6 +353,14 @@ class RecordReader:
                 ContactEvent(kind=ContactKind.SURVEY, at=ended_at, agent=agent, **common, **scores)
             )
         return events
+
+
+def _finite_float(value: float, reason: str, column: str) -> float:
+    """A JSON number as a float; ``RecordError`` for an integer too large for one."""
+    try:
+        return float(value)
+    except OverflowError:
+        raise RecordError(reason, f"{column}: the number is too large") from None
 
 
 def _parse_duration(text: str, column: str) -> float:

@@ -22,12 +22,12 @@ from pathlib import Path
 from urllib.parse import parse_qsl
 from zoneinfo import ZoneInfo
 
-import yaml
-
 from exporter.sources.queue_log import QueueLogSource
 from exporter.sources.queue_log_agents import AgentMap, AgentMapError, agent_map_from_dict
 from exporter.sources.records import RecordsSource
 from exporter.sources.records_parse import PRESETS, RecordMapping, mapping_from_dict
+from exporter.targets import yamlload
+from exporter.zones import load_zone
 
 SOURCE_OPTIONS: dict[str, frozenset[str]] = {
     "queue_log": frozenset({"layout", "follow", "agent_teams", "agent_map", "timezone"}),
@@ -119,19 +119,30 @@ def load_agent_map(path: Path) -> AgentMap:
 
 
 def _load_yaml(path: Path, what: str) -> object:
+    """The file's YAML data; ``SourceSpecError`` naming ``path:line`` (never quoting the file:
+    the path may name any file, and its content must not end up in a message or a log)."""
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise SourceSpecError(f"{path}: cannot read the {what} file: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        raise SourceSpecError(f"{path}: not valid YAML: {error}") from None
+    except UnicodeDecodeError:
+        raise SourceSpecError(f"{path}: the {what} file is not UTF-8 text") from None
+    try:
+        document = yamlload.load(text)
+    except yamlload.YamlSyntaxError as error:
+        raise SourceSpecError(f"{path}:{error.line}: {error.message}") from None
+    if document.issues:
+        raise SourceSpecError(
+            "\n".join(f"{path}:{issue.line}: {issue.message}" for issue in document.issues)
+        )
+    return document.data
 
 
 def _zone(name: str) -> ZoneInfo:
     try:
-        return ZoneInfo(name)
-    except (KeyError, ValueError):
-        raise SourceSpecError(f"unknown time zone {name!r}") from None
+        return load_zone(name)
+    except ValueError as error:
+        raise SourceSpecError(f"timezone: {error}") from None
 
 
 def build_source(

@@ -10,7 +10,7 @@ import difflib
 import re
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, available_timezones
 
 from exporter.targets import daytime
 from exporter.targets.daytime import DayTimeError
@@ -38,7 +38,9 @@ from exporter.targets.problems import (
     text_items,
 )
 from exporter.targets.wording import describe_scope
-from exporter.targets.yamlload import LineList, LineMap
+from exporter.targets.yamlload import LineList, LineMap, excerpt
+from exporter.zones import MAX_NAME as MAX_ZONE_NAME
+from exporter.zones import load_zone
 
 _CALENDAR_KEYS = ("timezone", "operating_hours", "exceptions")
 _OPERATING_HOURS_KEYS = ("default", "teams", "queues")
@@ -81,12 +83,14 @@ class CalendarParser:
             self._report.error(line, f"'timezone' must be an IANA name, not {raw!r}")
             return None
         try:
-            return ZoneInfo(raw)
-        except (ZoneInfoNotFoundError, ValueError):
-            close = difflib.get_close_matches(raw, sorted(available_timezones()), n=1)
+            return load_zone(raw)
+        except ValueError:
+            known = sorted(available_timezones()) if len(raw) <= MAX_ZONE_NAME else []
+            close = difflib.get_close_matches(raw, known, n=1)
             hint = (" (did you mean " + " or ".join(map(repr, close)) + "?)") if close else ""
             self._report.error(
-                line, f"unknown time zone {raw!r}: use an IANA name like Europe/Rome{hint}"
+                line,
+                f"unknown time zone {excerpt(raw)}: use an IANA name like Europe/Rome{hint}",
             )
             return None
 

@@ -7,7 +7,10 @@ A save (``set_target`` / ``delete_target``) holds the writers' lock (``flock`` o
 the directory, so separate processes queue up), re-reads the files, refuses a stale
 ``base_version``, builds the new target list, validates the text it is about to write exactly as
 a load would, writes it atomically (see ``exporter.targets.atomic``) and appends one line to the
-audit log. A refused change writes nothing.
+audit log, recorded as pending before the rename so that a crash at any point leaves either no
+change and no line or the change and its line (``exporter.targets.audit``; the next save, or the
+next store opened on the directory, finishes or drops what a killed writer left). A refused change
+writes nothing.
 
 A running exporter calls ``reload_if_changed`` (or runs ``watch`` in a thread) to pick up changes
 made by anyone: a valid change becomes current, an invalid one is reported and the last good targets
@@ -26,12 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from exporter.targets import yamlsave
-from exporter.targets.atomic import (
-    BeforeReplace,
-    WriterLock,
-    atomic_write,
-    remove_leftover_temp_files,
-)
+from exporter.targets.atomic import WriterLock, atomic_write, remove_leftover_temp_files
 from exporter.targets.audit import Action, AuditEntry, AuditLog
 from exporter.targets.changes import calendar_as_dict, changes_between, target_as_dict
 from exporter.targets.model import Scope, Target, TargetSet
@@ -166,13 +164,20 @@ class TargetStore:
         self.audit = AuditLog(audit_path if audit_path is not None else self.directory / AUDIT_FILE)
         self._writer_lock = WriterLock(self.directory / LOCK_FILE)
         self._state_lock = threading.Lock()  # guards the loaded targets and the counters
-        # Test seam: called between the temp file's fsync and its rename (see atomic_write).
-        self.before_replace: BeforeReplace | None = None
+        # Test seam: called with each step of a save as it is reached ("before_temp",
+        # "temp_written", "pending_written", "renamed", "audited"); tests kill the process there.
+        self.checkpoint: Callable[[str], None] = lambda step: None
         self.reloads = 0
         self.reload_errors = 0
         self.last_reload_error: str | None = None
         self._failed_version: str | None = None  # an invalid version already reported once
 
+        if self.audit.pending_path.exists():
+            try:
+                with self._writer_lock.hold():
+                    self._recover()
+            except OSError as error:
+                logger.warning("cannot finish an interrupted save in %s: %s", self.directory, error)
         on_disk = self._read()
         result = self._parse(on_disk)
         if result.target_set is None:
@@ -238,7 +243,14 @@ class TargetStore:
         with self._state_lock:
             if on_disk.version == self._failed_version:
                 return False
-        result = self._parse(on_disk)
+        try:
+            result = self._parse(on_disk)
+        except Exception as error:  # a parser bug must not look like valid files, nor log forever
+            logger.debug("parsing %s failed", self.directory, exc_info=error)
+            self._record_reload_failure(
+                on_disk.version, f"{self.targets_path}: cannot be read ({type(error).__name__})"
+            )
+            return False
         if result.target_set is None:
             self._record_reload_failure(
                 on_disk.version, "\n".join(str(problem) for problem in result.errors)
@@ -394,10 +406,19 @@ class TargetStore:
         except OSError as error:
             raise StoreError(f"cannot save to {self.directory}: {error}") from error
 
+    def _recover(self) -> None:
+        """Finish or drop what a killed writer left (under the writers' lock): its audit line
+        (see ``AuditLog.recover``), then its temporary files (no live writer owns any now)."""
+        done = self.audit.recover()
+        if done:
+            logger.warning("an earlier save in %s was interrupted: %s", self.directory, done)
+        remove_leftover_temp_files(self.targets_path)
+        remove_leftover_temp_files(self.calendar_path)
+
     def _save_locked(self, edit: _Edit) -> str:
         action, kpi, scope, after = edit.action, edit.kpi, edit.scope, edit.after
         user, reason, base_version = edit.user.strip(), edit.reason.strip(), edit.base_version
-        remove_leftover_temp_files(self.targets_path)  # only a killed writer leaves them
+        self._recover()
         on_disk = self._read()
         if base_version is not None and base_version != on_disk.version:
             last = self.audit.last()
@@ -435,30 +456,42 @@ class TargetStore:
                 f"cannot append to the audit log {self.audit.path}: {error.strerror};"
                 " nothing was saved"
             ) from None
-        if new_bytes != on_disk.targets_bytes:
-            atomic_write(self.targets_path, new_bytes, before_replace=self.before_replace)
+        # Every edit changes one file: targets.yaml, or calendar.yaml for a calendar edit.
         if new_calendar_bytes != on_disk.calendar_bytes:
-            atomic_write(self.calendar_path, new_calendar_bytes, before_replace=self.before_replace)
+            if new_bytes != on_disk.targets_bytes:
+                raise StoreError("an edit may change targets.yaml or calendar.yaml, not both")
+            path, content = self.calendar_path, new_calendar_bytes
+        else:
+            path, content = self.targets_path, new_bytes
         if edit.calendar_audit:
             audit_before: dict[str, Any] | None = calendar_as_dict(calendar_text)
             audit_after: dict[str, Any] | None = calendar_as_dict(new_calendar_text)
         else:
             audit_before = None if before is None else target_as_dict(before)
             audit_after = None if after is None else target_as_dict(after)
-        self.audit.append(
-            AuditEntry(
-                at=datetime.now(UTC),
-                user=user,
-                action=action,
-                kpi=kpi,
-                scope=scope,
-                before=audit_before,
-                after=audit_after,
-                reason=reason,
-                version_before=on_disk.version,
-                version_after=new_version,
-            )
+        entry = AuditEntry(
+            at=datetime.now(UTC),
+            user=user,
+            action=action,
+            kpi=kpi,
+            scope=scope,
+            before=audit_before,
+            after=audit_after,
+            reason=reason,
+            version_before=on_disk.version,
+            version_after=new_version,
         )
+
+        def record_pending(temp_path: Path) -> None:
+            self.checkpoint("temp_written")
+            self.audit.prepare(entry, temp_path)
+            self.checkpoint("pending_written")
+
+        self.checkpoint("before_temp")
+        atomic_write(path, content, before_replace=record_pending)
+        self.checkpoint("renamed")
+        self.audit.commit()
+        self.checkpoint("audited")
         with self._state_lock:
             self._loaded = LoadedTargets(result.target_set, new_version, list(result.problems))
             self._loaded_files = proposed
