@@ -1,12 +1,13 @@
 """Prometheus collectors: the exporter's series contract (see the README's "Prometheus series").
 
-Three collectors, one per area, each registered in the ``/metrics`` registry:
+Four collectors, one per area, each registered in the ``/metrics`` registry:
 
 - ``KpiCollector``: the KPI values with the targets in force, and the engine's raw counters, all
   from ONE engine snapshot and ONE target resolution taken at the scrape instant, so a scrape is a
   consistent view and a schedule boundary or a saved edit shows on the next scrape.
 - ``CatalogCollector``: ``kpi_info`` (catalog metadata) and ``kpi_targets_build_info``.
 - ``SelfMetricsCollector``: what the exporter read, refused and reloaded.
+- ``TargetVersionCollector``: since when the targets version in force is used (annotations).
 
 Families are built directly from ``Sample`` tuples (not ``add_metric``), because a scrape may carry
 100,000 series and the collector should cost little next to the serialisation itself
@@ -324,6 +325,36 @@ def _build_info_family(version: str) -> Metric:
     labels = {"version": version, "python_version": platform.python_version()}
     family.samples.append(_sample("kpi_targets_build_info", labels, 1.0))
     return family
+
+
+class TargetVersionCollector:
+    """When this exporter started using the targets version in force (at its start, or when an
+    edit was picked up), for the dashboards' "targets changed" annotations::
+
+        kpi_targets_targets_version_timestamp_seconds{version="3f2a9c1d0b7e"} 1.7e9
+
+    The version is checked at each scrape, so a change is stamped at the first scrape after it.
+    """
+
+    def __init__(self, version: Callable[[], str], *, clock: Callable[[], float] = time.time):
+        self._version = version
+        self._clock = clock
+        self._seen: tuple[str, float] | None = None
+        self._lock = threading.Lock()
+
+    def collect(self) -> Iterator[Metric]:
+        version = self._version()
+        with self._lock:
+            if self._seen is None or self._seen[0] != version:
+                self._seen = (version, self._clock())
+            seen = self._seen
+        family = Metric(
+            "kpi_targets_targets_version_timestamp_seconds",
+            "When this exporter started using the targets version in force (Unix seconds).",
+            "gauge",
+        )
+        family.samples.append(_sample(family.name, {"version": seen[0]}, seen[1]))
+        yield family
 
 
 class SourceClock:

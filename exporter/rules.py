@@ -51,7 +51,7 @@ _CRITICAL_RELATIVE = 0.5
 
 # The labels of a breach that are not the scope: the alert text leaves them out. (The comparison
 # keeps kpi_value's metric name in $labels.)
-_NON_SCOPE_LABELS = ("__name__", "kpi", "quantifier", "job", "instance")
+_NON_SCOPE_LABELS = ("__name__", "kpi", "level", "quantifier", "job", "instance")
 
 
 @dataclass(frozen=True, slots=True)

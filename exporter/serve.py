@@ -25,7 +25,13 @@ from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 from werkzeug.serving import BaseWSGIServer, make_server
 
-from exporter.collector import CatalogCollector, KpiCollector, SelfMetricsCollector, SourceClock
+from exporter.collector import (
+    CatalogCollector,
+    KpiCollector,
+    SelfMetricsCollector,
+    SourceClock,
+    TargetVersionCollector,
+)
 from exporter.config import Address, ServeSettings, log_level_number
 from exporter.engine import EngineConfig, KpiEngine
 from exporter.events import Event
@@ -292,6 +298,9 @@ def _serve(settings: ServeSettings, out: TextIO, runtime: _Runtime) -> int:
     )
     built = build_sources(settings, clock)
     sources = built.sources
+    for source in sources:  # scopes a source knows before its first event (the simulator's)
+        for scope in getattr(source, "known_scopes", list)():
+            engine.declare(**scope)
     if built.http_source is not None:
         runtime.journal = built.http_source.journal
 
@@ -330,6 +339,7 @@ def _serve(settings: ServeSettings, out: TextIO, runtime: _Runtime) -> int:
         KpiCollector(engine, lambda: store.current().target_set, resolve, clock=clock.now)
     )
     registry.register(CatalogCollector())
+    registry.register(TargetVersionCollector(lambda: store.current().version))
     registry.register(SelfMetricsCollector(stats, store, source_clock, names))
     ProcessCollector(registry=registry)
     PlatformCollector(registry=registry)

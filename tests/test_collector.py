@@ -28,7 +28,13 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 from exporter import __version__
 from exporter.catalog import CATALOG
-from exporter.collector import CatalogCollector, KpiCollector, SelfMetricsCollector, SourceClock
+from exporter.collector import (
+    CatalogCollector,
+    KpiCollector,
+    SelfMetricsCollector,
+    SourceClock,
+    TargetVersionCollector,
+)
 from exporter.engine import EngineConfig, EngineSnapshot, KpiEngine, KpiSample
 from exporter.events import ContactEvent, ContactKind
 from exporter.sources.base import IngestStats
@@ -205,16 +211,28 @@ def _same_status(status: str, detail: str) -> str:
     return STATUS_HEADERS + "".join(lines)
 
 
-# The raw counters with data (the other families print their HELP and TYPE only).
+# The raw counters with data (the other families print their HELP and TYPE only). A queue's
+# counters appear together at its first event, at 0 until counted: support's answers, sales'
+# abandons, and both queues' bot sessions exist, so a ratio of two of them is never absent.
 EXPECTED_COUNTER_SAMPLES = """\
 contact_center_contacts_offered_total{channel="voice",queue="sales"} 2.0
 contact_center_contacts_offered_total{channel="voice",queue="support"} 2.0
 contact_center_contacts_answered_total{channel="voice",queue="sales"} 2.0
+contact_center_contacts_answered_total{channel="voice",queue="support"} 0.0
 contact_center_contacts_answered_within_threshold_total{channel="voice",queue="sales"} 1.0
+contact_center_contacts_answered_within_threshold_total{channel="voice",queue="support"} 0.0
+contact_center_contacts_abandoned_total{channel="voice",queue="sales"} 0.0
 contact_center_contacts_abandoned_total{channel="voice",queue="support"} 1.0
+contact_center_contacts_abandoned_short_total{channel="voice",queue="sales"} 0.0
 contact_center_contacts_abandoned_short_total{channel="voice",queue="support"} 1.0
+contact_center_contacts_abandoned_within_threshold_total{channel="voice",queue="sales"} 0.0
 contact_center_contacts_abandoned_within_threshold_total{channel="voice",queue="support"} 1.0
 contact_center_answered_wait_seconds_total{channel="voice",queue="sales"} 50.0
+contact_center_answered_wait_seconds_total{channel="voice",queue="support"} 0.0
+contact_center_bot_sessions_total{channel="voice",contained="true",queue="sales"} 0.0
+contact_center_bot_sessions_total{channel="voice",contained="false",queue="sales"} 0.0
+contact_center_bot_sessions_total{channel="voice",contained="true",queue="support"} 0.0
+contact_center_bot_sessions_total{channel="voice",contained="false",queue="support"} 0.0
 """
 
 
@@ -491,3 +509,22 @@ def test_cyclic_gc_rests_during_a_scrape_and_comes_back(engine: KpiEngine) -> No
     next(abandoned)
     abandoned.close()  # a scrape cut short restores it too
     assert gc.isenabled()
+
+
+def test_target_version_is_stamped_when_it_first_shows() -> None:
+    versions, clock = ["v1"], [1000.0]
+    collector = TargetVersionCollector(lambda: versions[0], clock=lambda: clock[0])
+    header = (
+        "# HELP kpi_targets_targets_version_timestamp_seconds When this exporter started using "
+        "the targets version in force (Unix seconds).\n"
+        "# TYPE kpi_targets_targets_version_timestamp_seconds gauge\n"
+    )
+    assert _scrape(collector) == (
+        header + 'kpi_targets_targets_version_timestamp_seconds{version="v1"} 1000.0\n'
+    )
+    clock[0] = 1060.0  # same version later: the same stamp
+    assert 'version="v1"} 1000.0' in _scrape(collector)
+    versions[0], clock[0] = "v2", 1075.0  # an edit picked up
+    assert _scrape(collector) == (
+        header + 'kpi_targets_targets_version_timestamp_seconds{version="v2"} 1075.0\n'
+    )

@@ -39,7 +39,7 @@ from exporter.engine import formulas
 from exporter.engine.agents import AgentTimelines
 from exporter.engine.clock import LocalHours
 from exporter.engine.contacts import ContactFacts, ContactMemory
-from exporter.engine.counters import Counters
+from exporter.engine.counters import HANDLER_LABELS, QUEUE_LABELS, Counters
 from exporter.engine.formulas import Family, Result
 from exporter.engine.scopes import EventScopes, ScopeCache
 from exporter.engine.tallies import CampaignTally, ContactTally, HourBucket, NpsTally, TeamTally
@@ -388,6 +388,25 @@ class KpiEngine:
         self._waiting.drop_stale(self._newest, self.config.stale_waiting_seconds)
         self._contacts.forget_old(self._newest)
         self._agents.trim_all(cut)
+
+    def declare(
+        self,
+        *,
+        queue: str = "",
+        channel: str = "",
+        team: str = "",
+        agent: str = "",
+        campaign: str = "",
+    ) -> None:
+        """A scope known before any event (a source's queues, agents, campaigns): its raw
+        counters exist at 0 from the first scrape, so ``increase()`` sees its first contact."""
+        with self._lock:
+            if queue and channel:
+                self._counters.seed(QUEUE_LABELS, (queue, channel))
+                if agent:
+                    self._counters.seed(HANDLER_LABELS, (queue, channel, team, agent))
+            if campaign:
+                self._counters.seed(("campaign",), (campaign,))
 
     # --- snapshot -------------------------------------------------------------------------------
 
