@@ -7,7 +7,7 @@ Four collectors, one per area, each registered in the ``/metrics`` registry:
   consistent view and a schedule boundary or a saved edit shows on the next scrape.
 - ``CatalogCollector``: ``kpi_info`` (catalog metadata) and ``kpi_targets_build_info``.
 - ``SelfMetricsCollector``: what the exporter read, refused and reloaded.
-- ``TargetVersionCollector``: since when the targets version in force is used (annotations).
+- ``TargetVersionCollector``: since when the targets version in force exists (annotations).
 
 Families are built directly from ``Sample`` tuples (not ``add_metric``), because a scrape may carry
 100,000 series and the collector should cost little next to the serialisation itself
@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Protocol
 
 from prometheus_client.metrics_core import Metric
@@ -328,17 +329,19 @@ def _build_info_family(version: str) -> Metric:
 
 
 class TargetVersionCollector:
-    """When this exporter started using the targets version in force (at its start, or when an
-    edit was picked up), for the dashboards' "targets changed" annotations::
+    """Since when the targets version in force exists, for the dashboards' "targets changed"
+    annotations::
 
         kpi_targets_targets_version_timestamp_seconds{version="3f2a9c1d0b7e"} 1.7e9
 
-    The version is checked at each scrape, so a change is stamped at the first scrape after it.
+    ``changed_at`` says when the version was made (the target files' modification time, see
+    ``files_modified_at``), so a restart does not look like a change. It is read when the
+    collector first sees a version, at the first scrape after the store picked it up.
     """
 
-    def __init__(self, version: Callable[[], str], *, clock: Callable[[], float] = time.time):
+    def __init__(self, version: Callable[[], str], changed_at: Callable[[], float]) -> None:
         self._version = version
-        self._clock = clock
+        self._changed_at = changed_at
         self._seen: tuple[str, float] | None = None
         self._lock = threading.Lock()
 
@@ -346,15 +349,31 @@ class TargetVersionCollector:
         version = self._version()
         with self._lock:
             if self._seen is None or self._seen[0] != version:
-                self._seen = (version, self._clock())
+                self._seen = (version, self._changed_at())
             seen = self._seen
         family = Metric(
             "kpi_targets_targets_version_timestamp_seconds",
-            "When this exporter started using the targets version in force (Unix seconds).",
+            "When the targets version in force was made (its files' modification time, Unix "
+            "seconds).",
             "gauge",
         )
         family.samples.append(_sample(family.name, {"version": seen[0]}, seen[1]))
         yield family
+
+
+def files_modified_at(*paths: Path) -> Callable[[], float]:
+    """When the newest of ``paths`` was last written (now, when none can be read)."""
+
+    def modified_at() -> float:
+        times = []
+        for path in paths:
+            try:
+                times.append(path.stat().st_mtime)
+            except OSError:
+                continue
+        return max(times, default=time.time())
+
+    return modified_at
 
 
 class SourceClock:

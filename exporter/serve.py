@@ -31,6 +31,7 @@ from exporter.collector import (
     SelfMetricsCollector,
     SourceClock,
     TargetVersionCollector,
+    files_modified_at,
 )
 from exporter.config import Address, ServeSettings, log_level_number
 from exporter.engine import EngineConfig, KpiEngine
@@ -339,7 +340,10 @@ def _serve(settings: ServeSettings, out: TextIO, runtime: _Runtime) -> int:
         KpiCollector(engine, lambda: store.current().target_set, resolve, clock=clock.now)
     )
     registry.register(CatalogCollector())
-    registry.register(TargetVersionCollector(lambda: store.current().version))
+    target_files = (settings.targets / "targets.yaml", settings.targets / "calendar.yaml")
+    registry.register(
+        TargetVersionCollector(lambda: store.current().version, files_modified_at(*target_files))
+    )
     registry.register(SelfMetricsCollector(stats, store, source_clock, names))
     ProcessCollector(registry=registry)
     PlatformCollector(registry=registry)

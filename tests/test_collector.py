@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gc
 import math
+import os
 import platform
 import shutil
 import subprocess
@@ -34,6 +35,7 @@ from exporter.collector import (
     SelfMetricsCollector,
     SourceClock,
     TargetVersionCollector,
+    files_modified_at,
 )
 from exporter.engine import EngineConfig, EngineSnapshot, KpiEngine, KpiSample
 from exporter.events import ContactEvent, ContactKind
@@ -511,20 +513,27 @@ def test_cyclic_gc_rests_during_a_scrape_and_comes_back(engine: KpiEngine) -> No
     assert gc.isenabled()
 
 
-def test_target_version_is_stamped_when_it_first_shows() -> None:
-    versions, clock = ["v1"], [1000.0]
-    collector = TargetVersionCollector(lambda: versions[0], clock=lambda: clock[0])
+def test_target_version_is_stamped_with_its_files_time(tmp_path: Path) -> None:
+    targets, calendar = tmp_path / "targets.yaml", tmp_path / "calendar.yaml"
+    targets.write_text("targets: []\n", encoding="utf-8")
+    calendar.write_text("timezone: UTC\n", encoding="utf-8")
+    os.utime(targets, (1000.0, 1000.0))
+    os.utime(calendar, (900.0, 900.0))
+    versions = ["v1"]
+    collector = TargetVersionCollector(
+        lambda: versions[0], files_modified_at(targets, calendar, tmp_path / "missing")
+    )
     header = (
-        "# HELP kpi_targets_targets_version_timestamp_seconds When this exporter started using "
-        "the targets version in force (Unix seconds).\n"
+        "# HELP kpi_targets_targets_version_timestamp_seconds When the targets version in force "
+        "was made (its files' modification time, Unix seconds).\n"
         "# TYPE kpi_targets_targets_version_timestamp_seconds gauge\n"
     )
     assert _scrape(collector) == (
         header + 'kpi_targets_targets_version_timestamp_seconds{version="v1"} 1000.0\n'
     )
-    clock[0] = 1060.0  # same version later: the same stamp
+    os.utime(calendar, (1075.0, 1075.0))  # written, but the store has not picked it up yet
     assert 'version="v1"} 1000.0' in _scrape(collector)
-    versions[0], clock[0] = "v2", 1075.0  # an edit picked up
+    versions[0] = "v2"  # picked up: stamped with the files' time
     assert _scrape(collector) == (
         header + 'kpi_targets_targets_version_timestamp_seconds{version="v2"} 1075.0\n'
     )
