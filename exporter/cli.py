@@ -21,6 +21,8 @@ COMMANDS: tuple[str, ...] = (
     "targets",
     "replay",
     "rules",
+    "dashboards",
+    "grafana",
 )
 
 
