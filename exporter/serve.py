@@ -299,9 +299,8 @@ def _serve(settings: ServeSettings, out: TextIO, runtime: _Runtime) -> int:
     )
     built = build_sources(settings, clock)
     sources = built.sources
-    for source in sources:  # scopes a source knows before its first event (the simulator's)
-        for scope in getattr(source, "known_scopes", list)():
-            engine.declare(**scope)
+    for scope in _known_scopes(sources, loaded.target_set):
+        engine.declare(**scope)
     if built.http_source is not None:
         runtime.journal = built.http_source.journal
 
@@ -396,6 +395,20 @@ def _serve(settings: ServeSettings, out: TextIO, runtime: _Runtime) -> int:
         _shutdown(runtime)
     log.info("stopped")
     return 0
+
+
+def _known_scopes(sources: list[Source], target_set: Any) -> list[dict[str, str]]:
+    """Scopes known before any event, whose counters start at 0 so ``increase()`` sees their
+    first contact: the simulator's queues and agents, and targets naming a queue and channel or a
+    campaign."""
+    scopes = [scope for source in sources for scope in getattr(source, "known_scopes", list)()]
+    for target in target_set.targets:
+        labels = dict(target.scope)
+        if "queue" in labels and "channel" in labels:
+            scopes.append({"queue": labels["queue"], "channel": labels["channel"]})
+        if "campaign" in labels:
+            scopes.append({"campaign": labels["campaign"]})
+    return scopes
 
 
 def _shutdown(runtime: _Runtime) -> None:

@@ -443,6 +443,13 @@ def test_a_new_queue_brings_every_queue_counter_at_zero() -> None:
     assert counter(snapshot, "contact_center_contacts_handled") == {}  # no agent yet
 
 
+def test_an_answer_brings_its_handler_counters_at_zero_before_the_contact_ends() -> None:
+    engine = engine_with([offered(T0, "c1"), answered(T0 + 8, "c1", 8.0, agent="ann", team="blue")])
+    snapshot = engine.snapshot(T0 + 10)
+    for name in ("contact_center_contacts_handled", "contact_center_handle_seconds"):
+        assert counter(snapshot, name) == {("sales", "voice", "blue", "ann"): 0.0}, name
+
+
 def test_declared_scopes_have_their_counters_at_zero_before_any_event() -> None:
     engine = engine_with([])
     engine.declare(queue="sales", channel="voice", team="blue", agent="ann")

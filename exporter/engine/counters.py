@@ -157,7 +157,10 @@ class Counters:
 
     def seed(self, base_labels: tuple[str, ...], values: tuple[str, ...]) -> None:
         """Every counter with these base labels at 0 for ``values`` (kept if counted already)."""
-        for samples, enumerated in self._by_base.get(base_labels, ()):
+        families = self._by_base.get(base_labels, ())
+        if families and not families[0][1] and values in families[0][0]:
+            return  # seeded before (the first family is never enumerated): the common case
+        for samples, enumerated in families:
             if enumerated:
                 for value in enumerated:
                     samples.setdefault((*values, value), 0.0)

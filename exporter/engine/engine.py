@@ -252,6 +252,8 @@ class KpiEngine:
                 tally.answered_wait_seconds += wait
             self._counters.add("contact_center_contacts_answered", counter_labels)
             self._counters.add("contact_center_answered_wait_seconds", counter_labels, wait)
+            if scopes.agent:  # the handler's counters exist at 0 before the contact ends
+                self._counters.seed(HANDLER_LABELS, scopes.handler_labels)
             if within:
                 self._counters.add(
                     "contact_center_contacts_answered_within_threshold", counter_labels
