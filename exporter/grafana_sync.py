@@ -16,12 +16,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import niquests
-from grafana_client import GrafanaApi
-from grafana_client.client import (
-    GrafanaClientError,
-    GrafanaException,
-    GrafanaUnauthorizedError,
-)
+from grafana_client.api import GrafanaApi
+from grafana_client.client import GrafanaClientError, GrafanaException
 
 DEFAULT_FOLDER = "KPI Targets"
 FOLDER_UID = "kpi-targets"
@@ -55,8 +51,7 @@ class SyncReport:
 
 
 def connect(url: str, token: str) -> GrafanaApi:
-    api = GrafanaApi.from_url(url, credential=token, timeout=TIMEOUT_SECONDS)
-    api.url = url  # for messages
+    api: GrafanaApi = GrafanaApi.from_url(url, credential=token, timeout=TIMEOUT_SECONDS)
     return api
 
 
@@ -69,39 +64,27 @@ def sync(
     datasource_uid: str,
 ) -> SyncReport:
     """Push ``dashboards`` (uid -> dashboard JSON) into ``folder``; SyncError says why not."""
-    with _explained(url):
+    try:
         api.health.check()
         _require_datasource(api, datasource_uid)
         folder_uid, created = _folder(api, folder)
         synced = [_push(api, uid, board, folder_uid) for uid, board in dashboards.items()]
+    except (GrafanaException, niquests.exceptions.RequestException) as error:
+        raise SyncError(_explain(error, url)) from None
     return SyncReport(folder, created, synced)
 
 
-class _explained:
-    """Turns the client's exceptions into a SyncError that says what to do."""
-
-    def __init__(self, url: str) -> None:
-        self._url = url
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, kind: object, error: BaseException | None, _tb: object) -> None:
-        if error is None or isinstance(error, SyncError):
-            return
-        if isinstance(error, GrafanaUnauthorizedError) or (
-            isinstance(error, GrafanaClientError) and error.status_code == 403
-        ):
-            raise SyncError(
-                f"Grafana at {self._url} refused the token ({error.status_code}): give a "
-                "service-account token with the Editor role (--token-file FILE or GRAFANA_TOKEN)"
-            ) from None
-        if isinstance(error, niquests.exceptions.RequestException) or (
-            isinstance(error, GrafanaException) and error.status_code == 0
-        ):
-            raise SyncError(f"cannot reach Grafana at {self._url}: {_reason(error)}") from None
-        if isinstance(error, GrafanaException):
-            raise SyncError(f"Grafana at {self._url} answered: {error.message}") from None
+def _explain(error: Exception, url: str) -> str:
+    """What went wrong, and what to do, instead of the client's exception."""
+    status = getattr(error, "status_code", 0)
+    if status in (401, 403):
+        return (
+            f"Grafana at {url} refused the token ({status}): give a service-account token "
+            "with the Editor role (--token-file FILE or GRAFANA_TOKEN)"
+        )
+    if not status:  # no HTTP answer at all
+        return f"cannot reach Grafana at {url}: {_reason(error)}"
+    return f"Grafana at {url} answered: {getattr(error, 'message', error)}"
 
 
 def _reason(error: BaseException) -> str:

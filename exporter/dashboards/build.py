@@ -19,7 +19,7 @@ tags and links between them.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, TypeVar
 
 from grafana_foundation_sdk.builders import common as common_builders
 from grafana_foundation_sdk.builders import dashboard as builders
@@ -108,7 +108,10 @@ def _fixed_colour(role: Role) -> list[model.DynamicConfigValue]:
     ]
 
 
-def _with_unit(panel: Any, shown: Presentation) -> Any:
+_Panel = TypeVar("_Panel", stat.Panel, timeseries.Panel)
+
+
+def _with_unit(panel: _Panel, shown: Presentation) -> _Panel:
     panel = panel.unit(shown.grafana_unit)
     if shown.decimals is not None:
         panel = panel.decimals(shown.decimals)
