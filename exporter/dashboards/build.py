@@ -122,28 +122,36 @@ def _with_unit(panel: _Panel, shown: Presentation) -> _Panel:
     return panel
 
 
-def _now_stat(shown: Presentation, layout: _Layout) -> stat.Panel:
-    """The KPI now, coloured by the quantifier against the target in force."""
-    kpi, level = shown.kpi.name, shown.level
-    legend = _LEGENDS[level]
+def _stat(shown: Presentation, layout: _Layout, description: str) -> stat.Panel:
     panel_id, place = layout.panel(4, 5)
-    panel = (
+    return (
         stat.Panel()
         .id(panel_id)
         .grid_pos(place)
         .title(shown.kpi.title)
-        .description(
-            f"{shown.description} Green: the target in force is met (equality counts as met); "
-            "red: missed; neutral: no target in force or Show KPI Targets is Off."
-        )
+        .description(description)
         .datasource(DATASOURCE)
+        .graph_mode(common.BigValueGraphMode.NONE)
+        .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]).values(False))
+    )
+
+
+def _now_stat(shown: Presentation, layout: _Layout) -> stat.Panel:
+    """The KPI now, coloured by the quantifier against the target in force."""
+    kpi, level = shown.kpi.name, shown.level
+    legend = _LEGENDS[level]
+    panel = (
+        _stat(
+            shown,
+            layout,
+            f"{shown.description} Green: the target in force is met (equality counts as met); "
+            "red: missed; neutral: no target in force or Show KPI Targets is Off.",
+        )
         .with_target(_query(Role.MET, queries.met(kpi, level), legend, instant=True))
         .with_target(_query(Role.MISSED, queries.missed(kpi, level), legend, instant=True))
         .with_target(_query(Role.NEUTRAL, queries.neutral(kpi, level), legend, instant=True))
         .color_mode(common.BigValueColorMode.BACKGROUND)
-        .graph_mode(common.BigValueGraphMode.NONE)
         .text_mode(common.BigValueTextMode.VALUE_AND_NAME)
-        .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]).values(False))
         .color_scheme(builders.FieldColor().mode(model.FieldColorModeId.FIXED).fixed_color("text"))
         .no_value("no data in this period")
     )
@@ -205,23 +213,16 @@ def _time_series(shown: Presentation, level: str, layout: _Layout) -> timeseries
 
 
 def _range_stat(shown: Presentation, expr: str, layout: _Layout) -> stat.Panel:
-    panel_id, place = layout.panel(4, 5)
     panel = (
-        stat.Panel()
-        .id(panel_id)
-        .grid_pos(place)
-        .title(shown.kpi.title)
-        .description(
-            f"Over the selected time range, from the raw counters summed across every "
-            f"exporter (the default service-level variant for service level). "
-            f"{shown.description}"
+        _stat(
+            shown,
+            layout,
+            "Over the selected time range, from the raw counters summed across every exporter "
+            f"(the default service-level variant for service level). {shown.description}",
         )
-        .datasource(DATASOURCE)
         .with_target(_query(Role.RANGE, expr, shown.kpi.title, instant=True))
         .color_mode(common.BigValueColorMode.NONE)
-        .graph_mode(common.BigValueGraphMode.NONE)
         .text_mode(common.BigValueTextMode.VALUE)
-        .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]).values(False))
         .no_value("no contacts in the range")
     )
     return _with_unit(panel, shown)

@@ -114,6 +114,13 @@ def _range_formulas(scope: tuple[str, ...]) -> dict[str, str]:
     promoters = inc("nps_answers", 'category="promoter"', scope)
     detractors = inc("nps_answers", 'category="detractor"', scope)
     dials = "contact_center_outbound_dials_total"
+    handle_time = _ratio(
+        inc("handle_seconds", variables=scope), inc("contacts_handled", variables=scope)
+    )
+    first_contact_resolution = _ratio(
+        inc("contacts_resolved", variables=scope),
+        inc("contacts_resolution_known", variables=scope),
+    )
     return {
         "service_level_ratio": _ratio(inc("contacts_answered_within_threshold"), real_outcomes),
         "average_speed_of_answer_seconds": _ratio(
@@ -122,13 +129,8 @@ def _range_formulas(scope: tuple[str, ...]) -> dict[str, str]:
         "abandonment_ratio": _ratio(
             f"({inc('contacts_abandoned')} - {inc('contacts_abandoned_short')})", real_outcomes
         ),
-        "average_handle_time_seconds": _ratio(
-            inc("handle_seconds", variables=scope), inc("contacts_handled", variables=scope)
-        ),
-        "first_contact_resolution_ratio": _ratio(
-            inc("contacts_resolved", variables=scope),
-            inc("contacts_resolution_known", variables=scope),
-        ),
+        "average_handle_time_seconds": handle_time,
+        "first_contact_resolution_ratio": first_contact_resolution,
         "customer_satisfaction_score": survey_mean("csat"),
         "customer_effort_score": survey_mean("ces"),
         "net_promoter_score": "100 * "
@@ -153,13 +155,8 @@ def _range_formulas(scope: tuple[str, ...]) -> dict[str, str]:
             f'sum(increase({dials}{{outcome=~"live|dropped"}}[$__range]))',
         ),
         "contacts_handled": inc("contacts_handled", variables=scope),
-        "team_average_handle_time_seconds": _ratio(
-            inc("handle_seconds", variables=scope), inc("contacts_handled", variables=scope)
-        ),
-        "team_first_contact_resolution_ratio": _ratio(
-            inc("contacts_resolved", variables=scope),
-            inc("contacts_resolution_known", variables=scope),
-        ),
+        "team_average_handle_time_seconds": handle_time,
+        "team_first_contact_resolution_ratio": first_contact_resolution,
         "team_customer_satisfaction_score": survey_mean("csat"),
     }
 
