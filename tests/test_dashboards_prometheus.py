@@ -243,3 +243,22 @@ def test_the_overview_states_say_met_missed_or_why_not(lab: Lab) -> None:
     overview = next(q for q in QUERIES if q.role == "value" and q.dashboard == "KPI Targets")
     values = _run(lab, overview, {}, True)
     assert {row["metric"]["title"] for row in values} >= {"Service level", "Team occupancy"}
+
+
+def test_the_readmes_service_level_query_answers_from_the_first_minutes(lab: Lab) -> None:
+    # Every queue counter exists from its queue's first contact (short abandons at 0 included),
+    # so this returns a figure before any short abandon has happened.
+    readme = (
+        "sum(increase(contact_center_contacts_answered_within_threshold_total[5m]))\n"
+        "/ (sum(increase(contact_center_contacts_answered_total[5m]))\n"
+        "   + sum(increase(contact_center_contacts_abandoned_total[5m]))\n"
+        "   - sum(increase(contact_center_contacts_abandoned_short_total[5m])))"
+    )
+    (result,) = lab.prometheus.query(readme, lab.at)
+    assert 0.0 <= float(result["value"][1]) <= 1.0
+    # A voice queue never has bot sessions, yet its bot counters are there, at 0.
+    zeros = lab.prometheus.query('contact_center_bot_sessions_total{queue="sales"}', lab.at)
+    assert sorted((s["metric"]["contained"], s["value"][1]) for s in zeros) == [
+        ("false", "0"),
+        ("true", "0"),
+    ]
