@@ -37,6 +37,7 @@ from exporter.config import Address, ServeSettings, log_level_number
 from exporter.engine import EngineConfig, KpiEngine
 from exporter.events import Event
 from exporter.sources.base import EventSink, IngestStats, Source
+from exporter.targets.model import TargetSet
 
 log = logging.getLogger(__name__)
 
@@ -397,7 +398,7 @@ def _serve(settings: ServeSettings, out: TextIO, runtime: _Runtime) -> int:
     return 0
 
 
-def _known_scopes(sources: list[Source], target_set: Any) -> list[dict[str, str]]:
+def _known_scopes(sources: list[Source], target_set: TargetSet) -> list[dict[str, str]]:
     """Scopes known before any event, whose counters start at 0 so ``increase()`` sees their
     first contact: the simulator's queues and agents, and targets naming a queue and channel or a
     campaign."""
