@@ -1,7 +1,8 @@
 """Dashboard queries over time, against real Prometheus servers scraping real exporters.
 
 - The target line follows the schedule: a schedule boundary one simulated minute ahead shows as
-  the old target, then the new one, then (off duty) no line at all.
+  the old target, then the new one, then (off duty) no line at all; the "Targets changed"
+  annotation's query finds the version in force, then the one an edit makes.
 - Sharding: two exporters each given half of the contacts (one queue each), scraped by one
   Prometheus, give the range panels' figures of one exporter given all of them, and both match the
   figures worked out by hand.
@@ -21,6 +22,9 @@ import pytest
 from grafana_queries import PanelQuery, panel_queries, substitute
 from processes import wait_for
 from prometheus_stack import SCRAPE_SECONDS, exporter, prometheus
+
+from exporter.targets.model import Quantifier, Schedule, Target
+from exporter.targets.store import TargetStore
 
 pytestmark = pytest.mark.integration
 
@@ -64,6 +68,11 @@ operating_hours:
   default: {mon: "08:00-11:01"}
 """
 SPEED = 5  # one simulated minute = 12 s
+ANNOTATION = json.loads(
+    (
+        Path(__file__).resolve().parents[1] / "grafana/dashboards/contact-center-operations.json"
+    ).read_text(encoding="utf-8")
+)["annotations"]["list"][1]["expr"]
 
 
 def test_the_target_line_steps_at_the_schedule_boundary_and_ends_off_duty(
@@ -96,6 +105,32 @@ def test_the_target_line_steps_at_the_schedule_boundary_and_ends_off_duty(
         ended = time.time()
         lines = server.query_range(on, started, ended, SCRAPE_SECONDS)
         status = server.query('kpi_target_status{kpi="service_level_ratio", level="queue"}')
+        # The "Targets changed" annotation: the version in force, written just now; an edit
+        # through the store adds the new version.
+        store = TargetStore(targets)
+        first = store.current().version
+        annotated = server.query(ANNOTATION)
+        assert [series["metric"]["version"] for series in annotated] == [first]
+        second = store.set_target(
+            Target("abandonment_ratio", Quantifier.OR_LESS, (Schedule(0.05),)),
+            user="test",
+            reason="see the annotation",
+            base_version=first,
+        )
+        wait_for(
+            "the new version's annotation",
+            lambda: (
+                True
+                if [s["metric"]["version"] for s in server.query(ANNOTATION)] == [second]
+                else None
+            ),
+            30,
+        )
+        # Over the dashboard's range (Grafana runs annotation queries as range queries) both
+        # versions show, each from when it was written.
+        time.sleep(2 * SCRAPE_SECONDS)  # range steps are whole seconds from the start
+        regions = server.query_range(ANNOTATION, started, time.time(), SCRAPE_SECONDS)
+        assert {series["metric"]["version"] for series in regions} == {first, second}
     assert {series["metric"]["queue"] for series in lines} == {"sales", "support"}
     for series in lines:
         points = [(float(at), float(value)) for at, value in series["values"]]
