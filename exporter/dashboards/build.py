@@ -30,7 +30,6 @@ from grafana_foundation_sdk.models import common
 from grafana_foundation_sdk.models import dashboard as model
 from grafana_foundation_sdk.models.prometheus import PromQueryFormat
 
-from exporter.catalog import Period
 from exporter.dashboards import queries
 from exporter.dashboards.queries import Role
 from exporter.presentation import Dashboard, Presentation, on_dashboard
@@ -52,7 +51,6 @@ COLOURS: dict[Role, str] = {
     Role.MET: "green",
     Role.MISSED: "red",
     Role.NEUTRAL: "text",
-    Role.TARGET: "orange",
 }
 _LEGENDS: dict[str, str] = {
     "site": "site",
@@ -340,7 +338,7 @@ def _tab_dashboard(which: Dashboard, description: str) -> builders.Dashboard:
     board = board.with_row(_row("Over the selected range, from the counters", layout))
     for shown in shown_kpis:
         expr = queries.range_query(shown.kpi.name, team=team)
-        if expr is not None and shown.kpi.period not in (Period.LIVE, Period.IN_QUEUE):
+        if expr is not None:
             board = board.with_panel(_range_stat(shown, expr, layout))
     return board
 
