@@ -89,7 +89,8 @@ def _increase(counter: str, variables: tuple[str, ...], extra: str = "") -> str:
 
 
 def _ratio(numerator: str, denominator: str) -> str:
-    return f"{numerator}\n/\n{denominator}"
+    """numerator / denominator, nothing (the panel's "no contacts") when the denominator is 0."""
+    return f"{numerator}\n/\n({denominator} > 0)"
 
 
 QUEUE_VARIABLES = ("queue", "channel")
