@@ -11,6 +11,7 @@ scope may use any label in ``scope_labels`` (the union of those sets).
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -48,6 +49,21 @@ class Unit(enum.StrEnum):
 # the label earlier in this tuple is the more specific one (an agent is narrower than a queue, ...).
 SCOPE_LABELS: tuple[str, ...] = ("agent", "queue", "team", "campaign", "channel")
 
+# The level of a series (its ``level`` label): the most specific label of its scope, "site" for
+# none. One plain matcher (``level="queue"``) then selects one level without ``queue=""`` tricks.
+SITE_LEVEL = "site"
+LEVELS: tuple[str, ...] = (SITE_LEVEL, "channel", "queue", "team", "agent", "campaign")
+
+
+def level_of(labels: Iterable[str]) -> str:
+    """The level of a scope with these label names: ("queue", "channel") -> "queue"."""
+    present = set(labels)
+    for label in SCOPE_LABELS:
+        if label in present:
+            return label
+    return SITE_LEVEL
+
+
 # Label sets most KPIs are published for.
 _QUEUE_SCOPES: tuple[tuple[str, ...], ...] = ((), ("channel",), ("queue", "channel"))
 _TEAM_SCOPES: tuple[tuple[str, ...], ...] = (("team",), ("team", "agent"))
@@ -69,6 +85,11 @@ class Kpi:
     minimum: float | None = 0.0
     maximum: float | None = None
     description: str = ""
+
+    @property
+    def levels(self) -> tuple[str, ...]:
+        """The levels this KPI is published at, coarsest first (``site``, ``channel``, ...)."""
+        return tuple(level_of(scope) for scope in self.scopes)
 
     @property
     def scope_labels(self) -> tuple[str, ...]:

@@ -26,6 +26,8 @@ COMMANDS: tuple[str, ...] = (
     "rules",
     "users",
     "init",
+    "dashboards",
+    "grafana",
 )
 
 

@@ -1,12 +1,13 @@
 """Prometheus collectors: the exporter's series contract (see the README's "Prometheus series").
 
-Three collectors, one per area, each registered in the ``/metrics`` registry:
+Four collectors, one per area, each registered in the ``/metrics`` registry:
 
 - ``KpiCollector``: the KPI values with the targets in force, and the engine's raw counters, all
   from ONE engine snapshot and ONE target resolution taken at the scrape instant, so a scrape is a
   consistent view and a schedule boundary or a saved edit shows on the next scrape.
 - ``CatalogCollector``: ``kpi_info`` (catalog metadata) and ``kpi_targets_build_info``.
 - ``SelfMetricsCollector``: what the exporter read, refused and reloaded.
+- ``TargetVersionCollector``: since when the targets version in force exists (annotations).
 
 Families are built directly from ``Sample`` tuples (not ``add_metric``), because a scrape may carry
 100,000 series and the collector should cost little next to the serialisation itself
@@ -23,16 +24,17 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Protocol
 
 from prometheus_client.metrics_core import Metric
 from prometheus_client.samples import Sample
 
 from exporter import __version__
-from exporter.catalog import CATALOG, Kpi
+from exporter.catalog import CATALOG, Kpi, level_of
 from exporter.engine.types import EngineSnapshot
 from exporter.sources.base import IngestStats
-from exporter.targets.model import Quantifier, ResolvedTarget, Scope, TargetSet
+from exporter.targets.model import Calendar, Quantifier, ResolvedTarget, Scope, TargetSet
 
 
 class SnapshotSource(Protocol):
@@ -44,7 +46,12 @@ class SnapshotSource(Protocol):
 class SeriesResolution(Protocol):
     """What the collector needs of ``exporter.targets.resolve.Resolution``."""
 
+    calendar: Calendar
+    local: datetime
+
     def for_series(self, kpi: str, labels: Mapping[str, str]) -> ResolvedTarget | None: ...
+
+    def on_duty(self, labels: Mapping[str, str]) -> bool: ...
 
 
 Resolver = Callable[[TargetSet, datetime], SeriesResolution]
@@ -58,7 +65,10 @@ class TargetStoreStatus(Protocol):
     last_reload_error: str | None
 
 
-KPI_VALUE_HELP = "The KPI over its measurement period (see kpi_info), one series per scope."
+KPI_VALUE_HELP = (
+    "The KPI over its measurement period (see kpi_info), one series per scope; level names the "
+    "scope's level (site, channel, queue, team, agent, campaign)."
+)
 KPI_TARGET_HELP = (
     "The KPI target in force now for the kpi_value series with the same kpi and scope labels; "
     "absent when no target is in force (not set, outside operating hours, closed date)."
@@ -70,6 +80,11 @@ KPI_TARGET_MET_HELP = (
 KPI_SAMPLE_SIZE_HELP = (
     "How many contacts (answers, dials, sessions) the kpi_value series is computed from, for "
     "minimum-volume guards; absent for Live and In Queue KPIs."
+)
+KPI_TARGET_STATUS_HELP = (
+    "Why no target is in force for the kpi_value series with the same kpi and scope labels, or "
+    "where the one in force came from: status in_force (detail: its source), not_set, off_duty or "
+    "closed (detail: closed: <exception name>); always 1."
 )
 KPI_INFO_HELP = "Catalog metadata of every KPI, always 1."
 BUILD_INFO_HELP = "The running kpi-targets version, always 1."
@@ -109,13 +124,20 @@ _CYCLIC_GC_PAUSE = _CyclicGcPause()
 class KpiCollector:
     """The KPI series and the raw counters, from one engine snapshot and one target resolution.
 
-    Series (``<scope>`` = exactly the engine sample's labels, none for the whole site)::
+    Series (``<scope>`` = exactly the engine sample's labels, none for the whole site; ``level``
+    = the scope's most specific label, ``site`` for none)::
 
-        kpi_value{kpi="service_level_ratio",channel="voice"} 0.82
-        kpi_sample_size{kpi="service_level_ratio",channel="voice"} 57
-        kpi_target{kpi="service_level_ratio",quantifier="or_more",channel="voice"} 0.8
-        kpi_target_met{kpi="service_level_ratio",channel="voice"} 1
+        kpi_value{kpi="service_level_ratio",level="channel",channel="voice"} 0.82
+        kpi_sample_size{kpi="service_level_ratio",level="channel",channel="voice"} 57
+        kpi_target{kpi="service_level_ratio",level="channel",channel="voice",
+                   quantifier="or_more"} 0.8
+        kpi_target_met{kpi="service_level_ratio",level="channel",channel="voice"} 1
+        kpi_target_status{kpi="service_level_ratio",level="channel",channel="voice",
+                          status="in_force",detail="targets.yaml:22 schedule ..."} 1
         contact_center_contacts_offered_total{queue="sales",channel="voice"} 1234
+
+    ``kpi_target_status`` has one series per ``kpi_value`` series: ``in_force`` (detail: where the
+    value came from), ``not_set``, ``off_duty`` or ``closed`` (detail ``closed: Christmas``).
 
     ``targets`` returns the target set in force (the store's last good one) or None when there is
     none; ``resolver`` is ``exporter.targets.resolve.resolve``; ``clock`` gives the scrape instant
@@ -166,11 +188,14 @@ class KpiCollector:
         size_family = Metric("kpi_sample_size", KPI_SAMPLE_SIZE_HELP, "gauge")
         target_family = Metric("kpi_target", KPI_TARGET_HELP, "gauge")
         met_family = Metric("kpi_target_met", KPI_TARGET_MET_HELP, "gauge")
+        status_family = Metric("kpi_target_status", KPI_TARGET_STATUS_HELP, "gauge")
         add_value = value_family.samples.append
         add_size = size_family.samples.append
         add_target = target_family.samples.append
         add_met = met_family.samples.append
+        add_status = status_family.samples.append
         for_series = resolution.for_series if resolution is not None else None
+        why_not = _WhyNoTarget(resolution)
         new = tuple.__new__
         previous = self._kpi_labels
         current: dict[tuple[str, Scope], _KpiLabels] = {}
@@ -180,23 +205,28 @@ class KpiCollector:
             entry = previous.get(key)
             if entry is None:
                 scope = dict(kpi_sample.labels)
-                entry = (scope, {"kpi": kpi, **scope}, {})
+                level = level_of(scope)
+                entry = (scope, {"kpi": kpi, "level": level, **scope}, {}, {})
             current[key] = entry
-            scope, labels, target_labels = entry
+            scope, labels, target_labels, status_labels = entry
             value = kpi_sample.value
             add_value(new(Sample, ("kpi_value", labels, value, None, None, None)))
             if kpi_sample.sample_size is not None:
                 size = kpi_sample.sample_size
                 add_size(new(Sample, ("kpi_sample_size", labels, size, None, None, None)))
-            if for_series is None:
-                continue
-            target = for_series(kpi, scope)
+            target = for_series(kpi, scope) if for_series is not None else None
+            status = ("in_force", target.source) if target is not None else why_not(scope)
+            with_status = status_labels.get(status)
+            if with_status is None:
+                with_status = {**labels, "status": status[0], "detail": status[1]}
+                status_labels[status] = with_status
+            add_status(new(Sample, ("kpi_target_status", with_status, 1.0, None, None, None)))
             if target is None:
                 continue
             quantifier = target.quantifier
             with_quantifier = target_labels.get(quantifier)
             if with_quantifier is None:
-                with_quantifier = {"kpi": kpi, "quantifier": str(quantifier), **scope}
+                with_quantifier = {**labels, "quantifier": str(quantifier)}
                 target_labels[quantifier] = with_quantifier
             goal = target.value
             add_target(new(Sample, ("kpi_target", with_quantifier, goal, None, None, None)))
@@ -204,7 +234,7 @@ class KpiCollector:
                 met = 1.0 if quantifier.achieved(value, goal) else 0.0
                 add_met(new(Sample, ("kpi_target_met", labels, met, None, None, None)))
         self._kpi_labels = current
-        return value_family, size_family, target_family, met_family
+        return value_family, size_family, target_family, met_family, status_family
 
     def _counter_families(self, snapshot: EngineSnapshot) -> list[Metric]:
         previous = self._counter_labels
@@ -229,8 +259,35 @@ class KpiCollector:
         return families
 
 
-# A KPI series' labels: its scope, kpi + scope, and kpi + quantifier + scope by quantifier.
-_KpiLabels = tuple[dict[str, str], dict[str, str], dict[Quantifier, dict[str, str]]]
+# A KPI series' labels: its scope; kpi + level + scope; those + quantifier, by quantifier; and
+# those + status + detail, by (status, detail).
+_KpiLabels = tuple[
+    dict[str, str],
+    dict[str, str],
+    dict[Quantifier, dict[str, str]],
+    dict[tuple[str, str], dict[str, str]],
+]
+
+_NOT_SET = ("not_set", "not set")
+_OFF_DUTY = ("off_duty", "off duty")
+
+
+class _WhyNoTarget:
+    """For one scrape: why a series has no target in force (not set, off duty, closed: <name>)."""
+
+    def __init__(self, resolution: SeriesResolution | None) -> None:
+        self._resolution = resolution
+        self._closed: tuple[str, str] | None = None
+        if resolution is not None:
+            exception = resolution.calendar.exceptions.get(resolution.local.date())
+            if exception is not None and exception.closed:
+                self._closed = ("closed", f"closed: {exception.name}")
+
+    def __call__(self, scope: Mapping[str, str]) -> tuple[str, str]:
+        resolution = self._resolution
+        if resolution is None or resolution.on_duty(scope):
+            return _NOT_SET
+        return self._closed or _OFF_DUTY
 
 
 class CatalogCollector:
@@ -269,6 +326,54 @@ def _build_info_family(version: str) -> Metric:
     labels = {"version": version, "python_version": platform.python_version()}
     family.samples.append(_sample("kpi_targets_build_info", labels, 1.0))
     return family
+
+
+class TargetVersionCollector:
+    """Since when the targets version in force exists, for the dashboards' "targets changed"
+    annotations::
+
+        kpi_targets_targets_version_timestamp_seconds{version="3f2a9c1d0b7e"} 1.7e9
+
+    ``changed_at`` says when the version was made (the target files' modification time, see
+    ``files_modified_at``), so a restart does not look like a change. It is read when the
+    collector first sees a version, at the first scrape after the store picked it up.
+    """
+
+    def __init__(self, version: Callable[[], str], changed_at: Callable[[], float]) -> None:
+        self._version = version
+        self._changed_at = changed_at
+        self._seen: tuple[str, float] | None = None
+        self._lock = threading.Lock()
+
+    def collect(self) -> Iterator[Metric]:
+        version = self._version()
+        with self._lock:
+            if self._seen is None or self._seen[0] != version:
+                self._seen = (version, self._changed_at())
+            seen = self._seen
+        family = Metric(
+            "kpi_targets_targets_version_timestamp_seconds",
+            "When the targets version in force was made (its files' modification time, Unix "
+            "seconds).",
+            "gauge",
+        )
+        family.samples.append(_sample(family.name, {"version": seen[0]}, seen[1]))
+        yield family
+
+
+def files_modified_at(*paths: Path) -> Callable[[], float]:
+    """When the newest of ``paths`` was last written (now, when none can be read)."""
+
+    def modified_at() -> float:
+        times = []
+        for path in paths:
+            try:
+                times.append(path.stat().st_mtime)
+            except OSError:
+                continue
+        return max(times, default=time.time())
+
+    return modified_at
 
 
 class SourceClock:

@@ -13,7 +13,9 @@ Every breach rule joins ``kpi_value`` with ``kpi_target`` one to one ``ignoring(
 no target in force means no ``kpi_target`` series and nothing fires; equality is no breach (strict
 ``<`` / ``>``); and ``kpi_sample_size`` below the KPI's minimum silences the rule, so a quiet hour
 with three contacts pages nobody. A breach is ``warning``; a breach beyond the KPI's critical
-margin is also ``critical`` (route both, inhibit the warning by the critical).
+margin is also ``critical`` (route both, inhibit the warning by the critical). Each breach carries
+a ``dashboard_url`` annotation: the KPI's Grafana dashboard with the breach's scope selected.
+The minimum sample and what it counts come from ``exporter.presentation`` (one place per KPI).
 """
 
 from __future__ import annotations
@@ -24,49 +26,22 @@ from typing import Any
 
 import yaml
 
-from exporter.catalog import CATALOG, Kpi, Period, Unit
+from exporter import presentation
+from exporter.catalog import CATALOG, Kpi, Unit
+from exporter.presentation import Presentation
 from exporter.targets.model import Quantifier
 
 RULES_FILE_NAME = "kpi-targets.rules.yml"
 DEFAULT_FOR = "10m"
 DEFAULT_JOB = "kpi-targets"
+DEFAULT_GRAFANA_URL = "http://localhost:3000"
+# Dashboard variables a breach's labels fill in its dashboard_url (the others stay All).
+_DASHBOARD_VARIABLES = ("channel", "queue", "team", "agent")
 DEFAULT_STALL_MINUTES = 15
 DOWN_FOR = "3m"
 REJECTED_RATIO = 0.05
 
 _DURATION = re.compile(r"^(\d+(ms|s|m|h|d|w|y))+$")
-
-# Minimum kpi_sample_size for a breach to alert, per unit (a ratio or a mean over fewer contacts is
-# noise), with per-KPI exceptions below. KPIs of the Live and In Queue periods have no sample size
-# and so no guard; nor has a count KPI (a low count IS the breach).
-_MIN_SAMPLE_SIZE_BY_UNIT: dict[Unit, float | None] = {
-    Unit.RATIO: 20,
-    Unit.SECONDS: 10,
-    Unit.SCORE: 10,
-    Unit.CONTACTS: None,
-    Unit.AGENTS: None,
-}
-_MIN_SAMPLE_SIZE_BY_KPI: dict[str, float | None] = {
-    "net_promoter_score": 30,  # a promoter share needs more answers than a mean does
-    "outbound_answer_ratio": 30,
-    "outbound_contact_ratio": 30,
-    "outbound_conversion_ratio": 30,
-    "outbound_drop_ratio": 30,
-    "occupancy_ratio": 1800,  # staffed seconds: half an agent-hour
-}
-# What kpi_sample_size counts, in the alert text (default: contacts).
-_VOLUME_NOUN: dict[str, str] = {
-    "net_promoter_score": "survey answers",
-    "customer_satisfaction_score": "survey answers",
-    "customer_effort_score": "survey answers",
-    "team_customer_satisfaction_score": "survey answers",
-    "bot_containment_ratio": "bot sessions",
-    "outbound_answer_ratio": "dials",
-    "outbound_contact_ratio": "dials",
-    "outbound_conversion_ratio": "dials connected to an agent",
-    "outbound_drop_ratio": "dials that reached a person",
-    "occupancy_ratio": "staffed seconds",
-}
 
 # Critical when off by more than this. Bounded KPIs (ratios, scores): a tenth of their range, in
 # the KPI's unit (10 points of service level, 0.4 of CSAT). Unbounded ones (seconds, counts):
@@ -76,30 +51,42 @@ _CRITICAL_RELATIVE = 0.5
 
 # The labels of a breach that are not the scope: the alert text leaves them out. (The comparison
 # keeps kpi_value's metric name in $labels.)
-_NON_SCOPE_LABELS = ("__name__", "kpi", "quantifier", "job", "instance")
+_NON_SCOPE_LABELS = ("__name__", "kpi", "level", "quantifier", "job", "instance")
 
 
 @dataclass(frozen=True, slots=True)
 class BreachPolicy:
-    """How breaches of one KPI alert."""
+    """How breaches of one KPI alert (the minimum sample comes from ``exporter.presentation``)."""
 
-    kpi: Kpi
-    min_sample_size: float | None
+    presentation: Presentation
     critical_margin: float  # absolute (bounded KPIs) or relative to the target (unbounded)
     critical_is_relative: bool
 
+    @property
+    def kpi(self) -> Kpi:
+        return self.presentation.kpi
+
+    @property
+    def min_sample_size(self) -> float | None:
+        return self.presentation.min_sample_size
+
 
 def breach_policy(kpi: Kpi) -> BreachPolicy:
-    if kpi.period in (Period.LIVE, Period.IN_QUEUE):
-        min_sample_size = None
-    elif kpi.name in _MIN_SAMPLE_SIZE_BY_KPI:
-        min_sample_size = _MIN_SAMPLE_SIZE_BY_KPI[kpi.name]
-    else:
-        min_sample_size = _MIN_SAMPLE_SIZE_BY_UNIT[kpi.unit]
+    shown = presentation.of(kpi.name)
     if kpi.minimum is not None and kpi.maximum is not None:
         margin = round((kpi.maximum - kpi.minimum) * _CRITICAL_SHARE_OF_RANGE, 6)
-        return BreachPolicy(kpi, min_sample_size, margin, critical_is_relative=False)
-    return BreachPolicy(kpi, min_sample_size, _CRITICAL_RELATIVE, critical_is_relative=True)
+        return BreachPolicy(shown, margin, critical_is_relative=False)
+    return BreachPolicy(shown, _CRITICAL_RELATIVE, critical_is_relative=True)
+
+
+def dashboard_url(shown: Presentation, grafana_url: str) -> str:
+    """A Go template: the KPI's dashboard with the breach's scope selected (the rest All)."""
+    variables = "&".join(
+        f"var-{label}={{{{ with $labels.{label} }}}}{{{{ . | urlquery }}}}"
+        "{{ else }}$__all{{ end }}"
+        for label in _DASHBOARD_VARIABLES
+    )
+    return f"{grafana_url.rstrip('/')}/d/{shown.dashboard}?{variables}"
 
 
 def validate_duration(text: str) -> str:
@@ -155,7 +142,13 @@ def _target_in_words(unit: Unit, wanted: str) -> str:
 
 
 def _breach_rule(
-    policy: BreachPolicy, quantifier: Quantifier, *, critical: bool, for_duration: str, job: str
+    policy: BreachPolicy,
+    quantifier: Quantifier,
+    *,
+    critical: bool,
+    for_duration: str,
+    job: str,
+    grafana_url: str,
 ) -> dict[str, Any]:
     kpi = policy.kpi
     below = quantifier is Quantifier.OR_MORE
@@ -193,7 +186,7 @@ def _breach_rule(
         how_far = ""
     guard = (
         f" (alerting from {policy.min_sample_size:g} "
-        f"{_VOLUME_NOUN.get(kpi.name, 'contacts')} in the period)"
+        f"{policy.presentation.volume_noun} in the period)"
         if policy.min_sample_size is not None
         else ""
     )
@@ -212,6 +205,7 @@ def _breach_rule(
                 f"{kpi.title} ({kpi.period}) is {value} for {{{{ $scope }}}}; "
                 f"the target in force is {_target_in_words(kpi.unit, wanted)}{guard}."
             ),
+            "dashboard_url": dashboard_url(policy.presentation, grafana_url),
         },
     }
 
@@ -313,12 +307,18 @@ def build_rules(
     for_duration: str = DEFAULT_FOR,
     job: str = DEFAULT_JOB,
     stall_minutes: int = DEFAULT_STALL_MINUTES,
+    grafana_url: str = DEFAULT_GRAFANA_URL,
 ) -> dict[str, Any]:
     """The rules file as a YAML-ready mapping."""
     validate_duration(for_duration)
     breach_rules = [
         _breach_rule(
-            breach_policy(kpi), quantifier, critical=critical, for_duration=for_duration, job=job
+            breach_policy(kpi),
+            quantifier,
+            critical=critical,
+            for_duration=for_duration,
+            job=job,
+            grafana_url=grafana_url,
         )
         for kpi in CATALOG
         if kpi.eligible

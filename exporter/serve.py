@@ -29,7 +29,14 @@ from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
 from exporter.bundled import builtin_notice, targets_dir
-from exporter.collector import CatalogCollector, KpiCollector, SelfMetricsCollector, SourceClock
+from exporter.collector import (
+    CatalogCollector,
+    KpiCollector,
+    SelfMetricsCollector,
+    SourceClock,
+    TargetVersionCollector,
+    files_modified_at,
+)
 from exporter.config import Address, ServeSettings, SettingsSource
 from exporter.engine import EngineConfig, KpiEngine
 from exporter.engine.validation import FROM_THE_FUTURE, FUTURE_TOLERANCE_SECONDS
@@ -38,6 +45,7 @@ from exporter.http_server import HttpServer, bind_error_reason, metrics_app
 from exporter.logs import configure_logging
 from exporter.reload import WebState, load_web, reload
 from exporter.sources.base import EventSink, IngestStats, Source
+from exporter.targets.model import TargetSet
 from exporter.targets.store import TargetStore
 from exporter.web_config import BasicAuth, WebConfig, WebConfigError, WsgiApp, new_ssl_context
 
@@ -440,6 +448,9 @@ def _start(settings: ServeSettings, prepared: _Prepared, runtime: _Runtime, out:
         engine_options["short_abandon_seconds"] = settings.short_abandon_seconds
     engine = KpiEngine(EngineConfig(**engine_options))
 
+    for scope in _known_scopes(built.sources, loaded.target_set):
+        engine.declare(**scope)
+
     stats = IngestStats()
     source_clock = SourceClock()
     started = time.time()
@@ -454,6 +465,10 @@ def _start(settings: ServeSettings, prepared: _Prepared, runtime: _Runtime, out:
         KpiCollector(engine, lambda: store.current().target_set, resolve, clock=prepared.clock.now)
     )
     registry.register(CatalogCollector())
+    target_files = (prepared.store.targets_path, prepared.store.calendar_path)
+    registry.register(
+        TargetVersionCollector(lambda: store.current().version, files_modified_at(*target_files))
+    )
     registry.register(SelfMetricsCollector(stats, store, source_clock, names))
     ProcessCollector(registry=registry)
     PlatformCollector(registry=registry)
@@ -577,6 +592,20 @@ def _say_how_to_add_the_first_admin(settings: ServeSettings, out: TextIO) -> Non
             file=out,
             flush=True,
         )
+
+
+def _known_scopes(sources: list[Source], target_set: TargetSet) -> list[dict[str, str]]:
+    """Scopes known before any event, whose counters start at 0 so ``increase()`` sees their
+    first contact: the simulator's queues and agents, and targets naming a queue and channel or a
+    campaign."""
+    scopes = [scope for source in sources for scope in getattr(source, "known_scopes", list)()]
+    for target in target_set.targets:
+        labels = dict(target.scope)
+        if "queue" in labels and "channel" in labels:
+            scopes.append({"queue": labels["queue"], "channel": labels["channel"]})
+        if "campaign" in labels:
+            scopes.append({"campaign": labels["campaign"]})
+    return scopes
 
 
 def _shutdown(runtime: _Runtime) -> None:

@@ -102,6 +102,11 @@ def counter(snapshot: EngineSnapshot, name: str) -> dict[tuple[str, ...], float]
     raise KeyError(name)
 
 
+def counted(snapshot: EngineSnapshot, name: str) -> dict[tuple[str, ...], float]:
+    """The samples of a counter that counted something (siblings of a new scope start at 0)."""
+    return {key: value for key, value in counter(snapshot, name).items() if value}
+
+
 def site() -> tuple[tuple[str, str], ...]:
     return ()
 

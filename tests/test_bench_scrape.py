@@ -18,8 +18,11 @@ def test_the_floor_writes_the_same_text_and_targets_are_in_force() -> None:
     assert ours == generate_latest(setup.floor).decode()
     assert setup.series == sum(1 for line in ours.splitlines() if line and not line.startswith("#"))
     # 2 queues x 4 agents: their team and agent series have targets (contacts_handled, ...).
-    assert 'kpi_target{agent="t00001-a3",kpi="contacts_handled",quantifier="or_more"' in ours
-    assert 'kpi_target_met{kpi="service_level_ratio"} ' in ours
+    assert (
+        'kpi_target{agent="t00001-a3",kpi="contacts_handled",level="agent",quantifier="or_more"'
+        in ours
+    )
+    assert 'kpi_target_met{kpi="service_level_ratio",level="site"} ' in ours
 
 
 def test_series_grow_with_queues_as_sized() -> None:

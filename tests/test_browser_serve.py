@@ -33,7 +33,8 @@ def users(
 def voice_target(metrics: int) -> str | None:
     body = http_get(f"http://127.0.0.1:{metrics}/metrics")[1]
     match = re.search(
-        r'^kpi_target\{channel="voice",kpi="service_level_ratio",quantifier="or_more"\} (\S+)$',
+        r'^kpi_target\{channel="voice",kpi="service_level_ratio",level="channel",'
+        r'quantifier="or_more"\} (\S+)$',
         body,
         re.MULTILINE,
     )

@@ -91,6 +91,20 @@ def test_scope_labels_are_known_and_ordered_most_specific_first() -> None:
     assert catalog.get("outbound_drop_ratio").scope_labels == ("campaign",)
 
 
+def test_each_scope_has_one_level_named_by_its_most_specific_label() -> None:
+    assert catalog.level_of(()) == "site"
+    assert catalog.level_of(("channel",)) == "channel"
+    assert catalog.level_of(("queue", "channel")) == "queue"
+    assert catalog.level_of(("channel", "queue")) == "queue"  # order does not matter
+    assert catalog.level_of(("team", "agent")) == "agent"
+    assert catalog.level_of(("campaign",)) == "campaign"
+    for kpi in CATALOG:
+        assert len(set(kpi.levels)) == len(kpi.scopes), kpi.name  # one level per label set
+        assert set(kpi.levels) <= set(catalog.LEVELS)
+    assert catalog.get("service_level_ratio").levels == ("site", "channel", "queue")
+    assert catalog.get("occupancy_ratio").levels == ("team", "agent")
+
+
 def test_periods_and_tabs() -> None:
     assert catalog.get("contacts_waiting").period is Period.IN_QUEUE
     assert catalog.get("longest_wait_seconds").period is Period.IN_QUEUE

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gc
 import math
+import os
 import platform
 import shutil
 import subprocess
@@ -28,7 +29,14 @@ from prometheus_client import CollectorRegistry, generate_latest
 
 from exporter import __version__
 from exporter.catalog import CATALOG
-from exporter.collector import CatalogCollector, KpiCollector, SelfMetricsCollector, SourceClock
+from exporter.collector import (
+    CatalogCollector,
+    KpiCollector,
+    SelfMetricsCollector,
+    SourceClock,
+    TargetVersionCollector,
+    files_modified_at,
+)
 from exporter.engine import EngineConfig, EngineSnapshot, KpiEngine, KpiSample
 from exporter.events import ContactEvent, ContactKind
 from exporter.sources.base import IngestStats
@@ -73,37 +81,39 @@ operating_hours:
 """
 
 EXPECTED_KPI_VALUES = """\
-# HELP kpi_value The KPI over its measurement period (see kpi_info), one series per scope.
+# HELP kpi_value The KPI over its measurement period (see kpi_info), one series per scope; \
+level names the scope's level (site, channel, queue, team, agent, campaign).
 # TYPE kpi_value gauge
-kpi_value{kpi="service_level_ratio"} 0.5
-kpi_value{channel="voice",kpi="service_level_ratio"} 0.5
-kpi_value{channel="voice",kpi="service_level_ratio",queue="sales"} 0.5
-kpi_value{kpi="average_speed_of_answer_seconds"} 25.0
-kpi_value{channel="voice",kpi="average_speed_of_answer_seconds"} 25.0
-kpi_value{channel="voice",kpi="average_speed_of_answer_seconds",queue="sales"} 25.0
-kpi_value{kpi="abandonment_ratio"} 0.0
-kpi_value{channel="voice",kpi="abandonment_ratio"} 0.0
-kpi_value{channel="voice",kpi="abandonment_ratio",queue="sales"} 0.0
-kpi_value{kpi="contacts_waiting"} 1.0
-kpi_value{channel="voice",kpi="contacts_waiting"} 1.0
-kpi_value{channel="voice",kpi="contacts_waiting",queue="sales"} 0.0
-kpi_value{channel="voice",kpi="contacts_waiting",queue="support"} 1.0
-kpi_value{kpi="longest_wait_seconds"} 50.0
-kpi_value{channel="voice",kpi="longest_wait_seconds"} 50.0
-kpi_value{channel="voice",kpi="longest_wait_seconds",queue="sales"} 0.0
-kpi_value{channel="voice",kpi="longest_wait_seconds",queue="support"} 50.0
+kpi_value{kpi="service_level_ratio",level="site"} 0.5
+kpi_value{channel="voice",kpi="service_level_ratio",level="channel"} 0.5
+kpi_value{channel="voice",kpi="service_level_ratio",level="queue",queue="sales"} 0.5
+kpi_value{kpi="average_speed_of_answer_seconds",level="site"} 25.0
+kpi_value{channel="voice",kpi="average_speed_of_answer_seconds",level="channel"} 25.0
+kpi_value{channel="voice",kpi="average_speed_of_answer_seconds",level="queue",queue="sales"} 25.0
+kpi_value{kpi="abandonment_ratio",level="site"} 0.0
+kpi_value{channel="voice",kpi="abandonment_ratio",level="channel"} 0.0
+kpi_value{channel="voice",kpi="abandonment_ratio",level="queue",queue="sales"} 0.0
+kpi_value{kpi="contacts_waiting",level="site"} 1.0
+kpi_value{channel="voice",kpi="contacts_waiting",level="channel"} 1.0
+kpi_value{channel="voice",kpi="contacts_waiting",level="queue",queue="sales"} 0.0
+kpi_value{channel="voice",kpi="contacts_waiting",level="queue",queue="support"} 1.0
+kpi_value{kpi="longest_wait_seconds",level="site"} 50.0
+kpi_value{channel="voice",kpi="longest_wait_seconds",level="channel"} 50.0
+kpi_value{channel="voice",kpi="longest_wait_seconds",level="queue",queue="sales"} 0.0
+kpi_value{channel="voice",kpi="longest_wait_seconds",level="queue",queue="support"} 50.0
 # HELP kpi_sample_size How many contacts (answers, dials, sessions) the kpi_value series is \
 computed from, for minimum-volume guards; absent for Live and In Queue KPIs.
 # TYPE kpi_sample_size gauge
-kpi_sample_size{kpi="service_level_ratio"} 2.0
-kpi_sample_size{channel="voice",kpi="service_level_ratio"} 2.0
-kpi_sample_size{channel="voice",kpi="service_level_ratio",queue="sales"} 2.0
-kpi_sample_size{kpi="average_speed_of_answer_seconds"} 2.0
-kpi_sample_size{channel="voice",kpi="average_speed_of_answer_seconds"} 2.0
-kpi_sample_size{channel="voice",kpi="average_speed_of_answer_seconds",queue="sales"} 2.0
-kpi_sample_size{kpi="abandonment_ratio"} 2.0
-kpi_sample_size{channel="voice",kpi="abandonment_ratio"} 2.0
-kpi_sample_size{channel="voice",kpi="abandonment_ratio",queue="sales"} 2.0
+kpi_sample_size{kpi="service_level_ratio",level="site"} 2.0
+kpi_sample_size{channel="voice",kpi="service_level_ratio",level="channel"} 2.0
+kpi_sample_size{channel="voice",kpi="service_level_ratio",level="queue",queue="sales"} 2.0
+kpi_sample_size{kpi="average_speed_of_answer_seconds",level="site"} 2.0
+kpi_sample_size{channel="voice",kpi="average_speed_of_answer_seconds",level="channel"} 2.0
+kpi_sample_size{channel="voice",kpi="average_speed_of_answer_seconds",level="queue",\
+queue="sales"} 2.0
+kpi_sample_size{kpi="abandonment_ratio",level="site"} 2.0
+kpi_sample_size{channel="voice",kpi="abandonment_ratio",level="channel"} 2.0
+kpi_sample_size{channel="voice",kpi="abandonment_ratio",level="queue",queue="sales"} 2.0
 """
 TARGET_HEADERS = """\
 # HELP kpi_target The KPI target in force now for the kpi_value series with the same kpi and \
@@ -121,33 +131,111 @@ value <= target; equality is achieved), else 0; only while both exist.
 EXPECTED_TARGETS = (
     TARGET_HEADERS
     + """\
-kpi_target{channel="voice",kpi="service_level_ratio",quantifier="or_more"} 0.6
-kpi_target{channel="voice",kpi="service_level_ratio",quantifier="or_more",queue="sales"} 0.9
-kpi_target{kpi="average_speed_of_answer_seconds",quantifier="or_less"} 25.0
-kpi_target{channel="voice",kpi="average_speed_of_answer_seconds",quantifier="or_less"} 25.0
-kpi_target{channel="voice",kpi="average_speed_of_answer_seconds",quantifier="or_less",\
-queue="sales"} 25.0
+kpi_target{channel="voice",kpi="service_level_ratio",level="channel",quantifier="or_more"} 0.6
+kpi_target{channel="voice",kpi="service_level_ratio",level="queue",\
+quantifier="or_more",queue="sales"} 0.9
+kpi_target{kpi="average_speed_of_answer_seconds",level="site",quantifier="or_less"} 25.0
+kpi_target{channel="voice",kpi="average_speed_of_answer_seconds",level="channel",\
+quantifier="or_less"} 25.0
+kpi_target{channel="voice",kpi="average_speed_of_answer_seconds",level="queue",\
+quantifier="or_less",queue="sales"} 25.0
 """
     + MET_HEADERS
     + """\
-kpi_target_met{channel="voice",kpi="service_level_ratio"} 0.0
-kpi_target_met{channel="voice",kpi="service_level_ratio",queue="sales"} 0.0
-kpi_target_met{kpi="average_speed_of_answer_seconds"} 1.0
-kpi_target_met{channel="voice",kpi="average_speed_of_answer_seconds"} 1.0
-kpi_target_met{channel="voice",kpi="average_speed_of_answer_seconds",queue="sales"} 1.0
+kpi_target_met{channel="voice",kpi="service_level_ratio",level="channel"} 0.0
+kpi_target_met{channel="voice",kpi="service_level_ratio",level="queue",queue="sales"} 0.0
+kpi_target_met{kpi="average_speed_of_answer_seconds",level="site"} 1.0
+kpi_target_met{channel="voice",kpi="average_speed_of_answer_seconds",level="channel"} 1.0
+kpi_target_met{channel="voice",kpi="average_speed_of_answer_seconds",level="queue",\
+queue="sales"} 1.0
 """
 )
-# The raw counters with data (the other families print their HELP and TYPE only).
+STATUS_HEADERS = """\
+# HELP kpi_target_status Why no target is in force for the kpi_value series with the same kpi and \
+scope labels, or where the one in force came from: status in_force (detail: its source), not_set, \
+off_duty or closed (detail: closed: <exception name>); always 1.
+# TYPE kpi_target_status gauge
+"""
+# One status per kpi_value series: the targets above in force with where they came from (the
+# voice 10:01 schedule at line 7, sales' own target at line 15, the unscoped ASA at line 19 for
+# all three levels); nothing set for the site-wide service level and the other KPIs.
+EXPECTED_STATUS = (
+    STATUS_HEADERS
+    + """\
+kpi_target_status{detail="not set",kpi="service_level_ratio",level="site",status="not_set"} 1.0
+kpi_target_status{channel="voice",detail="targets.yaml:7 schedule mon 10:01-11:00, scope \
+channel=voice",kpi="service_level_ratio",level="channel",status="in_force"} 1.0
+kpi_target_status{channel="voice",detail="targets.yaml:15 schedule at all times, scope \
+channel=voice,queue=sales",kpi="service_level_ratio",level="queue",queue="sales",\
+status="in_force"} 1.0
+kpi_target_status{detail="targets.yaml:19 schedule at all times, no scope",\
+kpi="average_speed_of_answer_seconds",level="site",status="in_force"} 1.0
+kpi_target_status{channel="voice",detail="targets.yaml:19 schedule at all times, no scope",\
+kpi="average_speed_of_answer_seconds",level="channel",status="in_force"} 1.0
+kpi_target_status{channel="voice",detail="targets.yaml:19 schedule at all times, no scope",\
+kpi="average_speed_of_answer_seconds",level="queue",queue="sales",status="in_force"} 1.0
+kpi_target_status{detail="not set",kpi="abandonment_ratio",level="site",status="not_set"} 1.0
+kpi_target_status{channel="voice",detail="not set",kpi="abandonment_ratio",level="channel",\
+status="not_set"} 1.0
+kpi_target_status{channel="voice",detail="not set",kpi="abandonment_ratio",level="queue",\
+queue="sales",status="not_set"} 1.0
+kpi_target_status{detail="not set",kpi="contacts_waiting",level="site",status="not_set"} 1.0
+kpi_target_status{channel="voice",detail="not set",kpi="contacts_waiting",level="channel",\
+status="not_set"} 1.0
+kpi_target_status{channel="voice",detail="not set",kpi="contacts_waiting",level="queue",\
+queue="sales",status="not_set"} 1.0
+kpi_target_status{channel="voice",detail="not set",kpi="contacts_waiting",level="queue",\
+queue="support",status="not_set"} 1.0
+kpi_target_status{detail="not set",kpi="longest_wait_seconds",level="site",status="not_set"} 1.0
+kpi_target_status{channel="voice",detail="not set",kpi="longest_wait_seconds",level="channel",\
+status="not_set"} 1.0
+kpi_target_status{channel="voice",detail="not set",kpi="longest_wait_seconds",level="queue",\
+queue="sales",status="not_set"} 1.0
+kpi_target_status{channel="voice",detail="not set",kpi="longest_wait_seconds",level="queue",\
+queue="support",status="not_set"} 1.0
+"""
+)
+CLOSED_CALENDAR = """\
+timezone: UTC
+exceptions:
+  - {date: 2026-03-02, name: Inventory day, closed: true}
+"""
+
+
+def _same_status(status: str, detail: str) -> str:
+    """Every kpi_value series of EXPECTED_KPI_VALUES with one status (no target anywhere)."""
+    lines = []
+    for line in EXPECTED_KPI_VALUES.splitlines():
+        if line.startswith("kpi_value{"):
+            labels = line[len("kpi_value{") : line.index("}")].split(",")
+            labels = sorted([*labels, f'detail="{detail}"', f'status="{status}"'])
+            lines.append("kpi_target_status{" + ",".join(labels) + "} 1.0\n")
+    return STATUS_HEADERS + "".join(lines)
+
+
+# The raw counters with data (the other families print their HELP and TYPE only). A queue's
+# counters appear together at its first event, at 0 until counted: support's answers, sales'
+# abandons, and both queues' bot sessions exist, so a ratio of two of them is never absent.
 EXPECTED_COUNTER_SAMPLES = """\
 contact_center_contacts_offered_total{channel="voice",queue="sales"} 2.0
 contact_center_contacts_offered_total{channel="voice",queue="support"} 2.0
 contact_center_contacts_answered_total{channel="voice",queue="sales"} 2.0
+contact_center_contacts_answered_total{channel="voice",queue="support"} 0.0
 contact_center_contacts_answered_within_threshold_total{channel="voice",queue="sales"} 1.0
+contact_center_contacts_answered_within_threshold_total{channel="voice",queue="support"} 0.0
+contact_center_contacts_abandoned_total{channel="voice",queue="sales"} 0.0
 contact_center_contacts_abandoned_total{channel="voice",queue="support"} 1.0
 contact_center_queue_exits_total{channel="voice",queue="support",reason="abandoned"} 1.0
+contact_center_contacts_abandoned_short_total{channel="voice",queue="sales"} 0.0
 contact_center_contacts_abandoned_short_total{channel="voice",queue="support"} 1.0
+contact_center_contacts_abandoned_within_threshold_total{channel="voice",queue="sales"} 0.0
 contact_center_contacts_abandoned_within_threshold_total{channel="voice",queue="support"} 1.0
 contact_center_answered_wait_seconds_total{channel="voice",queue="sales"} 50.0
+contact_center_answered_wait_seconds_total{channel="voice",queue="support"} 0.0
+contact_center_bot_sessions_total{channel="voice",contained="true",queue="sales"} 0.0
+contact_center_bot_sessions_total{channel="voice",contained="false",queue="sales"} 0.0
+contact_center_bot_sessions_total{channel="voice",contained="true",queue="support"} 0.0
+contact_center_bot_sessions_total{channel="voice",contained="false",queue="support"} 0.0
 """
 
 
@@ -194,7 +282,7 @@ def _kpi_part(text: str) -> str:
 def test_kpi_values_targets_and_met_flags_exactly(engine: KpiEngine) -> None:
     target_set = _target_set(ON_DUTY_CALENDAR)
     text = _scrape(KpiCollector(engine, lambda: target_set, resolve, clock=lambda: SCRAPE_AT))
-    assert _kpi_part(text) == EXPECTED_KPI_VALUES + EXPECTED_TARGETS
+    assert _kpi_part(text) == EXPECTED_KPI_VALUES + EXPECTED_TARGETS + EXPECTED_STATUS
 
 
 def test_raw_counters_are_counters_with_their_samples(engine: KpiEngine) -> None:
@@ -209,12 +297,27 @@ def test_no_target_series_outside_operating_hours(engine: KpiEngine) -> None:
     # Same instant, but the calendar's day starts at 12:00: no target, no met flag, never a fake 0.
     target_set = _target_set(OFF_DUTY_CALENDAR)
     text = _scrape(KpiCollector(engine, lambda: target_set, resolve, clock=lambda: SCRAPE_AT))
-    assert _kpi_part(text) == EXPECTED_KPI_VALUES + TARGET_HEADERS + MET_HEADERS
+    assert _kpi_part(text) == (
+        EXPECTED_KPI_VALUES + TARGET_HEADERS + MET_HEADERS + _same_status("off_duty", "off duty")
+    )
+
+
+def test_a_closed_date_names_its_exception(engine: KpiEngine) -> None:
+    target_set = _target_set(CLOSED_CALENDAR)
+    text = _scrape(KpiCollector(engine, lambda: target_set, resolve, clock=lambda: SCRAPE_AT))
+    assert _kpi_part(text) == (
+        EXPECTED_KPI_VALUES
+        + TARGET_HEADERS
+        + MET_HEADERS
+        + _same_status("closed", "closed: Inventory day")
+    )
 
 
 def test_no_target_series_without_targets(engine: KpiEngine) -> None:
     text = _scrape(KpiCollector(engine, lambda: None, resolve, clock=lambda: SCRAPE_AT))
-    assert _kpi_part(text) == EXPECTED_KPI_VALUES + TARGET_HEADERS + MET_HEADERS
+    assert _kpi_part(text) == (
+        EXPECTED_KPI_VALUES + TARGET_HEADERS + MET_HEADERS + _same_status("not_set", "not set")
+    )
 
 
 def test_schedule_boundary_shows_on_the_next_scrape(engine: KpiEngine) -> None:
@@ -223,9 +326,10 @@ def test_schedule_boundary_shows_on_the_next_scrape(engine: KpiEngine) -> None:
     target_set = _target_set(ON_DUTY_CALENDAR)
     text = _scrape(KpiCollector(engine, lambda: target_set, resolve, clock=lambda: T0 + 50))
     assert (
-        'kpi_target{channel="voice",kpi="service_level_ratio",quantifier="or_more"} 0.5\n' in text
+        'kpi_target{channel="voice",kpi="service_level_ratio",level="channel",quantifier="or_more"}'
+        " 0.5\n" in text
     )
-    assert 'kpi_target_met{channel="voice",kpi="service_level_ratio"} 1.0\n' in text
+    assert 'kpi_target_met{channel="voice",kpi="service_level_ratio",level="channel"} 1.0\n' in text
 
 
 def _series(text: str, family: str) -> list[dict[str, str]]:
@@ -260,7 +364,10 @@ def test_a_saved_edit_shows_on_the_next_scrape(engine: KpiEngine, tmp_path: Path
         engine, lambda: store.current().target_set, resolve, clock=lambda: SCRAPE_AT
     )
     before = _scrape(collector)
-    assert 'kpi_target{kpi="average_speed_of_answer_seconds",quantifier="or_less"} 25.0' in before
+    assert (
+        'kpi_target{kpi="average_speed_of_answer_seconds"'
+        ',level="site",quantifier="or_less"} 25.0' in before
+    )
     store.set_target(
         Target("average_speed_of_answer_seconds", Quantifier.OR_LESS, (Schedule(20.0),)),
         user="test",
@@ -268,9 +375,12 @@ def test_a_saved_edit_shows_on_the_next_scrape(engine: KpiEngine, tmp_path: Path
         base_version=store.current().version,
     )
     after = _scrape(collector)
-    assert 'kpi_target{kpi="average_speed_of_answer_seconds",quantifier="or_less"} 20.0' in after
+    assert (
+        'kpi_target{kpi="average_speed_of_answer_seconds"'
+        ',level="site",quantifier="or_less"} 20.0' in after
+    )
     # 25 <= 20 fails now.
-    assert 'kpi_target_met{kpi="average_speed_of_answer_seconds"} 0.0' in after
+    assert 'kpi_target_met{kpi="average_speed_of_answer_seconds",level="site"} 0.0' in after
 
 
 class _OneSnapshot:
@@ -284,8 +394,11 @@ class _OneSnapshot:
 def test_a_nan_value_gets_its_target_but_no_verdict() -> None:
     target_set = _target_set(ON_DUTY_CALENDAR)
     text = _scrape(KpiCollector(_OneSnapshot(), lambda: target_set, resolve, clock=lambda: T0))
-    assert 'kpi_value{channel="voice",kpi="service_level_ratio"} NaN\n' in text
-    assert 'kpi_target{channel="voice",kpi="service_level_ratio",quantifier="or_more"} 0.5' in text
+    assert 'kpi_value{channel="voice",kpi="service_level_ratio",level="channel"} NaN\n' in text
+    assert (
+        'kpi_target{channel="voice",kpi="service_level_ratio"'
+        ',level="channel",quantifier="or_more"} 0.5' in text
+    )
     assert "kpi_target_met{" not in text
 
 
@@ -394,7 +507,10 @@ def test_reused_labels_never_leak_into_the_next_scrape(engine: KpiEngine) -> Non
     fresh = KpiCollector(engine, lambda: target_set, resolve, clock=lambda: SCRAPE_AT)
     warm_text, fresh_text = _scrape(collector), _scrape(fresh)
     assert warm_text == fresh_text
-    assert 'kpi_value{channel="voice",kpi="contacts_waiting",queue="support"} 0.0\n' in warm_text
+    assert (
+        'kpi_value{channel="voice",kpi="contacts_waiting"'
+        ',level="queue",queue="support"} 0.0\n' in warm_text
+    )
 
 
 def test_cyclic_gc_rests_during_a_scrape_and_comes_back(engine: KpiEngine) -> None:
@@ -409,3 +525,29 @@ def test_cyclic_gc_rests_during_a_scrape_and_comes_back(engine: KpiEngine) -> No
     next(abandoned)
     abandoned.close()  # a scrape cut short restores it too
     assert gc.isenabled()
+
+
+def test_target_version_is_stamped_with_its_files_time(tmp_path: Path) -> None:
+    targets, calendar = tmp_path / "targets.yaml", tmp_path / "calendar.yaml"
+    targets.write_text("targets: []\n", encoding="utf-8")
+    calendar.write_text("timezone: UTC\n", encoding="utf-8")
+    os.utime(targets, (1000.0, 1000.0))
+    os.utime(calendar, (900.0, 900.0))
+    versions = ["v1"]
+    collector = TargetVersionCollector(
+        lambda: versions[0], files_modified_at(targets, calendar, tmp_path / "missing")
+    )
+    header = (
+        "# HELP kpi_targets_targets_version_timestamp_seconds When the targets version in force "
+        "was made (its files' modification time, Unix seconds).\n"
+        "# TYPE kpi_targets_targets_version_timestamp_seconds gauge\n"
+    )
+    assert _scrape(collector) == (
+        header + 'kpi_targets_targets_version_timestamp_seconds{version="v1"} 1000.0\n'
+    )
+    os.utime(calendar, (1075.0, 1075.0))  # written, but the store has not picked it up yet
+    assert 'version="v1"} 1000.0' in _scrape(collector)
+    versions[0] = "v2"  # picked up: stamped with the files' time
+    assert _scrape(collector) == (
+        header + 'kpi_targets_targets_version_timestamp_seconds{version="v2"} 1075.0\n'
+    )

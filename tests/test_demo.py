@@ -84,9 +84,10 @@ def test_the_default_run_on_a_sunday_night_shows_kpis_and_targets(
             "and targets show at once (--simulator-start chooses another start)\n"
         )
         wanted = (
-            'kpi_value{channel="voice",kpi="service_level_ratio"}',
-            'kpi_target{channel="voice",kpi="service_level_ratio",quantifier="or_more"} 0.8',
-            'kpi_target_met{channel="voice",kpi="service_level_ratio"}',
+            'kpi_value{channel="voice",kpi="service_level_ratio",level="channel"}',
+            'kpi_target{channel="voice",kpi="service_level_ratio",level="channel",'
+            'quantifier="or_more"} 0.8',
+            'kpi_target_met{channel="voice",kpi="service_level_ratio",level="channel"}',
         )
 
         def in_force() -> bool | None:

@@ -29,6 +29,7 @@ from engine_fixtures import (
     abandoned,
     answered,
     bot,
+    counted,
     counter,
     dial,
     ended,
@@ -360,47 +361,47 @@ def test_a_channel_without_a_configured_threshold_uses_the_default() -> None:
 def test_raw_counters_carry_the_finest_labels() -> None:
     snapshot = engine_with(hour_of_events()).snapshot(NOW)
 
-    assert counter(snapshot, "contact_center_contacts_offered") == {
+    assert counted(snapshot, "contact_center_contacts_offered") == {
         ("sales", "voice"): 6.0,  # c1 c2 c3 c4 c12 c14
         ("support", "voice"): 3.0,
         ("sales", "chat"): 2.0,
         ("support", "chat"): 3.0,  # c10 c11 c13
     }
-    assert counter(snapshot, "contact_center_contacts_answered_within_threshold") == {
+    assert counted(snapshot, "contact_center_contacts_answered_within_threshold") == {
         ("sales", "voice"): 2.0,
         ("support", "voice"): 1.0,
         ("sales", "chat"): 1.0,
     }
-    assert counter(snapshot, "contact_center_answered_wait_seconds") == {
+    assert counted(snapshot, "contact_center_answered_wait_seconds") == {
         ("sales", "voice"): 25.0,
         ("support", "voice"): 20.0,
         ("sales", "chat"): 61.0,
         ("support", "chat"): 45.0,
     }
-    assert counter(snapshot, "contact_center_contacts_abandoned_short") == {("sales", "voice"): 1.0}
-    assert counter(snapshot, "contact_center_contacts_abandoned_within_threshold") == {
+    assert counted(snapshot, "contact_center_contacts_abandoned_short") == {("sales", "voice"): 1.0}
+    assert counted(snapshot, "contact_center_contacts_abandoned_within_threshold") == {
         ("sales", "voice"): 1.0,  # c3
         ("support", "voice"): 1.0,  # c6
     }
-    assert counter(snapshot, "contact_center_handle_seconds") == {
+    assert counted(snapshot, "contact_center_handle_seconds") == {
         ("sales", "voice", "blue", "ann"): 150.0,
         ("sales", "voice", "blue", "bob"): 240.0,
         ("support", "voice", "red", "cid"): 60.0,
         ("sales", "chat", "blue", "ann"): 300.0,
         ("sales", "chat", "red", "dan"): 100.0,
     }
-    assert counter(snapshot, "contact_center_nps_answers") == {
+    assert counted(snapshot, "contact_center_nps_answers") == {
         ("sales", "voice", "blue", "ann", "promoter"): 1.0,
         ("sales", "voice", "blue", "bob", "passive"): 1.0,
         ("support", "voice", "red", "cid", "detractor"): 1.0,
         ("sales", "chat", "blue", "ann", "promoter"): 1.0,
     }
-    answers = counter(snapshot, "contact_center_survey_answers")
-    points = counter(snapshot, "contact_center_survey_score_points")
+    answers = counted(snapshot, "contact_center_survey_answers")
+    points = counted(snapshot, "contact_center_survey_score_points")
     assert sum(v for k, v in answers.items() if k[-1] == "csat") == 4.0
     assert sum(v for k, v in points.items() if k[-1] == "csat") == 14.0  # 5 + 3 + 4 + 2
     assert points[("sales", "chat", "red", "dan", "ai_cx")] == 60.0
-    assert counter(snapshot, "contact_center_outbound_dials") == {
+    assert counted(snapshot, "contact_center_outbound_dials") == {
         ("renewals", "no_answer"): 1.0,
         ("renewals", "machine"): 1.0,
         ("renewals", "live"): 2.0,
@@ -408,16 +409,68 @@ def test_raw_counters_carry_the_finest_labels() -> None:
         ("winback", "live"): 1.0,
         ("winback", "no_answer"): 1.0,
     }
-    assert counter(snapshot, "contact_center_outbound_converted") == {
+    assert counted(snapshot, "contact_center_outbound_converted") == {
         ("renewals",): 1.0,
         ("winback",): 1.0,
     }
-    assert counter(snapshot, "contact_center_bot_sessions") == {
+    assert counted(snapshot, "contact_center_bot_sessions") == {
         ("sales", "chat", "true"): 1.0,
         ("sales", "chat", "false"): 1.0,
         ("support", "voice", "true"): 1.0,
         ("", "chat", "false"): 1.0,
     }
+
+
+def test_a_new_queue_brings_every_queue_counter_at_zero() -> None:
+    # One contact offered to sales: the service-level ratio's other counters exist at 0 at once,
+    # so sum(increase(abandoned_short)) is 0, not absent, before the first short abandon.
+    engine = engine_with([offered(T0, "c1", "sales", "voice")])
+    snapshot = engine.snapshot(T0 + 10)
+    for name in (
+        "contact_center_contacts_answered",
+        "contact_center_contacts_answered_within_threshold",
+        "contact_center_contacts_abandoned",
+        "contact_center_contacts_abandoned_short",
+        "contact_center_contacts_abandoned_within_threshold",
+        "contact_center_answered_wait_seconds",
+    ):
+        assert counter(snapshot, name) == {("sales", "voice"): 0.0}, name
+    assert counter(snapshot, "contact_center_contacts_offered") == {("sales", "voice"): 1.0}
+    assert counter(snapshot, "contact_center_bot_sessions") == {
+        ("sales", "voice", "true"): 0.0,
+        ("sales", "voice", "false"): 0.0,
+    }
+    assert counter(snapshot, "contact_center_contacts_handled") == {}  # no agent yet
+
+
+def test_an_answer_brings_its_handler_counters_at_zero_before_the_contact_ends() -> None:
+    engine = engine_with([offered(T0, "c1"), answered(T0 + 8, "c1", 8.0, agent="ann", team="blue")])
+    snapshot = engine.snapshot(T0 + 10)
+    for name in ("contact_center_contacts_handled", "contact_center_handle_seconds"):
+        assert counter(snapshot, name) == {("sales", "voice", "blue", "ann"): 0.0}, name
+
+
+def test_declared_scopes_have_their_counters_at_zero_before_any_event() -> None:
+    engine = engine_with([])
+    engine.declare(queue="sales", channel="voice", team="blue", agent="ann")
+    engine.declare(campaign="renewals")
+    snapshot = engine.snapshot(T0)
+    assert counter(snapshot, "contact_center_contacts_offered") == {("sales", "voice"): 0.0}
+    assert counter(snapshot, "contact_center_handle_seconds") == {
+        ("sales", "voice", "blue", "ann"): 0.0
+    }
+    assert counter(snapshot, "contact_center_nps_answers") == {
+        ("sales", "voice", "blue", "ann", category): 0.0
+        for category in ("promoter", "passive", "detractor")
+    }
+    assert set(counter(snapshot, "contact_center_outbound_dials")) == {
+        ("renewals", outcome) for outcome in ("no_answer", "machine", "live", "dropped")
+    }
+    assert counter(snapshot, "contact_center_outbound_converted") == {("renewals",): 0.0}
+    # Counting later adds to the declared zero.
+    engine.ingest(offered(T0 + 5, "c1", "sales", "voice"))
+    later = engine.snapshot(T0 + 10)
+    assert counter(later, "contact_center_contacts_offered") == {("sales", "voice"): 1.0}
 
 
 def test_every_counter_has_documentation_and_no_total_suffix() -> None:

@@ -204,8 +204,11 @@ def test_an_abandon_with_an_unknown_wait_is_lost_not_short() -> None:
     # 2 abandons, neither short: 2 / (1 answered + 2 abandoned); SL = 1 within / (1 + 2 - 0).
     assert kpi_values(snapshot)[("abandonment_ratio", ())] == (round(2 / 3, 9), 3.0)
     assert kpi_values(snapshot)[("service_level_ratio", ())] == (round(1 / 3, 9), 3.0)
-    assert counter(snapshot, "contact_center_contacts_abandoned_short") == {}
-    assert counter(snapshot, "contact_center_contacts_abandoned_within_threshold") == {}
+    # The counters exist (a queue's counters appear together), at 0.
+    assert counter(snapshot, "contact_center_contacts_abandoned_short") == {("sales", "voice"): 0.0}
+    assert counter(snapshot, "contact_center_contacts_abandoned_within_threshold") == {
+        ("sales", "voice"): 0.0
+    }
 
 
 def test_agent_state_time_is_split_at_the_hour_boundary() -> None:

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.integration
 
 SIMULATED_START = "2026-03-02T10:40:00+01:00"  # a Monday, 09:00-17:00 schedules in force
 SCRAPE_SECONDS = 1.0
-VOICE = 'kpi="service_level_ratio",channel="voice",queue=""'  # the channel-wide series
+VOICE = 'kpi="service_level_ratio",level="channel",channel="voice"'  # the channel-wide series
 
 
 def _binary(name: str) -> str:
@@ -142,6 +142,7 @@ def test_values_targets_and_met_flags_reach_prometheus(stack: Stack) -> None:
         "job": "kpi-targets",
         "instance": stack.metrics_url.split("/")[2],
         "kpi": "service_level_ratio",
+        "level": "channel",
         "channel": "voice",
         "quantifier": "or_more",
     }

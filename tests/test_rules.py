@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from exporter.catalog import CATALOG
+from exporter import catalog
+from exporter.catalog import CATALOG, Tab
 from exporter.cli import main
 from exporter.rules import RULES_FILE_NAME, build_rules, render_rules, validate_duration
 
@@ -94,6 +95,22 @@ def test_guard_and_margin_follow_the_kpi() -> None:
     assert "kpi_sample_size" not in waiting  # In Queue: no volume, no guard
 
 
+def test_breaches_link_to_their_kpis_dashboard_with_the_scope_selected() -> None:
+    breaches = build_rules(grafana_url="https://grafana.example.org/")["groups"][0]["rules"]
+    scope = (
+        "var-channel={{ with $labels.channel }}{{ . | urlquery }}{{ else }}$__all{{ end }}"
+        "&var-queue={{ with $labels.queue }}{{ . | urlquery }}{{ else }}$__all{{ end }}"
+        "&var-team={{ with $labels.team }}{{ . | urlquery }}{{ else }}$__all{{ end }}"
+        "&var-agent={{ with $labels.agent }}{{ . | urlquery }}{{ else }}$__all{{ end }}"
+    )
+    for rule in breaches:
+        kpi = catalog.get(rule["labels"]["kpi"])
+        uid = "kpi-targets-operations" if kpi.tab is Tab.OPERATIONS else "kpi-targets-team"
+        assert rule["annotations"]["dashboard_url"] == (
+            f"https://grafana.example.org/d/{uid}?{scope}"
+        )
+
+
 def test_for_duration_and_job_are_applied() -> None:
     rules = build_rules(for_duration="1s", job="kpi-lab")["groups"]
     assert {r["for"] for r in rules[0]["rules"]} == {"1s"}
@@ -107,10 +124,12 @@ def test_invalid_durations_are_refused(bad: str) -> None:
 
 
 def test_rules_command_writes_the_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["rules", "--output", str(tmp_path / "out"), "--for", "2m"]) == 0
+    out = str(tmp_path / "out")
+    assert main(["rules", "--output", out, "--for", "2m", "--grafana-url", "http://g:3000"]) == 0
     written = tmp_path / "out" / RULES_FILE_NAME
     assert capsys.readouterr().out == f"Wrote {written}\n"
-    assert written.read_text(encoding="utf-8") == render_rules(for_duration="2m")
+    expected = render_rules(for_duration="2m", grafana_url="http://g:3000")
+    assert written.read_text(encoding="utf-8") == expected
 
 
 def test_rules_command_refuses_a_bad_duration(

@@ -44,7 +44,8 @@ def wait_for_series(port: int, series: str, value: float, what: str) -> str:
 
 def targets_in_force(text: str) -> set[tuple[str, str]]:
     """The (kpi, quantifier) pairs of the kpi_target series of an exposition."""
-    return set(re.findall(r'^kpi_target\{.*?kpi="([^"]+)",quantifier="([^"]+)"', text, re.M))
+    pattern = r'^kpi_target\{.*?kpi="([^"]+)",level="[^"]+",quantifier="([^"]+)"'
+    return set(re.findall(pattern, text, re.M))
 
 
 def append(path: Path, text: str) -> None:

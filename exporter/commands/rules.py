@@ -34,6 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the Prometheus job that scrapes the exporter (default: kpi-targets)",
     )
     parser.add_argument(
+        "--grafana-url",
+        default="http://localhost:3000",
+        metavar="URL",
+        help="where Grafana serves the dashboards, for the alerts' dashboard_url annotation "
+        "(default: http://localhost:3000)",
+    )
+    parser.add_argument(
         "--stall-minutes",
         type=int,
         default=15,
@@ -62,7 +69,10 @@ def run(args: argparse.Namespace) -> int:
         print("kpi-targets rules: --stall-minutes must be at least 1", file=sys.stderr)
         return 2
     text = render_rules(
-        for_duration=args.for_duration, job=args.job, stall_minutes=args.stall_minutes
+        for_duration=args.for_duration,
+        job=args.job,
+        stall_minutes=args.stall_minutes,
+        grafana_url=args.grafana_url,
     )
     args.output.mkdir(parents=True, exist_ok=True)
     path = args.output / RULES_FILE_NAME

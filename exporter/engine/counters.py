@@ -4,6 +4,12 @@ Labels are the finest scope an event carries, so Prometheus can sum any coarser 
 and across several exporters (e.g. ``sum by (channel) (rate(...[1h]))``). Every KPI ratio can be
 rebuilt from them, e.g. the default service level over a range is
 ``answered_within_threshold / (answered + abandoned - abandoned_short)``.
+
+Counters sharing the same base labels (a counter's labels without its enumerated last label, such
+as ``survey`` or ``outcome``) appear together, at 0: the first count of a new queue creates every
+queue counter of it, with every enumerated value, so a ratio of two counters exists as soon as
+its scope does (``increase()`` of the abandons is 0, not absent, before the first abandon), and
+``seed`` creates them for scopes known before any event.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from exporter.engine.types import CounterFamily
 
 QUEUE_LABELS = ("queue", "channel")
 HANDLER_LABELS = ("queue", "channel", "team", "agent")
+SURVEYS = ("csat", "nps", "ces", "ai_cx")
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +28,12 @@ class CounterSpec:
     name: str
     documentation: str
     label_names: tuple[str, ...]
+    # The values of the last label when it is an enumeration (survey, category, outcome, ...).
+    values: tuple[str, ...] = ()
+
+    @property
+    def base_labels(self) -> tuple[str, ...]:
+        return self.label_names[:-1] if self.values else self.label_names
 
 
 SPECS: tuple[CounterSpec, ...] = (
@@ -89,16 +102,19 @@ SPECS: tuple[CounterSpec, ...] = (
         "contact_center_survey_answers",
         "Survey answers, by survey (csat, nps, ces, ai_cx).",
         (*HANDLER_LABELS, "survey"),
+        SURVEYS,
     ),
     CounterSpec(
         "contact_center_survey_score_points",
         "Sum of survey scores on each survey's own scale, by survey; divide by the answers.",
         (*HANDLER_LABELS, "survey"),
+        SURVEYS,
     ),
     CounterSpec(
         "contact_center_nps_answers",
         "NPS answers by category: promoter (9-10), passive (7-8), detractor (0-6).",
         (*HANDLER_LABELS, "category"),
+        ("promoter", "passive", "detractor"),
     ),
     CounterSpec(
         "contact_center_agent_state_seconds",
@@ -110,6 +126,7 @@ SPECS: tuple[CounterSpec, ...] = (
         "contact_center_outbound_dials",
         "Outbound dials by outcome (no_answer, machine, live, dropped).",
         ("campaign", "outcome"),
+        ("no_answer", "machine", "live", "dropped"),
     ),
     CounterSpec(
         "contact_center_outbound_converted",
@@ -120,6 +137,7 @@ SPECS: tuple[CounterSpec, ...] = (
         "contact_center_bot_sessions",
         "Self-service (bot or IVR) sessions, by whether the bot contained them.",
         (*QUEUE_LABELS, "contained"),
+        ("true", "false"),
     ),
 )
 _SPEC_BY_NAME = {spec.name: spec for spec in SPECS}
@@ -130,10 +148,36 @@ class Counters:
 
     def __init__(self) -> None:
         self._values: dict[str, dict[tuple[str, ...], float]] = {spec.name: {} for spec in SPECS}
+        # Per base label names: every counter with them, and its enumerated values.
+        self._by_base: dict[
+            tuple[str, ...], list[tuple[dict[tuple[str, ...], float], tuple[str, ...]]]
+        ] = {}
+        for spec in SPECS:
+            family = (self._values[spec.name], spec.values)
+            self._by_base.setdefault(spec.base_labels, []).append(family)
+        self._base_of = {spec.name: spec.base_labels for spec in SPECS}
 
     def add(self, name: str, labels: tuple[str, ...], amount: float = 1.0) -> None:
         samples = self._values[name]
-        samples[labels] = samples.get(labels, 0.0) + amount
+        current = samples.get(labels)
+        if current is None:
+            base = self._base_of[name]
+            if labels[0]:  # a new queue (campaign): its sibling counters appear with it, at 0
+                self.seed(base, labels[: len(base)])
+            current = samples.get(labels, 0.0)
+        samples[labels] = current + amount
+
+    def seed(self, base_labels: tuple[str, ...], values: tuple[str, ...]) -> None:
+        """Every counter with these base labels at 0 for ``values`` (kept if counted already)."""
+        families = self._by_base.get(base_labels, ())
+        if families and not families[0][1] and values in families[0][0]:
+            return  # seeded before (the first family is never enumerated): the common case
+        for samples, enumerated in families:
+            if enumerated:
+                for value in enumerated:
+                    samples.setdefault((*values, value), 0.0)
+            else:
+                samples.setdefault(values, 0.0)
 
     def families(self) -> list[CounterFamily]:
         """A copy of every counter, safe to hand to another thread."""

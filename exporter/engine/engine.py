@@ -39,7 +39,7 @@ from exporter.engine import formulas
 from exporter.engine.agents import AgentTimeCounters, AgentTimelines
 from exporter.engine.clock import LocalHours
 from exporter.engine.contacts import ContactFacts, ContactMemory
-from exporter.engine.counters import Counters
+from exporter.engine.counters import HANDLER_LABELS, QUEUE_LABELS, Counters
 from exporter.engine.formulas import Family, Result
 from exporter.engine.scopes import EventScopes, ScopeCache
 from exporter.engine.tallies import CampaignTally, ContactTally, HourBucket, NpsTally, TeamTally
@@ -255,6 +255,8 @@ class KpiEngine:
                 tally.answered_wait_seconds += wait
             self._counters.add("contact_center_contacts_answered", counter_labels)
             self._counters.add("contact_center_answered_wait_seconds", counter_labels, wait)
+            if scopes.agent:  # the handler's counters exist at 0 before the contact ends
+                self._counters.seed(HANDLER_LABELS, scopes.handler_labels)
             if within:
                 self._counters.add(
                     "contact_center_contacts_answered_within_threshold", counter_labels
@@ -396,6 +398,25 @@ class KpiEngine:
         self._waiting.drop_stale(self._newest, self.config.stale_waiting_seconds)
         self._contacts.forget_old(self._newest)
         self._agents.trim_all(cut)
+
+    def declare(
+        self,
+        *,
+        queue: str = "",
+        channel: str = "",
+        team: str = "",
+        agent: str = "",
+        campaign: str = "",
+    ) -> None:
+        """A scope known before any event (a source's queues, agents, campaigns): its raw
+        counters exist at 0 from the first scrape, so ``increase()`` sees its first contact."""
+        with self._lock:
+            if queue and channel:
+                self._counters.seed(QUEUE_LABELS, (queue, channel))
+                if agent:
+                    self._counters.seed(HANDLER_LABELS, (queue, channel, team, agent))
+            if campaign:
+                self._counters.seed(("campaign",), (campaign,))
 
     # --- snapshot -------------------------------------------------------------------------------
 

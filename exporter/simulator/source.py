@@ -59,6 +59,18 @@ class SimulatorSource:
         self.until = until
         self._clock = clock
 
+    def known_scopes(self) -> list[dict[str, str]]:
+        """The queues, agents and campaigns simulated, for counters at 0 from the first scrape."""
+        channels = {queue.name: str(queue.channel) for queue in self.config.queues}
+        scopes = [{"queue": name, "channel": channel} for name, channel in channels.items()]
+        for team in self.config.teams:
+            for agent in team.agent_names:
+                for queue in team.queues:
+                    labels = {"queue": queue, "channel": channels[queue]}
+                    scopes.append({**labels, "team": team.name, "agent": agent})
+        scopes.extend({"campaign": campaign.name} for campaign in self.config.campaigns)
+        return scopes
+
     def run(self, sink: EventSink, stats: IngestStats, stop: threading.Event) -> None:
         if self.realtime:
             self._run_realtime(sink, stats, stop)

@@ -1,0 +1,1 @@
+"""Grafana dashboards generated from the catalog (see ``exporter.dashboards.build``)."""

@@ -1,0 +1,459 @@
+"""The Grafana dashboards, generated with grafana-foundation-sdk (the Grafana 11.6 build).
+
+``kpi-targets dashboards`` writes them to ``grafana/dashboards/``; the committed JSON is checked
+against a fresh generation by the tests, so edit this module, never the JSON.
+
+- **Contact Center Operations** and **Team Performance**: one per tab of the catalog, every
+  eligible KPI of the tab (``exporter.presentation`` says where, in which unit): a row of stat
+  panels "now", coloured met / missed / neutral against the target in force; a row of time series
+  "today" with the target as a dashed step line that follows its schedule; a row "over the selected
+  range" rebuilt from the counters (summed across exporters).
+- **KPI Targets**: a table of every KPI and scope with its value, target, quantifier, state and
+  the target's source.
+
+Every dashboard has the variables datasource, channel, queue (chained on channel), team, agent
+(chained on team) and Show KPI Targets (On/Off), a "Targets changed" annotation, pinned uids,
+tags and links between them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from grafana_foundation_sdk.builders import common as common_builders
+from grafana_foundation_sdk.builders import dashboard as builders
+from grafana_foundation_sdk.builders import stat, table, timeseries
+from grafana_foundation_sdk.builders.prometheus import Dataquery
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models import common
+from grafana_foundation_sdk.models import dashboard as model
+from grafana_foundation_sdk.models.prometheus import PromQueryFormat
+
+from exporter.dashboards import queries
+from exporter.dashboards.queries import Role
+from exporter.presentation import Dashboard, Presentation, on_dashboard
+
+DATASOURCE_UID = "kpi-targets-prometheus"  # pinned by grafana/provisioning/datasources/
+DATASOURCE = model.DataSourceRef(type_val="prometheus", uid="${datasource}")
+TAG = "kpi-targets"
+TITLES: dict[Dashboard, str] = {
+    Dashboard.OPERATIONS: "Contact Center Operations",
+    Dashboard.TEAM: "Team Performance",
+    Dashboard.OVERVIEW: "KPI Targets",
+}
+FILE_NAMES: dict[Dashboard, str] = {
+    Dashboard.OPERATIONS: "contact-center-operations.json",
+    Dashboard.TEAM: "team-performance.json",
+    Dashboard.OVERVIEW: "kpi-targets.json",
+}
+COLOURS: dict[Role, str] = {
+    Role.MET: "green",
+    Role.MISSED: "red",
+    Role.NEUTRAL: "text",
+}
+_LEGENDS: dict[str, str] = {
+    "site": "site",
+    "channel": "{{channel}}",
+    "queue": "{{queue}} ({{channel}})",
+    "team": "{{team}}",
+    "agent": "{{agent}} ({{team}})",
+    "campaign": "{{campaign}}",
+}
+_WIDTH = 24
+
+
+class _Layout:
+    """Places panels left to right, wrapping at the grid's 24 columns; numbers them."""
+
+    def __init__(self) -> None:
+        self.x = self.y = self.row_height = 0
+        self.next_id = 1
+
+    def row(self) -> tuple[int, model.GridPos]:
+        self.newline()
+        place = model.GridPos(h=1, w=_WIDTH, x=0, y=self.y)
+        self.y += 1
+        return self._id(), place
+
+    def panel(self, width: int, height: int) -> tuple[int, model.GridPos]:
+        if self.x + width > _WIDTH:
+            self.newline()
+        place = model.GridPos(h=height, w=width, x=self.x, y=self.y)
+        self.x += width
+        self.row_height = max(self.row_height, height)
+        return self._id(), place
+
+    def newline(self) -> None:
+        self.y += self.row_height
+        self.x = self.row_height = 0
+
+    def _id(self) -> int:
+        self.next_id += 1
+        return self.next_id - 1
+
+
+def _query(role: Role, expr: str, legend: str, *, instant: bool) -> Dataquery:
+    query = Dataquery().ref_id(str(role)).expr(expr).legend_format(legend).datasource(DATASOURCE)
+    return query.instant() if instant else query.range()
+
+
+def _fixed_colour(role: Role) -> list[model.DynamicConfigValue]:
+    return [
+        model.DynamicConfigValue(
+            id_val="color", value={"mode": "fixed", "fixedColor": COLOURS[role]}
+        )
+    ]
+
+
+_Panel = TypeVar("_Panel", stat.Panel, timeseries.Panel)
+
+
+def _with_unit(panel: _Panel, shown: Presentation) -> _Panel:
+    panel = panel.unit(shown.grafana_unit)
+    if shown.decimals is not None:
+        panel = panel.decimals(shown.decimals)
+    if shown.min is not None:
+        panel = panel.min(shown.min)
+    if shown.max is not None:
+        panel = panel.max(shown.max)
+    return panel
+
+
+def _stat(shown: Presentation, layout: _Layout, description: str) -> stat.Panel:
+    panel_id, place = layout.panel(4, 5)
+    return (
+        stat.Panel()
+        .id(panel_id)
+        .grid_pos(place)
+        .title(shown.kpi.title)
+        .description(description)
+        .datasource(DATASOURCE)
+        .graph_mode(common.BigValueGraphMode.NONE)
+        .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]).values(False))
+    )
+
+
+def _now_stat(shown: Presentation, layout: _Layout) -> stat.Panel:
+    """The KPI now, coloured by the quantifier against the target in force."""
+    kpi, level = shown.kpi.name, shown.level
+    legend = _LEGENDS[level]
+    panel = (
+        _stat(
+            shown,
+            layout,
+            f"{shown.description} Green: the target in force is met (equality counts as met); "
+            "red: missed; neutral: no target in force or Show KPI Targets is Off.",
+        )
+        .with_target(_query(Role.MET, queries.met(kpi, level), legend, instant=True))
+        .with_target(_query(Role.MISSED, queries.missed(kpi, level), legend, instant=True))
+        .with_target(_query(Role.NEUTRAL, queries.neutral(kpi, level), legend, instant=True))
+        .color_mode(common.BigValueColorMode.BACKGROUND)
+        .text_mode(common.BigValueTextMode.VALUE_AND_NAME)
+        .color_scheme(builders.FieldColor().mode(model.FieldColorModeId.FIXED).fixed_color("text"))
+        .no_value("no data in this period")
+    )
+    for role in (Role.MET, Role.MISSED, Role.NEUTRAL):
+        panel = panel.override_by_query(str(role), _fixed_colour(role))
+    return _with_unit(panel, shown)
+
+
+def _time_series(shown: Presentation, level: str, layout: _Layout) -> timeseries.Panel:
+    """The KPI through the selected range with its target as a dashed step line."""
+    kpi = shown.kpi.name
+    legend = _LEGENDS[level]
+    panel_id, place = layout.panel(12, 8)
+    target_style = [
+        model.DynamicConfigValue(
+            id_val="custom.lineStyle", value={"fill": "dash", "dash": [10, 10]}
+        ),
+        model.DynamicConfigValue(id_val="custom.lineInterpolation", value="stepAfter"),
+        model.DynamicConfigValue(id_val="custom.fillOpacity", value=0),
+        model.DynamicConfigValue(id_val="custom.lineWidth", value=2),
+    ]
+    level_words = "" if level == shown.level else f" by {level}"
+    panel = (
+        timeseries.Panel()
+        .id(panel_id)
+        .grid_pos(place)
+        .title(f"{shown.kpi.title}{level_words}")
+        .description(
+            f"{shown.description} Dashed: the target in force, step by step as its schedule "
+            "and the calendar change it (none off duty, on closed dates, or with Show KPI "
+            "Targets Off)."
+        )
+        .datasource(DATASOURCE)
+        .with_target(_query(Role.VALUE, queries.value(kpi, level), legend, instant=False))
+        .with_target(
+            _query(
+                Role.TARGET,
+                queries.target(kpi, level),
+                f"{legend} target ({{{{quantifier}}}})",
+                instant=False,
+            )
+        )
+        .line_interpolation(common.LineInterpolation.LINEAR)
+        .legend(
+            common_builders.VizLegendOptions()
+            .show_legend(True)
+            .display_mode(common.LegendDisplayMode.LIST)
+            .placement(common.LegendPlacement.BOTTOM)
+            .calcs([])
+        )
+        .tooltip(
+            common_builders.VizTooltipOptions()
+            .mode(common.TooltipDisplayMode.MULTI)
+            .sort(common.SortOrder.NONE)
+        )
+        .override_by_query(str(Role.TARGET), target_style)
+    )
+    return _with_unit(panel, shown)
+
+
+def _range_stat(shown: Presentation, expr: str, layout: _Layout) -> stat.Panel:
+    panel = (
+        _stat(
+            shown,
+            layout,
+            "Over the selected time range, from the raw counters summed across every exporter "
+            f"(the default service-level variant for service level). {shown.description}",
+        )
+        .with_target(_query(Role.RANGE, expr, shown.kpi.title, instant=True))
+        .color_mode(common.BigValueColorMode.NONE)
+        .text_mode(common.BigValueTextMode.VALUE)
+        .no_value("no contacts in the range")
+    )
+    return _with_unit(panel, shown)
+
+
+def _row(title: str, layout: _Layout) -> builders.Row:
+    row_id, place = layout.row()
+    return builders.Row(title).id(row_id).grid_pos(place)
+
+
+def _variables() -> list[Any]:
+    def chained(name: str, label: str, query: str) -> builders.QueryVariable:
+        return (
+            builders.QueryVariable(name)
+            .label(label)
+            .datasource(DATASOURCE)
+            .query(query)
+            .multi(True)
+            .include_all(True)
+            .all_value(".*")
+            .current(model.VariableOption(selected=True, text="All", value="$__all"))
+            .refresh(model.VariableRefresh.ON_TIME_RANGE_CHANGED)
+            .sort(model.VariableSort.ALPHABETICAL_ASC)
+        )
+
+    return [
+        builders.DatasourceVariable("datasource")
+        .label("Data source")
+        .type("prometheus")
+        .current(model.VariableOption(selected=True, text="Prometheus", value=DATASOURCE_UID)),
+        chained("channel", "Channel", 'label_values(kpi_value{level="channel"}, channel)'),
+        chained(
+            "queue",
+            "Queue",
+            'label_values(kpi_value{level="queue", channel=~"$channel"}, queue)',
+        ),
+        chained("team", "Team", 'label_values(kpi_value{level="team"}, team)'),
+        chained("agent", "Agent", 'label_values(kpi_value{level="agent", team=~"$team"}, agent)'),
+        builders.CustomVariable("show_targets")
+        .label("Show KPI Targets")
+        .description(
+            "On: targets as dashed lines and values coloured met / missed. Off: plain values."
+        )
+        .values("On : 1,Off : 0")
+        .current(model.VariableOption(selected=True, text="On", value="1"))
+        .options(
+            [
+                model.VariableOption(selected=True, text="On", value="1"),
+                model.VariableOption(selected=False, text="Off", value="0"),
+            ]
+        ),
+    ]
+
+
+def _base(which: Dashboard, description: str) -> builders.Dashboard:
+    board = (
+        builders.Dashboard(TITLES[which])
+        .uid(str(which))
+        .description(description)
+        .tags([TAG])
+        .readonly()  # provisioned from code: edit exporter/dashboards, not the UI
+        .time("now/d", "now")
+        .refresh("1m")
+        .timezone("browser")
+        .tooltip(model.DashboardCursorSync.CROSSHAIR)
+        .link(
+            builders.DashboardLink("KPI Targets dashboards")
+            .type(model.DashboardLinkType.DASHBOARDS)
+            .tags([TAG])
+            .as_dropdown(False)
+            .include_vars(True)
+            .keep_time(True)
+        )
+        .annotation(
+            builders.AnnotationQuery()
+            .name("Annotations & Alerts")
+            .datasource(model.DataSourceRef(type_val="grafana", uid="-- Grafana --"))
+            .enable(True)
+            .hide(True)
+            .icon_color("rgba(0, 211, 255, 1)")
+            .type("dashboard")
+            .built_in(1)
+        )
+        .annotation(
+            builders.AnnotationQuery()
+            .name("Targets changed")
+            .datasource(DATASOURCE)
+            .enable(True)
+            .hide(False)
+            .icon_color("orange")
+            .expr(queries.TARGETS_CHANGED)
+        )
+    )
+    for variable in _variables():
+        board = board.with_variable(variable)
+    return board
+
+
+def _tab_dashboard(which: Dashboard, description: str) -> builders.Dashboard:
+    board = _base(which, description)
+    layout = _Layout()
+    shown_kpis = on_dashboard(which)
+    team = which is Dashboard.TEAM
+    board = board.with_row(_row("Now, against the target in force", layout))
+    for shown in shown_kpis:
+        board = board.with_panel(_now_stat(shown, layout))
+    board = board.with_row(_row("Through the day, with the target as a dashed line", layout))
+    for shown in shown_kpis:
+        board = board.with_panel(_time_series(shown, shown.level, layout))
+    if team:
+        board = board.with_row(_row("Agents", layout))
+        for shown in shown_kpis:
+            if "agent" in shown.kpi.levels:
+                board = board.with_panel(_time_series(shown, "agent", layout))
+    board = board.with_row(_row("Over the selected range, from the counters", layout))
+    for shown in shown_kpis:
+        expr = queries.range_query(shown.kpi.name, team=team)
+        if expr is not None:
+            board = board.with_panel(_range_stat(shown, expr, layout))
+    return board
+
+
+def _overview() -> builders.Dashboard:
+    board = _base(
+        Dashboard.OVERVIEW,
+        "Every KPI and scope with its value now, the target in force, its quantifier, the state "
+        "(met, missed, not set, off duty, closed: <name>) and where the target came from.",
+    )
+    layout = _Layout()
+    panel_id, place = layout.panel(24, 24)
+    hidden = ["Time", "instance", "level"]
+    renamed = {
+        "title": "KPI",
+        "Value #value": "Value",
+        "Value #target": "Target",
+        "quantifier": "Quantifier",
+        "state": "State",
+        "detail": "Target from",
+    }
+    panel = (
+        table.Panel()
+        .id(panel_id)
+        .grid_pos(place)
+        .title("KPI targets now")
+        .align(common.FieldTextAlignment.AUTO)
+        .inspect(False)
+        .description(
+            "One row per KPI and scope (per exporter). Target, quantifier, state and source are "
+            "shown while Show KPI Targets is On."
+        )
+        .datasource(DATASOURCE)
+        .with_target(
+            _query(Role.VALUE, queries.overview_value(), "", instant=True).format(
+                PromQueryFormat.TABLE
+            )
+        )
+        .with_target(
+            _query(Role.TARGET, queries.overview_target(), "", instant=True).format(
+                PromQueryFormat.TABLE
+            )
+        )
+        .with_target(
+            _query(Role.STATE, queries.overview_state(), "", instant=True).format(
+                PromQueryFormat.TABLE
+            )
+        )
+        .with_transformation(model.DataTransformerConfig(id_val="merge", options={}))
+        .with_transformation(
+            model.DataTransformerConfig(
+                id_val="organize",
+                options={
+                    "excludeByName": {**dict.fromkeys(hidden, True), "Value #state": True},
+                    "renameByName": renamed,
+                    "indexByName": {},
+                },
+            )
+        )
+        .with_transformation(
+            model.DataTransformerConfig(
+                id_val="sortBy", options={"sort": [{"field": "kpi", "desc": False}]}
+            )
+        )
+        .override_by_name(
+            "State",
+            [
+                model.DynamicConfigValue(
+                    id_val="mappings",
+                    value=[
+                        {
+                            "type": "value",
+                            "options": {
+                                "met": {"color": "green", "index": 0},
+                                "missed": {"color": "red", "index": 1},
+                            },
+                        }
+                    ],
+                ),
+                model.DynamicConfigValue(
+                    id_val="custom.cellOptions", value={"type": "color-background"}
+                ),
+            ],
+        )
+    )
+    return board.with_panel(panel)
+
+
+def build_all() -> dict[Dashboard, model.Dashboard]:
+    """Every dashboard, by its uid."""
+    return {
+        Dashboard.OPERATIONS: _tab_dashboard(
+            Dashboard.OPERATIONS,
+            "Queues and channels: service level, speed of answer, abandonment, handle time, "
+            "surveys, bot and outbound KPIs, each next to its target in force.",
+        ).build(),
+        Dashboard.TEAM: _tab_dashboard(
+            Dashboard.TEAM,
+            "Teams and agents: occupancy, availability, contacts handled, handle time, "
+            "resolution and CSAT, each next to its target in force.",
+        ).build(),
+        Dashboard.OVERVIEW: _overview().build(),
+    }
+
+
+def render(board: model.Dashboard) -> str:
+    """A dashboard's JSON text, as committed (sorted keys, two-space indent, final newline)."""
+    return JSONEncoder(sort_keys=True, indent=2).encode(board) + "\n"
+
+
+def render_all() -> dict[str, str]:
+    """File name -> JSON text of every dashboard."""
+    return {FILE_NAMES[which]: render(board) for which, board in build_all().items()}
+
+
+def as_json(board: model.Dashboard) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(render(board))
+    return loaded
