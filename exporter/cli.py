@@ -20,6 +20,7 @@ COMMANDS: tuple[str, ...] = (
     "resolve",
     "targets",
     "replay",
+    "backfill",
     "rules",
 )
 

@@ -1,0 +1,176 @@
+"""``kpi-targets backfill SOURCE... --from ISO --to ISO --out FILE``: past contact data as the
+series ``serve`` would have exposed, one sample per step, in OpenMetrics text for
+``promtool tsdb create-blocks-from openmetrics``.
+
+Each instant is judged against the targets in force then, rebuilt from the audit log of
+``--targets`` (see ``exporter.backfill.history``); stderr says which periods used which. The
+README's "Backfilling history" section gives the whole procedure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from exporter.commands.contact_data import SOURCE_HELP, add_data_arguments
+from exporter.commands.options import add_targets_option
+
+if TYPE_CHECKING:
+    from exporter.backfill.history import History
+
+HELP = "turn past contact data into OpenMetrics samples for Prometheus blocks (promtool)"
+
+DEFAULT_STEP = "60s"
+DEFAULT_JOB = "kpi-targets"
+DEFAULT_INSTANCE = "127.0.0.1:9491"
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)?")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("sources", metavar="SOURCE", nargs="+", help=SOURCE_HELP)
+    parser.add_argument(
+        "--from",
+        dest="start",
+        required=True,
+        help="first instant, ISO-8601 (without an offset: in --timezone)",
+    )
+    parser.add_argument("--to", dest="end", required=True, help="last instant, ISO-8601")
+    parser.add_argument(
+        "--out", required=True, type=Path, help="OpenMetrics file to write (replaced if present)"
+    )
+    parser.add_argument(
+        "--step",
+        default=DEFAULT_STEP,
+        help=f"time between samples, like Prometheus' scrape_interval (default: {DEFAULT_STEP})",
+    )
+    parser.add_argument(
+        "--job",
+        default=DEFAULT_JOB,
+        help=f"the job label of the live series (default: {DEFAULT_JOB})",
+    )
+    parser.add_argument(
+        "--instance",
+        default=DEFAULT_INSTANCE,
+        help=f"the instance label of the live series (default: {DEFAULT_INSTANCE})",
+    )
+    add_targets_option(parser)
+    add_data_arguments(parser, timezone_default="the calendar's")
+
+
+def parse_step(text: str) -> float:
+    """``60``, ``60s``, ``1m``, ``1h``, ``500ms``: seconds, more than 0."""
+    match = _DURATION.fullmatch(text.strip())
+    seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)] if match else 0.0
+    if seconds <= 0:
+        raise ValueError(f"--step: {text!r} is not a duration like 15s, 1m or 1h")
+    return seconds
+
+
+def run(args: argparse.Namespace) -> int:
+    from exporter.backfill.history import rebuild
+    from exporter.backfill.openmetrics import OpenMetricsWriter
+    from exporter.backfill.progress import Progress
+    from exporter.backfill.scrape import PastScrape
+    from exporter.backfill.stepping import merged, step_through
+    from exporter.commands.contact_data import (
+        DataOptionError,
+        engine_config,
+        instant,
+        open_sources,
+        time_zone,
+    )
+    from exporter.commands.replay import counts
+    from exporter.engine import KpiEngine
+    from exporter.sources.base import IngestStats
+    from exporter.targets.store import StoreError, TargetStore
+
+    try:
+        store = TargetStore(args.targets)
+        loaded = store.current()
+        history = rebuild(
+            loaded.target_set,
+            store.calendar_path.read_text(encoding="utf-8"),
+            store.audit.entries(),
+            audit_name=store.audit.path.name,
+        )
+    except (StoreError, OSError, ValueError) as error:
+        print(f"backfill: {error}", file=sys.stderr)
+        return 1
+    try:
+        zone = time_zone(args.timezone) if args.timezone else loaded.target_set.calendar.timezone
+        start = instant(args.start, zone, "--from")
+        end = instant(args.end, zone, "--to")
+        if end < start:
+            raise DataOptionError(f"--to {args.end} is before --from {args.start}")
+        step = parse_step(args.step)
+        config = engine_config(args, zone)
+        sources = open_sources(args, args.sources, zone)
+    except (DataOptionError, ValueError) as error:
+        print(f"backfill: {error}", file=sys.stderr)
+        return 2
+    if not args.out.parent.is_dir():
+        print(f"backfill: --out: no such directory {args.out.parent}", file=sys.stderr)
+        return 2
+
+    engine = KpiEngine(config)
+    stats = IngestStats()
+    scrape = PastScrape(engine, history)
+    writer = OpenMetricsWriter(args.out, job=args.job, instance=args.instance)
+    progress = Progress(sys.stderr, "backfill", end)
+
+    def sample(at: float) -> None:
+        writer.add(scrape.collect(at), at)
+        progress.update(sum(stats.read_counts().values()), at)
+
+    try:
+        tally = step_through(
+            merged(source.events(stats) for source in sources),
+            engine.ingest,
+            sample,
+            start=start,
+            end=end,
+            step=step,
+        )
+        writer.finish()
+    finally:
+        writer.close()
+        progress.finish()
+
+    rejected = {reason: n for (_, reason), n in stats.rejected_counts().items()}
+    print(
+        f"backfill: wrote {writer.samples:,} samples at {tally.steps:,} steps of {step:g} s "
+        f"to {args.out}; {tally.counted:,} events counted"
+        + (f"; {sum(rejected.values())} lines rejected ({counts(rejected)})" if rejected else "")
+        + (
+            f"; {sum(tally.refused.values())} events refused by the engine "
+            f"({counts(tally.refused)})"
+            if tally.refused
+            else ""
+        ),
+        file=sys.stderr,
+    )
+    print(_periods_text(history, start, end, zone), file=sys.stderr)
+    return 0
+
+
+def _periods_text(history: History, start: float, end: float, zone: ZoneInfo) -> str:
+    def when(instant: float) -> str:
+        return datetime.fromtimestamp(instant, zone).isoformat()
+
+    lines = ["backfill: targets used:"]
+    for period in history.between(start, end):
+        lines.append(
+            f"  {when(max(period.start, start))} to {when(min(period.end, end))}: {period.origin}"
+        )
+    lines.append(
+        "  calendar: the current calendar.yaml throughout (the audit log records target "
+        "changes only)"
+    )
+    lines.extend(f"  note: {note}" for note in history.notes)
+    return "\n".join(lines)
