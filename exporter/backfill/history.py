@@ -5,7 +5,9 @@ back from the current files, each change is undone in reverse order: the state b
 change is the current targets with that change undone, and so on. A change is undone only if the
 state still holds what it wrote (its ``after``); when it does not, the targets were also edited
 by hand (or by git) in between, at an unknown time, and nothing older can be rebuilt: instants
-before that change are judged with the current files, and ``History.notes`` says so.
+before that change are judged with the current files, and ``History.notes`` says so. A log
+whose times go backwards (a clock set back) is read as if each change happened no later than the
+next one.
 
 The calendar is always the current ``calendar.yaml``: the audit log records target changes only.
 
@@ -81,8 +83,9 @@ def rebuild(
     for number in range(len(entries), 0, -1):
         entry = entries[number - 1]
         where = f"{audit_name}:{number}"
+        at = end
         try:
-            at = _instant(entry)
+            at = min(_instant(entry), end)
             state = _undo(state, entry)
             earlier = _target_set(state, calendar_text)
         except _CannotUndo as error:
@@ -90,7 +93,8 @@ def rebuild(
                 f"{where} cannot be undone ({error}): the targets were also edited outside "
                 f"kpi-targets; instants before {_words(entry.get('at'))} use {CURRENT_FILES}"
             )
-            periods.append(Period(-math.inf, end, target_set, origin))
+            periods.append(Period(at, end, target_set, origin))
+            periods.append(Period(-math.inf, at, current, CURRENT_FILES))
             return _history(periods, notes, current)
         periods.append(Period(at, end, target_set, origin))
         end = at
