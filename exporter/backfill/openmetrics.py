@@ -88,9 +88,10 @@ class OpenMetricsWriter:
 
     def finish(self) -> None:
         """Join the families into ``path`` (atomically) and drop the spools."""
-        handle, temporary = tempfile.mkstemp(dir=self._directory, prefix=f".{self.path.name}.")
+        # Created like any file the user writes (umask), unlike mkstemp's owner-only mode.
+        temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
+            with temporary.open("w", encoding="utf-8") as out:
                 for family in self._families.values():
                     if not family.samples:
                         continue
@@ -101,7 +102,7 @@ class OpenMetricsWriter:
                 out.write("# EOF\n")
             os.replace(temporary, self.path)
         except BaseException:
-            Path(temporary).unlink(missing_ok=True)
+            temporary.unlink(missing_ok=True)
             raise
         finally:
             self.close()
