@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from exporter.backfill.openmetrics import OpenMetricsWriter
 from exporter.backfill.progress import Progress
 from exporter.backfill.stepping import merged, step_through
 from exporter.commands.backfill import parse_step
+from exporter.engine import KpiEngine
 from exporter.events import ContactEvent, ContactKind, Event
 
 
@@ -24,9 +26,14 @@ def _step(events: list[Event], start: float, end: float, step: float) -> list[tu
     """What the engine had seen when each step was sampled: (step, ats ingested so far)."""
     seen: list[float] = []
     steps: list[tuple] = []
+
+    def ingest_many(batch: list[Event], refused: Counter[str]) -> int:
+        seen.extend(event.at for event in batch)
+        return len(batch)
+
     tally = step_through(
         events,
-        lambda event: seen.append(event.at),
+        ingest_many,
         lambda at: steps.append((at, tuple(seen))),
         start=start,
         end=end,
@@ -69,16 +76,14 @@ def test_steps_do_not_drift_over_many_steps() -> None:
     assert [at for at, _ in steps] == [index * 0.1 for index in range(11)]
 
 
-def test_refusals_are_tallied_by_reason() -> None:
+def test_the_engines_refusals_are_tallied_by_reason() -> None:
+    engine = KpiEngine()
+    events: list[Event] = [_offer(1000.0, "a"), _offer(1.0, "b"), _offer(1001.0, "c")]
     tally = step_through(
-        [_offer(1.0), _offer(2.0), _offer(3.0)],
-        lambda event: "too_old" if event.at == 2.0 else None,
-        lambda at: None,
-        start=0.0,
-        end=3.0,
-        step=1.0,
+        events, engine.ingest_many, lambda at: None, start=0.0, end=2000.0, step=1000.0
     )
-    assert (tally.counted, dict(tally.refused), tally.steps) == (2, {"too_old": 1}, 4)
+    # 1.0 is more than the 300 s out-of-order tolerance older than 1000.0.
+    assert (tally.counted, dict(tally.refused), tally.steps) == (2, {"too_old": 1}, 3)
 
 
 def test_merged_streams_come_in_time_order() -> None:

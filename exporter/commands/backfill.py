@@ -131,7 +131,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         tally = step_through(
             merged(source.events(stats) for source in sources),
-            engine.ingest,
+            engine.ingest_many,
             sample,
             start=start,
             end=end,

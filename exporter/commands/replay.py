@@ -34,6 +34,7 @@ def counts(counter: Counter[str]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from exporter.backfill.stepping import BATCH
     from exporter.commands.contact_data import (
         DataOptionError,
         engine_config,
@@ -42,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
         time_zone,
     )
     from exporter.engine import KpiEngine
+    from exporter.events import Event
     from exporter.sources.base import IngestStats
     from exporter.sources.queue_log import QueueLogSource
 
@@ -58,15 +60,16 @@ def run(args: argparse.Namespace) -> int:
     stats = IngestStats()
     refused: Counter[str] = Counter()
     fed = later = 0
+    batch: list[Event] = []
     for event in source.events(stats):
         if event.at > at:
             later += 1
             continue
-        reason = engine.ingest(event)
-        if reason is None:
-            fed += 1
-        else:
-            refused[reason] += 1
+        batch.append(event)
+        if len(batch) >= BATCH:
+            fed += engine.ingest_many(batch, refused)
+            batch = []
+    fed += engine.ingest_many(batch, refused)
 
     samples = sorted(engine.snapshot(at).kpis, key=lambda sample: (sample.kpi, sample.labels))
     print(
