@@ -175,8 +175,12 @@ def main(argv: list[str] | None = None) -> int:
         pipeline = run_child("pipeline", path, args.seed)
         source = run_child("source", path, args.seed)
         again = run_child("floor", path, args.seed)
-        floor = {key: min(floor[key], again[key]) for key in ("lines", "seconds", "cpu_seconds")}
-        floor["peak_mib"] = max(again["peak_mib"], floor["peak_mib"])
+        floor = {
+            "lines": floor["lines"],
+            "seconds": min(floor["seconds"], again["seconds"]),
+            "cpu_seconds": min(floor["cpu_seconds"], again["cpu_seconds"]),
+            "peak_mib": max(floor["peak_mib"], again["peak_mib"]),
+        }
         rate = pipeline["lines"] / pipeline["seconds"]
         floor_rate = floor["lines"] / floor["seconds"]
         cpu_ratio = pipeline["cpu_seconds"] / floor["cpu_seconds"]
