@@ -114,6 +114,7 @@ def test_openmetrics_groups_each_family_with_timestamps_and_job_instance(tmp_pat
             at,
         )
     writer.add([_family("kpi_value", "gauge", [("kpi_value", voice, float("nan"))])], 180.5)
+    writer.add([_family("kpi_value", "gauge", [("kpi_value", voice, float("inf"))])], 181.0)
     writer.finish()
     job = 'job="kpi-targets",instance="pbx \\"1\\""'
     assert out.read_text().splitlines() == [
@@ -122,13 +123,14 @@ def test_openmetrics_groups_each_family_with_timestamps_and_job_instance(tmp_pat
         f'kpi_value{{kpi="service_level_ratio",channel="voice",{job}}} 0.8 60',
         f'kpi_value{{kpi="service_level_ratio",channel="voice",{job}}} 0.75 120',
         f'kpi_value{{kpi="service_level_ratio",channel="voice",{job}}} NaN 180.5',
+        f'kpi_value{{kpi="service_level_ratio",channel="voice",{job}}} +Inf 181',
         "# TYPE contacts_offered counter",
         "# HELP contacts_offered The contacts_offered.",
         f'contacts_offered_total{{queue="sales\\\\north",{job}}} 3.0 60',
-        f'contacts_offered_total{{queue="sales\\\\north",{job}}} 1.234567e+06 120',
+        f'contacts_offered_total{{queue="sales\\\\north",{job}}} 1234567.0 120',
         "# EOF",
     ]
-    assert writer.samples == 5
+    assert writer.samples == 6
     assert [path.name for path in tmp_path.iterdir()] == ["history.om"]  # no spool left
 
 

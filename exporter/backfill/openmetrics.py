@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import IO
 
 from prometheus_client.metrics_core import Metric
-from prometheus_client.utils import floatToGoString
 
 # Label dicts the collectors reuse between steps; their text is kept, with the dict itself so its
 # id cannot be reused while cached. Cleared when it grows past this many (series come and go).
@@ -32,6 +31,17 @@ _LABEL_CACHE_LIMIT = 100_000
 
 def _escape(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+_SPECIAL_VALUES = {float("inf"): "+Inf", float("-inf"): "-Inf"}
+
+
+def value_text(value: float) -> str:
+    """Python's shortest round-trip text (Prometheus reads it exactly); NaN and infinities as
+    OpenMetrics spells them."""
+    if value != value:
+        return "NaN"
+    return _SPECIAL_VALUES.get(value) or repr(float(value))
 
 
 def timestamp_text(instant: float) -> str:
@@ -80,7 +90,7 @@ class OpenMetricsWriter:
                     text = "".join(f'{k}="{_escape(v)}",' for k, v in labels.items())
                     cached = cache[id(labels)] = (labels, text)
                 lines.append(
-                    f"{sample.name}{{{cached[1]}{self._suffix}{floatToGoString(sample.value)}{tail}"
+                    f"{sample.name}{{{cached[1]}{self._suffix}{value_text(sample.value)}{tail}"
                 )
             family.spool.write("".join(lines))
             family.samples += len(lines)

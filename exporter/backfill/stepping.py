@@ -36,8 +36,9 @@ def merged(streams: Iterable[Iterator[Event]]) -> Iterator[Event]:
     return heapq.merge(*streams, key=operator.attrgetter("at"))
 
 
-# Events handed to the engine at once: its lock is taken once per batch, not per event.
-BATCH = 1024
+# Events handed to the engine at once: its lock is taken once per batch, not per event. Small
+# batches do as well as large ones and let fewer events outlive a young-generation collection.
+BATCH = 64
 
 IngestMany = Callable[[list[Event], Counter[str]], int]
 

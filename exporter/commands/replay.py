@@ -34,6 +34,7 @@ def counts(counter: Counter[str]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from exporter.backfill.progress import Progress
     from exporter.backfill.stepping import BATCH
     from exporter.commands.contact_data import (
         DataOptionError,
@@ -61,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
     refused: Counter[str] = Counter()
     fed = later = 0
     batch: list[Event] = []
+    progress = Progress(sys.stderr, "replay", at)
     for event in source.events(stats):
         if event.at > at:
             later += 1
@@ -69,7 +71,9 @@ def run(args: argparse.Namespace) -> int:
         if len(batch) >= BATCH:
             fed += engine.ingest_many(batch, refused)
             batch = []
+            progress.update(fed + later, event.at)
     fed += engine.ingest_many(batch, refused)
+    progress.finish()
 
     samples = sorted(engine.snapshot(at).kpis, key=lambda sample: (sample.kpi, sample.labels))
     print(
