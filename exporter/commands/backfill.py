@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -142,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
         writer.close()
         progress.finish()
 
-    rejected = {reason: n for (_, reason), n in stats.rejected_counts().items()}
+    rejected = Counter({reason: n for (_, reason), n in stats.rejected_counts().items()})
     print(
         f"backfill: wrote {writer.samples:,} samples at {tally.steps:,} steps of {step:g} s "
         f"to {args.out}; {tally.counted:,} events counted"
