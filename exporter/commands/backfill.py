@@ -4,7 +4,8 @@ series ``serve`` would have exposed, one sample per step, in OpenMetrics text fo
 
 Each instant is judged against the targets in force then, rebuilt from the audit log of
 ``--targets`` (see ``exporter.backfill.history``); stderr says which periods used which. The
-README's "Backfilling history" section gives the whole procedure.
+README's section "History: backfilling Prometheus from past contact data" gives the whole
+procedure. Exit status: 0 written, 1 targets or output unusable, 2 usage error.
 """
 
 from __future__ import annotations
@@ -139,6 +140,11 @@ def run(args: argparse.Namespace) -> int:
             step=step,
         )
         writer.finish()
+    except OSError as error:
+        print(
+            f"backfill: cannot write {args.out}: {error.strerror}; nothing written", file=sys.stderr
+        )
+        return 1
     finally:
         writer.close()
         progress.finish()
