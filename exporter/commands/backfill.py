@@ -39,15 +39,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--from",
         dest="start",
+        metavar="ISO",
         required=True,
         help="first instant, ISO-8601 (without an offset: in --timezone)",
     )
-    parser.add_argument("--to", dest="end", required=True, help="last instant, ISO-8601")
     parser.add_argument(
-        "--out", required=True, type=Path, help="OpenMetrics file to write (replaced if present)"
+        "--to", dest="end", metavar="ISO", required=True, help="last instant, ISO-8601"
+    )
+    parser.add_argument(
+        "--out",
+        metavar="FILE",
+        required=True,
+        type=Path,
+        help="OpenMetrics file to write (replaced if present)",
     )
     parser.add_argument(
         "--step",
+        metavar="DURATION",
         default=DEFAULT_STEP,
         help=f"time between samples, like Prometheus' scrape_interval (default: {DEFAULT_STEP})",
     )
