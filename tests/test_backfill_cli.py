@@ -53,7 +53,7 @@ def test_a_short_run_writes_openmetrics_and_says_what_it_used(
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--step", "often"), "backfill: --step: 'often' is not a duration like 15s, 1m or 1h"),
+        (("--step", "often"), "backfill: --step: 'often' is not a duration like 15s, 1m, 1h or 1d"),
         (("--timezone", "Mars/Base"), "backfill: --timezone: unknown time zone 'Mars/Base'"),
         (("--from", "yesterday"), "backfill: --from: 'yesterday' is not an ISO-8601 date-time"),
         (

@@ -5,15 +5,16 @@ from __future__ import annotations
 import io
 from collections import Counter
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from prometheus_client.metrics_core import Metric
 from prometheus_client.samples import Sample
 
-from exporter.backfill.openmetrics import OpenMetricsWriter
+from exporter.backfill.openmetrics import OpenMetricsWriter, SplitWriter
 from exporter.backfill.progress import Progress
 from exporter.backfill.stepping import merged, step_through
-from exporter.commands.backfill import parse_step
+from exporter.commands.backfill import parse_duration
 from exporter.engine import KpiEngine
 from exporter.events import ContactEvent, ContactKind, Event
 
@@ -145,16 +146,18 @@ def test_an_interrupted_write_leaves_no_output(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "seconds"), [("60", 60.0), ("15s", 15.0), ("5m", 300.0), ("1h", 3600.0)]
+    ("text", "seconds"),
+    [("60", 60.0), ("15s", 15.0), ("5m", 300.0), ("1h", 3600.0), ("1d", 86400.0), ("500ms", 0.5)],
 )
-def test_step_durations(text: str, seconds: float) -> None:
-    assert parse_step(text) == seconds
+def test_durations(text: str, seconds: float) -> None:
+    assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["0s", "-1m", "1d", "fast", ""])
-def test_bad_step_durations_are_refused(text: str) -> None:
-    with pytest.raises(ValueError, match="is not a duration like 15s, 1m or 1h"):
-        parse_step(text)
+@pytest.mark.parametrize("text", ["0s", "-1m", "1w", "fast", ""])
+def test_bad_durations_are_refused(text: str) -> None:
+    with pytest.raises(ValueError) as refused:
+        parse_duration(text, "--split")
+    assert str(refused.value) == f"--split: {text!r} is not a duration like 15s, 1m, 1h or 1d"
 
 
 def test_progress_line_says_events_time_rate_and_time_left() -> None:
@@ -173,3 +176,40 @@ def test_progress_is_quiet_off_a_terminal() -> None:
     progress.update(10, 50.0)
     progress.finish()
     assert stream.getvalue() == ""
+
+
+def test_split_files_hold_each_period_of_history(tmp_path: Path) -> None:
+    out = tmp_path / "history.om"
+    writer = SplitWriter(
+        out, job="j", instance="i", start=0.0, every=86400.0, zone=ZoneInfo("Europe/Rome")
+    )
+    for at in (0.0, 43200.0, 86400.0, 90000.0):
+        writer.add([_family("kpi_value", "gauge", [("kpi_value", {}, at)])], at)
+    writer.finish()
+    assert writer.samples == 4
+    assert [path.name for path in writer.paths] == [
+        "history-19700101T0100.om",  # 00:00 UTC is 01:00 in Rome
+        "history-19700102T0100.om",
+    ]
+    first, second = (path.read_text().splitlines() for path in writer.paths)
+    assert first[2:] == [
+        'kpi_value{job="j",instance="i"} 0.0 0',
+        'kpi_value{job="j",instance="i"} 43200.0 43200',
+        "# EOF",
+    ]
+    assert second[2:] == [
+        'kpi_value{job="j",instance="i"} 86400.0 86400',
+        'kpi_value{job="j",instance="i"} 90000.0 90000',
+        "# EOF",
+    ]
+    assert not out.exists()
+
+
+def test_without_a_split_one_file_is_written(tmp_path: Path) -> None:
+    out = tmp_path / "history.om"
+    writer = SplitWriter(out, job="j", instance="i", start=0.0, every=None, zone=ZoneInfo("UTC"))
+    for at in (0.0, 1e9):
+        writer.add([_family("kpi_value", "gauge", [("kpi_value", {}, 1.0)])], at)
+    writer.finish()
+    assert writer.paths == [out]
+    assert out.read_text().count("kpi_value{") == 2

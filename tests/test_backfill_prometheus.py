@@ -166,18 +166,24 @@ def backfilled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backfilled]
     om = tmp / "history.om"
     backfill = _kpi_targets(
         *("backfill", f"queue_log:{queue_log}", "--targets", str(targets), "--step", f"{STEP}s"),
-        *("--from", _iso(start), "--to", _iso(end), "--out", str(om)),
+        *("--from", _iso(start), "--to", _iso(end), "--out", str(om), "--split", "1d"),
         *("--job", JOB, "--instance", INSTANCE),
     )
     assert backfill.returncode == 0, backfill.stderr
+    # One file per 24 hours from --from, named after their first instant; the last step (--to)
+    # falls in an eighth.
+    files = sorted(tmp.glob("history-*.om"))
+    firsts = [datetime.fromtimestamp(start + day * 86400, ROME) for day in range(8)]
+    assert [path.name for path in files] == [f"history-{at:%Y%m%dT%H%M}.om" for at in firsts]
     data = tmp / "data"
-    blocks = subprocess.run(
-        [promtool, "tsdb", "create-blocks-from", "openmetrics", str(om), str(data)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert blocks.returncode == 0, blocks.stdout + blocks.stderr
+    for path in files:
+        blocks = subprocess.run(
+            [promtool, "tsdb", "create-blocks-from", "openmetrics", str(path), str(data)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert blocks.returncode == 0, blocks.stdout + blocks.stderr
 
     port = free_port()
     (tmp / "prometheus.yml").write_text("global: {scrape_interval: 1m}\n", encoding="utf-8")
@@ -314,6 +320,10 @@ def test_step_samples_are_every_five_minutes(backfilled: Backfilled) -> None:
     # 59m: the range's ends are inclusive up to Prometheus 2, left-open from 3.
     found = backfilled.query(f"count_over_time({offered}[59m])", at)
     assert found[0]["value"][1] == str(3600 // STEP)
-    # The counter goes on from one step to the next: four calls offered per hour.
+    # The counter goes on from one step to the next: four calls offered per hour, across the
+    # files of two days too.
     hour_ago = float(backfilled.query(offered, at - 3600)[0]["value"][1])
     assert float(backfilled.query(offered, at)[0]["value"][1]) == hour_ago + 4
+    midnight = _local(backfilled.weekdays[0] + timedelta(days=1))
+    before = float(backfilled.query(offered, midnight - 1800)[0]["value"][1])
+    assert float(backfilled.query(offered, midnight + 1800)[0]["value"][1]) == before + 4

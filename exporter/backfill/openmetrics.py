@@ -16,11 +16,14 @@ scraping, so backfilled and live samples are one series::
 
 from __future__ import annotations
 
+import math
 import os
 import tempfile
 from collections.abc import Iterable
+from datetime import datetime
 from pathlib import Path
 from typing import IO
+from zoneinfo import ZoneInfo
 
 from prometheus_client.metrics_core import Metric
 
@@ -121,3 +124,64 @@ class OpenMetricsWriter:
         for family in self._families.values():
             family.spool.close()
         self._families.clear()
+
+
+class SplitWriter:
+    """The samples in one file per ``every`` seconds of history from ``start`` (promtool reads a
+    whole file into memory, and reads it again for each 2-hour block it makes). A period's file
+    is ``path`` with the period's start, local time in ``zone``: ``history.om`` ->
+    ``history-20260302T0000.om``. Without ``every``, one file: ``path`` itself."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        job: str,
+        instance: str,
+        start: float,
+        every: float | None,
+        zone: ZoneInfo,
+    ) -> None:
+        self._path = Path(path)
+        self._job_instance = {"job": job, "instance": instance}
+        self._start = start
+        self._every = every
+        self._zone = zone
+        self._current: OpenMetricsWriter | None = None
+        self._current_end = -math.inf
+        self._written = 0
+        self.paths: list[Path] = []
+
+    @property
+    def samples(self) -> int:
+        return self._written + (self._current.samples if self._current is not None else 0)
+
+    def add(self, families: Iterable[Metric], instant: float) -> None:
+        if instant >= self._current_end:
+            self._open(instant)
+        assert self._current is not None
+        self._current.add(families, instant)
+
+    def _open(self, instant: float) -> None:
+        self.finish()
+        if self._every is None:
+            path, self._current_end = self._path, math.inf
+        else:
+            index = math.floor((instant - self._start) / self._every)
+            begins = self._start + index * self._every
+            stamp = datetime.fromtimestamp(begins, self._zone).strftime("%Y%m%dT%H%M")
+            path = self._path.with_name(f"{self._path.stem}-{stamp}{self._path.suffix}")
+            self._current_end = begins + self._every
+        self._current = OpenMetricsWriter(path, **self._job_instance)
+        self.paths.append(path)
+
+    def finish(self) -> None:
+        """Write the file being filled (the others are written already)."""
+        if self._current is not None:
+            current, self._current = self._current, None
+            current.finish()
+            self._written += current.samples
+
+    def close(self) -> None:
+        if self._current is not None:
+            self._current.close()

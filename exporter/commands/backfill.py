@@ -30,8 +30,8 @@ HELP = "turn past contact data into OpenMetrics samples for Prometheus blocks (p
 DEFAULT_STEP = "60s"
 DEFAULT_JOB = "kpi-targets"
 DEFAULT_INSTANCE = "127.0.0.1:9491"
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h)?")
-_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, None: 1.0}
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d)?")
+_UNIT_SECONDS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0, None: 1.0}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -69,22 +69,28 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_INSTANCE,
         help=f"the instance label of the live series (default: {DEFAULT_INSTANCE})",
     )
+    parser.add_argument(
+        "--split",
+        metavar="DURATION",
+        help="one file per DURATION of history (e.g. 1d), named after --out and the period's "
+        "start (history-20260302T0000.om): promtool reads a whole file into memory",
+    )
     add_targets_option(parser)
     add_data_arguments(parser, timezone_default="the calendar's")
 
 
-def parse_step(text: str) -> float:
-    """``60``, ``60s``, ``1m``, ``1h``, ``500ms``: seconds, more than 0."""
+def parse_duration(text: str, option: str = "--step") -> float:
+    """``60``, ``60s``, ``1m``, ``1h``, ``1d``, ``500ms``: seconds, more than 0."""
     match = _DURATION.fullmatch(text.strip())
     seconds = float(match.group(1)) * _UNIT_SECONDS[match.group(2)] if match else 0.0
     if seconds <= 0:
-        raise ValueError(f"--step: {text!r} is not a duration like 15s, 1m or 1h")
+        raise ValueError(f"{option}: {text!r} is not a duration like 15s, 1m, 1h or 1d")
     return seconds
 
 
 def run(args: argparse.Namespace) -> int:
     from exporter.backfill.history import rebuild
-    from exporter.backfill.openmetrics import OpenMetricsWriter
+    from exporter.backfill.openmetrics import SplitWriter
     from exporter.backfill.progress import Progress
     from exporter.backfill.scrape import PastScrape
     from exporter.backfill.stepping import merged, step_through
@@ -118,7 +124,8 @@ def run(args: argparse.Namespace) -> int:
         end = instant(args.end, zone, "--to")
         if end < start:
             raise DataOptionError(f"--to {args.end} is before --from {args.start}")
-        step = parse_step(args.step)
+        step = parse_duration(args.step)
+        split = parse_duration(args.split, "--split") if args.split else None
         config = engine_config(args, zone)
         sources = open_sources(args, args.sources, zone)
     except (DataOptionError, ValueError) as error:
@@ -131,7 +138,9 @@ def run(args: argparse.Namespace) -> int:
     engine = KpiEngine(config)
     stats = IngestStats()
     scrape = PastScrape(engine, history)
-    writer = OpenMetricsWriter(args.out, job=args.job, instance=args.instance)
+    writer = SplitWriter(
+        args.out, job=args.job, instance=args.instance, start=start, every=split, zone=zone
+    )
     progress = Progress(sys.stderr, "backfill", end)
 
     def sample(at: float) -> None:
@@ -160,7 +169,7 @@ def run(args: argparse.Namespace) -> int:
     rejected = Counter({reason: n for (_, reason), n in stats.rejected_counts().items()})
     print(
         f"backfill: wrote {writer.samples:,} samples at {tally.steps:,} steps of {step:g} s "
-        f"to {args.out}; {tally.counted:,} events counted"
+        f"to {_files(writer.paths)}; {tally.counted:,} events counted"
         + (f"; {sum(rejected.values())} lines rejected ({counts(rejected)})" if rejected else "")
         + (
             f"; {sum(tally.refused.values())} events refused by the engine "
@@ -172,6 +181,12 @@ def run(args: argparse.Namespace) -> int:
     )
     print(_periods_text(history, start, end, zone), file=sys.stderr)
     return 0
+
+
+def _files(paths: list[Path]) -> str:
+    if len(paths) <= 2:
+        return " and ".join(str(path) for path in paths)
+    return f"{len(paths)} files, {paths[0]} to {paths[-1]}"
 
 
 def _periods_text(history: History, start: float, end: float, zone: ZoneInfo) -> str:
