@@ -23,6 +23,7 @@ COMMANDS: tuple[str, ...] = (
     "resolve",
     "targets",
     "replay",
+    "backfill",
     "rules",
     "users",
     "init",

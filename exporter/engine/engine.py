@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Mapping
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from typing import TypeVar
 
@@ -128,22 +129,42 @@ class KpiEngine:
     # --- ingest ---------------------------------------------------------------------------------
 
     def ingest(self, event: Event) -> str | None:
-        """Count one event. None when accepted, else why it was rejected (and nothing counted)."""
+        """Count one event. None when accepted, else why it was rejected (and nothing counted).
+
+        Live sources call this per event, so a scrape waits for one event at most."""
         reason = rejection_reason(event)
         if reason is not None:
             return reason
         with self._lock:
-            if event.at < self._newest - self._tolerance:
-                return TOO_OLD
-            if isinstance(event, AgentStateEvent):
-                self._advance(event.at)
-                self._agent_time.record(event, self._cut())
-            else:
-                reason = self._ingest_contact(event)
-                if reason is not None:
-                    return reason
-            if self._newest >= self._next_housekeeping:
-                self._housekeep()
+            return self._count(event)
+
+    def ingest_many(self, events: Iterable[Event], refused: Counter[str]) -> int:
+        """Count a batch of events in order, holding the lock once (replay and backfill, where no
+        scrape waits): how many were accepted; each rejection is tallied in ``refused``."""
+        accepted = 0
+        count = self._count
+        with self._lock:
+            for event in events:
+                reason = rejection_reason(event) or count(event)
+                if reason is None:
+                    accepted += 1
+                else:
+                    refused[reason] += 1
+        return accepted
+
+    def _count(self, event: Event) -> str | None:
+        """``ingest`` past validation, with the lock held."""
+        if event.at < self._newest - self._tolerance:
+            return TOO_OLD
+        if isinstance(event, AgentStateEvent):
+            self._advance(event.at)
+            self._agent_time.record(event, self._cut())
+        else:
+            reason = self._ingest_contact(event)
+            if reason is not None:
+                return reason
+        if self._newest >= self._next_housekeeping:
+            self._housekeep()
         return None
 
     def _advance(self, at: float) -> None:
