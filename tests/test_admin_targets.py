@@ -278,3 +278,18 @@ def test_any_form_input_gets_a_page_never_a_server_error(
                    "row-0-days": days, "scope-queue": scope})  # fmt: skip
     response = as_editor.post("/targets/service_level_ratio/edit?new=1", data=data)
     assert response.status_code in (200, 302, 400, 409), response.status_code
+
+
+def test_the_built_in_read_only_targets_refuse_a_save_with_what_to_do(
+    as_editor: FlaskClient, store: TargetStore, targets_dir: Path
+) -> None:
+    from exporter.serve import BUILTIN_READ_ONLY
+
+    store.read_only = BUILTIN_READ_ONLY  # as serve opens the targets carried in the package
+    before = (targets_dir / "targets.yaml").read_bytes()
+    response = as_editor.post(EDIT_VOICE, data=form(as_editor, EDIT_VOICE, value="90"))
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400  # the form again, with the reason on top
+    assert "Not saved." in page and "read-only: run `kpi-targets init` for an editable" in page
+    assert (targets_dir / "targets.yaml").read_bytes() == before
+    assert not (targets_dir / "audit.jsonl").exists() or audit(targets_dir) == []
