@@ -365,6 +365,9 @@ def _overview() -> builders.Dashboard:
         .id(panel_id)
         .grid_pos(place)
         .title("KPI targets now")
+        # Grafana's defaults, spelled out: the 11.6 schema requires both.
+        .frame_index(0)
+        .show_header(True)
         .align(common.FieldTextAlignment.AUTO)
         .inspect(False)
         .description(
