@@ -100,7 +100,7 @@ def rebuild(
             else:
                 targets = _undo_target(targets, entry)
             if number > 1 and _one_outside_change(entries[number - 2], entry):
-                continue
+                continue  # the next line is of the same change: no period between them
             earlier = _target_set(targets, calendar)
         except _CannotUndo as error:
             notes.append(
