@@ -242,11 +242,10 @@ def _sampled_instants(b: Backfilled) -> list[float]:
 
 def test_the_output_says_which_targets_each_period_used(backfilled: Backfilled) -> None:
     stderr = backfilled.stderr
-    assert "targets used:" in stderr
+    assert "targets and calendar used:" in stderr
     assert "as before audit.jsonl:1 (set service_level_ratio" in stderr
     assert "by ann: Q4 plan" in stderr
-    assert "the current targets.yaml" in stderr
-    assert "calendar: the current calendar.yaml throughout" in stderr
+    assert "the current targets.yaml and calendar.yaml" in stderr
 
 
 def test_values_equal_replay_at_sampled_instants(backfilled: Backfilled) -> None:

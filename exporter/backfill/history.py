@@ -1,15 +1,20 @@
-"""The targets as they were in force at past instants, rebuilt from the audit log (pure, no I/O).
+"""The targets and calendar as they were in force at past instants, rebuilt from the audit log
+(pure, no I/O).
 
-Every change saved through the store is one audit line with the target before and after it. Going
-back from the current files, each change is undone in reverse order: the state before the newest
-change is the current targets with that change undone, and so on. A change is undone only if the
-state still holds what it wrote (its ``after``); when it does not, the targets were also edited
-by hand (or by git) in between, at an unknown time, and nothing older can be rebuilt: instants
-before that change are judged with the current files, and ``History.notes`` says so. A log
-whose times go backwards (a clock set back) is read as if each change happened no later than the
-next one.
+Every change is one audit line with what it changed before and after: a target (``set``,
+``delete``, or ``outside``: a change the running exporter found on disk that no kpi-targets save
+made), or the whole calendar (``kpi`` "": a Settings save, action ``calendar``, or an outside
+change to ``calendar.yaml``). Going back from the current files, each change is undone in reverse
+order: the state before the newest change is the current targets and calendar with that change
+undone, and so on. An outside line with nothing before or after (only comments or layout changed)
+has nothing to undo. The lines of one outside change (same versions before and after) are undone
+together: the states between them never existed.
 
-The calendar is always the current ``calendar.yaml``: the audit log records target changes only.
+A change is undone only if the state still holds what it wrote (its ``after``); when it does not,
+the files were also edited while no exporter watched them, at an unknown time, and nothing older
+can be rebuilt: instants before that change are judged with the current files, and
+``History.notes`` says so. A log whose times go backwards (a clock set back) is read as if each
+change happened no later than the next one.
 
     history = rebuild(current_targets, calendar_text, audit_entries)
     history.at(instant)        # the TargetSet in force then
@@ -28,12 +33,12 @@ from typing import Any
 
 import yaml
 
+from exporter.targets.changes import calendar_as_dict, target_as_dict
 from exporter.targets.model import Scope, TargetSet, scope_of
 from exporter.targets.parse import parse_texts
-from exporter.targets.store import target_as_dict
 from exporter.targets.wording import describe_scope
 
-CURRENT_FILES = "the current targets.yaml"
+CURRENT_FILES = "the current targets.yaml and calendar.yaml"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,24 +79,34 @@ def rebuild(
     *,
     audit_name: str = "audit.jsonl",
 ) -> History:
-    """The history of the targets from the audit log's ``entries`` (oldest first, as read)."""
-    state = [_normalized(target_as_dict(target)) for target in current.targets]
+    """The history of the targets and calendar from the audit log's ``entries`` (oldest first)."""
+    # Both as the audit log keeps them, so a change's ``after`` compares equal to what it wrote.
+    targets = [_normalized(target_as_dict(target)) for target in current.targets]
+    calendar = calendar_as_dict(calendar_text)
     periods: list[Period] = []
     end = math.inf
     target_set, origin = current, CURRENT_FILES
     notes: list[str] = []
     for number in range(len(entries), 0, -1):
         entry = entries[number - 1]
+        if entry.get("kpi") == "" and entry.get("before") is None and entry.get("after") is None:
+            continue  # an outside change of comments or layout only: nothing to undo
         where = f"{audit_name}:{number}"
         at = end
         try:
             at = min(_instant(entry), end)
-            state = _undo(state, entry)
-            earlier = _target_set(state, calendar_text)
+            if entry.get("kpi") == "":
+                calendar = _undo_calendar(calendar, entry)
+            else:
+                targets = _undo_target(targets, entry)
+            if number > 1 and _one_outside_change(entries[number - 2], entry):
+                continue  # the next line is of the same change: no period between them
+            earlier = _target_set(targets, calendar)
         except _CannotUndo as error:
             notes.append(
-                f"{where} cannot be undone ({error}): the targets were also edited outside "
-                f"kpi-targets; instants before {_words(entry.get('at'))} use {CURRENT_FILES}"
+                f"{where} cannot be undone ({error}): the files were also edited while no "
+                f"exporter watched them; instants before {_words(entry.get('at'))} use "
+                f"{CURRENT_FILES}"
             )
             periods.append(Period(at, end, target_set, origin))
             periods.append(Period(-math.inf, at, current, CURRENT_FILES))
@@ -124,7 +139,7 @@ def _instant(entry: Mapping[str, Any]) -> float:
     return moment.timestamp()
 
 
-def _undo(state: list[dict[str, Any]], entry: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _undo_target(state: list[dict[str, Any]], entry: Mapping[str, Any]) -> list[dict[str, Any]]:
     kpi, scope = entry.get("kpi"), entry.get("scope")
     if not isinstance(kpi, str) or not isinstance(scope, dict):
         raise _CannotUndo("it names no KPI and scope")
@@ -145,6 +160,22 @@ def _undo(state: list[dict[str, Any]], entry: Mapping[str, Any]) -> list[dict[st
     return undone
 
 
+def _undo_calendar(calendar: dict[str, Any], entry: Mapping[str, Any]) -> dict[str, Any]:
+    before = entry.get("before")
+    if entry.get("after") != calendar:
+        raise _CannotUndo("calendar.yaml does not hold the calendar it saved")
+    if not isinstance(before, dict):
+        raise _CannotUndo("its 'before' is not a calendar")
+    return before
+
+
+def _one_outside_change(older: Mapping[str, Any], newer: Mapping[str, Any]) -> bool:
+    """Two lines of the same change found on disk (one per target, and one for the calendar)."""
+    return older.get("action") == newer.get("action") == "outside" and all(
+        older.get(key) == newer.get(key) for key in ("version_before", "version_after")
+    )
+
+
 def _key(target: Mapping[str, Any]) -> tuple[str, Scope]:
     scope = target.get("scope") or {}
     return str(target.get("kpi")), scope_of({str(k): str(v) for k, v in scope.items()})
@@ -156,21 +187,30 @@ def _normalized(target: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
-def _target_set(state: list[dict[str, Any]], calendar_text: str) -> TargetSet:
-    text = yaml.safe_dump({"targets": state}, sort_keys=False, allow_unicode=True)
-    result = parse_texts(text, calendar_text, targets_file="targets.yaml (rebuilt)")
+def _target_set(targets: list[dict[str, Any]], calendar: dict[str, Any]) -> TargetSet:
+    result = parse_texts(
+        _yaml({"targets": targets}),
+        _yaml(calendar),
+        targets_file="targets.yaml (rebuilt)",
+        calendar_file="calendar.yaml (rebuilt)",
+    )
     if result.target_set is None:
         first = result.errors[0] if result.errors else "invalid"
-        raise _CannotUndo(f"the targets before it are not valid today: {first}")
+        raise _CannotUndo(f"the targets and calendar before it are not valid today: {first}")
     return result.target_set
+
+
+def _yaml(document: dict[str, Any]) -> str:
+    """The text of plain data as the audit log keeps it (dates and times as their text)."""
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True)
 
 
 def _describe(entry: Mapping[str, Any]) -> str:
     scope = scope_of({str(k): str(v) for k, v in (entry.get("scope") or {}).items()})
-    return (
-        f"{entry.get('action')} {entry.get('kpi')} {describe_scope(scope)} at "
-        f"{entry.get('at')} by {entry.get('user')}: {entry.get('reason')}"
-    )
+    action, kpi = entry.get("action"), entry.get("kpi")
+    what = f"{kpi} {describe_scope(scope)}" if kpi else "calendar.yaml"
+    verb = "edit" if action == "calendar" else action
+    return f"{verb} {what} at {entry.get('at')} by {entry.get('user')}: {entry.get('reason')}"
 
 
 def _words(at: object) -> str:

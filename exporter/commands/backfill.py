@@ -2,8 +2,8 @@
 series ``serve`` would have exposed, one sample per step, in OpenMetrics text for
 ``promtool tsdb create-blocks-from openmetrics``.
 
-Each instant is judged against the targets in force then, rebuilt from the audit log of
-``--targets`` (see ``exporter.backfill.history``); stderr says which periods used which. The
+Each instant is judged against the targets and calendar in force then, rebuilt from the audit log
+of ``--targets`` (see ``exporter.backfill.history``); stderr says which periods used which. The
 README's section "History: backfilling Prometheus from past contact data" gives the whole
 procedure. Exit status: 0 written, 1 targets or output unusable, 2 usage error.
 """
@@ -193,14 +193,10 @@ def _periods_text(history: History, start: float, end: float, zone: ZoneInfo) ->
     def when(instant: float) -> str:
         return datetime.fromtimestamp(instant, zone).isoformat()
 
-    lines = ["backfill: targets used:"]
+    lines = ["backfill: targets and calendar used:"]
     for period in history.between(start, end):
         lines.append(
             f"  {when(max(period.start, start))} to {when(min(period.end, end))}: {period.origin}"
         )
-    lines.append(
-        "  calendar: the current calendar.yaml throughout (the audit log records target "
-        "changes only)"
-    )
     lines.extend(f"  note: {note}" for note in history.notes)
     return "\n".join(lines)

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from exporter.targets import yamlload
 from exporter.targets.model import Scope, Target
 from exporter.targets.parse import dump_targets
 
@@ -27,8 +28,12 @@ def target_as_dict(target: Target) -> dict[str, Any]:
 
 
 def calendar_as_dict(text: str) -> dict[str, Any]:
-    """The calendar as plain data, for the audit log (dates and times as their text)."""
-    document = yaml.safe_load(text) or {}
+    """The calendar as plain data, for the audit log (dates and times as their text).
+
+    Read as ``kpi-targets check`` reads it (an unquoted ``10:30`` stays text, not YAML 1.1's
+    base-60 integer), so that this data dumped as YAML parses to the same calendar again.
+    """
+    document = yamlload.load(text).data or {}
     plain: dict[str, Any] = json.loads(json.dumps(document, default=str))
     return plain
 
