@@ -1,4 +1,5 @@
-"""The audit log of target changes: one JSON object per line, appended and fsync'd per change.
+"""The audit log of changes to the targets and the calendar (saves, and changes the running exporter
+found outside kpi-targets): one JSON object per line, appended and fsync'd per change.
 
 Each line records when (ISO-8601 UTC), who, what (``set`` or ``delete``, the KPI and scope), the
 target before and after (in the ``targets.yaml`` shape, ``null`` when absent), why, and the versions
