@@ -1,9 +1,10 @@
 """The audit log of changes to the targets and the calendar (saves, and changes the running exporter
 found outside kpi-targets): one JSON object per line, appended and fsync'd per change.
 
-Each line records when (ISO-8601 UTC), who, what (``set`` or ``delete``, the KPI and scope), the
-target before and after (in the ``targets.yaml`` shape, ``null`` when absent), why, and the versions
-of the targets files before and after. JSON Lines keeps the log greppable and ``jq``-friendly,
+Each line records when (ISO-8601 UTC), who, what (``set``, ``delete``, ``calendar`` or ``outside``,
+the KPI and scope), the target (for ``calendar``: the calendar) before and after (in the
+``targets.yaml`` shape, ``null`` when absent), why, and the versions of the targets files before
+and after. JSON Lines keeps the log greppable and ``jq``-friendly,
 and an append of one line never rewrites what is already there.
 
 **A change and its line go together, crash or not.** The file is replaced (a rename) before its
