@@ -33,7 +33,6 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from typing import TypeVar
 
 from exporter import catalog
 from exporter.engine import formulas
@@ -43,7 +42,14 @@ from exporter.engine.contacts import ContactFacts, ContactMemory
 from exporter.engine.counters import HANDLER_LABELS, QUEUE_LABELS, Counters
 from exporter.engine.formulas import Family, Result
 from exporter.engine.scopes import EventScopes, ScopeCache
-from exporter.engine.tallies import CampaignTally, ContactTally, HourBucket, NpsTally, TeamTally
+from exporter.engine.tallies import (
+    ContactTally,
+    HourBucket,
+    NpsTally,
+    Tally,
+    TeamTally,
+    tallies_for,
+)
 from exporter.engine.types import EngineConfig, EngineSnapshot, KpiSample, ServiceLevelVariant
 from exporter.engine.validation import MISSING_WAIT, TOO_OLD, rejection_reason
 from exporter.engine.waiting import WaitingContacts
@@ -57,8 +63,6 @@ from exporter.events import (
     OutboundOutcome,
 )
 from exporter.targets.model import Scope
-
-Tally = TypeVar("Tally", ContactTally, TeamTally, CampaignTally, NpsTally)
 
 _HOUSEKEEPING_EVERY_SECONDS = 60.0  # of event time: prune old hours, stale waits, old segments
 _STATE_SECONDS_FIELD: dict[AgentState, str] = {
@@ -80,18 +84,6 @@ def _label_sets(family: Family) -> tuple[tuple[str, ...], ...]:
         for scope in kpi.scopes
     }
     return tuple(sorted(sets, key=lambda labels: (len(labels), labels)))
-
-
-def _tallies(
-    table: dict[Scope, Tally], keys: tuple[Scope, ...], factory: type[Tally]
-) -> list[Tally]:
-    found = []
-    for key in keys:
-        tally = table.get(key)
-        if tally is None:
-            tally = table[key] = factory()
-        found.append(tally)
-    return found
 
 
 class KpiEngine:
@@ -255,10 +247,10 @@ class KpiEngine:
         return bucket
 
     def _contact_tallies(self, at: float, scopes: EventScopes) -> list[ContactTally]:
-        return _tallies(self._bucket(at).contacts, scopes.contact_keys, ContactTally)
+        return self._bucket(at).contact_tallies(scopes)
 
     def _team_tallies(self, at: float, scopes: EventScopes) -> list[TeamTally]:
-        return _tallies(self._bucket(at).teams, scopes.team_keys, TeamTally)
+        return self._bucket(at).team_tallies(scopes)
 
     def _threshold(self, channel: str) -> float:
         return self.config.thresholds_seconds.get(channel, self.config.default_threshold_seconds)
@@ -337,7 +329,7 @@ class KpiEngine:
                 team_tally.csat_sum += csat
         if nps is not None:
             promoter, detractor = nps >= 9, nps <= 6
-            for nps_tally in _tallies(self._nps, scopes.contact_keys, NpsTally):
+            for nps_tally in tallies_for(self._nps, scopes.contact_keys, NpsTally):
                 nps_tally.answers += 1
                 nps_tally.promoters += promoter
                 nps_tally.detractors += detractor
@@ -365,9 +357,7 @@ class KpiEngine:
         assert outcome is not None  # validation refuses a dial without an outcome
         live = outcome is OutboundOutcome.LIVE
         converted = live and event.converted is True
-        for tally in _tallies(
-            self._bucket(event.at).campaigns, scopes.campaign_keys, CampaignTally
-        ):
+        for tally in self._bucket(event.at).campaign_tallies(scopes):
             tally.dials += 1
             tally.machine += outcome is OutboundOutcome.MACHINE
             tally.live += live
@@ -399,11 +389,11 @@ class KpiEngine:
         if start < cut:
             # Hours before the oldest one still kept are no longer published: skip them.
             start = max(start, self._hours.start_of(cut))
-        keys = self._scopes.of("", "", team, agent, "").team_keys
+        scopes = self._scopes.of("", "", team, agent, "")
         while start < end:
             bucket = self._bucket(start)
             piece_end = min(end, bucket.end)
-            for tally in _tallies(bucket.teams, keys, TeamTally):
+            for tally in bucket.team_tallies(scopes):
                 setattr(tally, field, getattr(tally, field) + sign * (piece_end - start))
             start = piece_end
 
@@ -501,7 +491,7 @@ class KpiEngine:
             if field is None or not segment.team or seconds <= 0:
                 continue
             keys = self._scopes.of("", "", segment.team, agent, "").team_keys
-            for tally in _tallies(teams, keys, TeamTally):
+            for tally in tallies_for(teams, keys, TeamTally):
                 setattr(tally, field, getattr(tally, field) + seconds)
         return teams
 
