@@ -106,6 +106,12 @@ class AgentTimelines:
         found: dict[tuple[str, str, str], float] = {}
         if not timeline:
             return found
+        last = timeline[-1]
+        if last.start <= start:  # the usual case: the state now has lasted the whole time
+            label = STATE_LABELS.get(last.state)
+            if end > start and label is not None:
+                found[(last.team, agent, label)] = end - start
+            return found
         index = len(timeline) - 1
         while index > 0 and timeline[index].start > start:
             index -= 1  # usually the last segment already holds ``start``
