@@ -163,7 +163,7 @@ class KpiEngine:
         if at < self._newest - self._tolerance:
             return TOO_OLD
         if isinstance(event, AgentStateEvent):
-            if at > self._newest:  # _advance and _cut, inline: this runs for every event
+            if at > self._newest:
                 self._newest = at
             self._agent_time.record(event, self._newest - self._tolerance)
         else:
@@ -173,10 +173,6 @@ class KpiEngine:
         if self._newest >= self._next_housekeeping:
             self._housekeep()
         return None
-
-    def _advance(self, at: float) -> None:
-        if at > self._newest:
-            self._newest = at
 
     def _cut(self) -> float:
         """The oldest instant an event may have and still be accepted."""
@@ -198,7 +194,8 @@ class KpiEngine:
             # Otherwise an abandon whose wait nobody knows (exports that write 0 for "no
             # data"): it still counts as a lost contact, neither short nor within the
             # threshold, rather than turning into a 0-second misdial that no KPI would show.
-        self._advance(event.at)
+        if event.at > self._newest:
+            self._newest = event.at
         scopes = self._scopes_of(event, facts)
         if event.contact_id:
             facts = self._contacts.remember(event, self._newest)
