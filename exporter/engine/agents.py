@@ -54,8 +54,9 @@ class AgentTimelines:
         while timeline[index].start > at:
             index -= 1
         current = timeline[index]
-        if index == len(timeline) - 1:
-            self._credit_segment(agent, current, current.start, at, 1.0)
+        if index == len(timeline) - 1:  # in order, the usual case: the open segment closes
+            if at > current.start:
+                self._credit(current.team, agent, current.state, current.start, at, 1.0)
         else:
             end = timeline[index + 1].start
             self._credit_segment(agent, current, at, end, -1.0)
@@ -64,7 +65,8 @@ class AgentTimelines:
             timeline[index] = change  # two changes at one instant: the later-reported one wins
         else:
             timeline.insert(index + 1, change)
-        self._trim(timeline, cut)
+        if len(timeline) > 1 and timeline[1].start <= cut:  # something to drop: see _trim
+            self._trim(timeline, cut)
 
     def trim_all(self, cut: float) -> None:
         for timeline in self._timelines.values():
@@ -105,6 +107,12 @@ class AgentTimelines:
         timeline = self._timelines.get(agent)
         found: dict[tuple[str, str, str], float] = {}
         if not timeline:
+            return found
+        last = timeline[-1]
+        if last.start <= start:  # the usual case: the state now has lasted the whole time
+            label = STATE_LABELS.get(last.state)
+            if end > start and label is not None:
+                found[(last.team, agent, label)] = end - start
             return found
         index = len(timeline) - 1
         while index > 0 and timeline[index].start > start:

@@ -28,7 +28,9 @@ def scope_keys(label_sets: Iterable[tuple[str, ...]], labels: Mapping[str, str])
     return keys
 
 
-@dataclass(frozen=True, slots=True)
+# eq=False: compared and hashed by identity, a pointer, since the hour buckets key their tallies
+# by it (``HourBucket.contact_tallies``); the cache builds one object per combination.
+@dataclass(frozen=True, slots=True, eq=False)
 class EventScopes:
     """One combination of label values, with every scope and counter label it feeds."""
 

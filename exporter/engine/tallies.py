@@ -7,7 +7,9 @@ Every field is a plain sum updated in constant time per event; the KPI formulas
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TypeVar
 
+from exporter.engine.scopes import EventScopes
 from exporter.targets.model import Scope
 
 
@@ -70,12 +72,58 @@ class CampaignTally:
     converted: int = 0  # among live
 
 
+Tally = TypeVar("Tally", ContactTally, TeamTally, CampaignTally, NpsTally)
+
+
+def tallies_for(
+    table: dict[Scope, Tally], keys: tuple[Scope, ...], factory: type[Tally]
+) -> list[Tally]:
+    """The tallies of ``keys`` in ``table``, created at 0 where missing."""
+    found = []
+    for key in keys:
+        tally = table.get(key)
+        if tally is None:
+            tally = table[key] = factory()
+        found.append(tally)
+    return found
+
+
 @dataclass(slots=True)
 class HourBucket:
-    """Every hourly tally of one local clock hour ``[start, end)`` (UTC instants)."""
+    """Every hourly tally of one local clock hour ``[start, end)`` (UTC instants).
+
+    An event finds its tallies through its ``EventScopes`` (one object per label combination,
+    hashed by identity): the list for that combination is built on its first event of the hour,
+    so later events of the hour cost one dictionary lookup instead of one per scope, each hashing
+    a nested tuple of labels."""
 
     start: float
     end: float
     contacts: dict[Scope, ContactTally] = field(default_factory=dict)
     teams: dict[Scope, TeamTally] = field(default_factory=dict)
     campaigns: dict[Scope, CampaignTally] = field(default_factory=dict)
+    _contact_rows: dict[EventScopes, list[ContactTally]] = field(default_factory=dict)
+    _team_rows: dict[EventScopes, list[TeamTally]] = field(default_factory=dict)
+    _campaign_rows: dict[EventScopes, list[CampaignTally]] = field(default_factory=dict)
+
+    def contact_tallies(self, scopes: EventScopes) -> list[ContactTally]:
+        found = self._contact_rows.get(scopes)
+        if found is None:
+            found = self._contact_rows[scopes] = tallies_for(
+                self.contacts, scopes.contact_keys, ContactTally
+            )
+        return found
+
+    def team_tallies(self, scopes: EventScopes) -> list[TeamTally]:
+        found = self._team_rows.get(scopes)
+        if found is None:
+            found = self._team_rows[scopes] = tallies_for(self.teams, scopes.team_keys, TeamTally)
+        return found
+
+    def campaign_tallies(self, scopes: EventScopes) -> list[CampaignTally]:
+        found = self._campaign_rows.get(scopes)
+        if found is None:
+            found = self._campaign_rows[scopes] = tallies_for(
+                self.campaigns, scopes.campaign_keys, CampaignTally
+            )
+        return found

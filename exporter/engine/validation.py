@@ -36,6 +36,9 @@ MAX_DURATION_SECONDS = 30 * 86400.0
 FUTURE_TOLERANCE_SECONDS = 300.0
 
 
+_OUTBOUND = ContactKind.OUTBOUND  # read per event: a module constant, not a class lookup
+
+
 def rejection_reason(event: Event) -> str | None:
     """Why ``event`` cannot be counted, or None when it is valid."""
     if not 0 <= event.at < math.inf:  # before 1970, infinite or NaN
@@ -63,6 +66,6 @@ def _contact_rejection(event: ContactEvent) -> str | None:
         for (name, (low, high)), value in zip(_SCORE_SCALES.items(), scores, strict=True):
             if value is not None and not (low <= value <= high):  # NaN fails both comparisons
                 return f"invalid_{name}"
-    if event.kind is ContactKind.OUTBOUND and event.outcome is None:
+    if event.kind is _OUTBOUND and event.outcome is None:
         return "missing_outcome"
     return None

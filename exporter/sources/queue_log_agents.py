@@ -37,6 +37,11 @@ from exporter.events import AgentState
 
 DEFAULT_AGENT_PATTERN = r"^[A-Za-z0-9_]+/(?P<agent>[^@/]+)"
 
+# Enum members read through their class cost a lookup each (about 65 ns on Python 3.11), and a
+# state is derived for most lines: read from module constants instead.
+_BUSY, _OUTBOUND, _LOGGED_OUT = AgentState.BUSY, AgentState.OUTBOUND, AgentState.LOGGED_OUT
+_PAUSED, _AVAILABLE, _LOGGED_IN = AgentState.PAUSED, AgentState.AVAILABLE, AgentState.LOGGED_IN
+
 
 class AgentMapError(ValueError):
     """An agent mapping that cannot be used; the message says what and where."""
@@ -189,19 +194,19 @@ class AgentTracker:
     @staticmethod
     def _derive(status: _Agent) -> AgentState:
         if status.call is not None:
-            return AgentState.BUSY
+            return _BUSY
         if status.outbound is not None:
-            return AgentState.OUTBOUND
+            return _OUTBOUND
         if not status.logged_in:
-            return AgentState.LOGGED_OUT
+            return _LOGGED_OUT
         if status.paused:
-            return AgentState.PAUSED
-        return AgentState.AVAILABLE
+            return _PAUSED
+        return _AVAILABLE
 
     def _report(self, status: _Agent, *, login: bool = False) -> AgentState | None:
         state = self._derive(status)
-        if state is AgentState.AVAILABLE and login:
-            state = AgentState.LOGGED_IN
+        if state is _AVAILABLE and login:
+            state = _LOGGED_IN
         before = status.state
         if before is not None and _same(before, state):
             return None
@@ -210,5 +215,7 @@ class AgentTracker:
 
 
 def _same(before: AgentState, after: AgentState) -> bool:
-    available = (AgentState.AVAILABLE, AgentState.LOGGED_IN)
-    return before is after or (before in available and after in available)
+    return before is after or (
+        (before is _AVAILABLE or before is _LOGGED_IN)
+        and (after is _AVAILABLE or after is _LOGGED_IN)
+    )

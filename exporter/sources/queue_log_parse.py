@@ -94,18 +94,26 @@ def parse_file_line(line: str) -> QueueLogEntry:
             f"{len(fields)} fields, a queue_log line has at least {FILE_LAYOUT_MIN_FIELDS}",
         )
     epoch, callid, queue, agent, event = fields[:FILE_LAYOUT_MIN_FIELDS]
-    event = event.strip()
+    event = event.strip().upper()
     if not event:
         raise QueueLogLineError("bad_field_count", "no event name")
-    # _named, inline: this runs for every line of files of tens of millions of lines.
+    # parse_epoch and _named, inline: this runs for every line of files of tens of millions of
+    # lines. float() itself skips surrounding blanks; parse_epoch explains a bad time.
+    try:
+        at = float(epoch)
+    except ValueError:
+        at = parse_epoch(epoch)
+    if not at >= 0:  # negative or NaN
+        parse_epoch(epoch)
     callid, queue, agent = callid.strip(), queue.strip(), agent.strip()
+    data = tuple(map(str.strip, fields[FILE_LAYOUT_MIN_FIELDS:]))
     return QueueLogEntry(
-        parse_epoch(epoch),  # float() itself skips surrounding blanks
+        at,
         "" if callid == NONE_VALUE else callid,
         "" if queue == NONE_VALUE else queue,
         "" if agent == NONE_VALUE else agent,
-        event.upper(),
-        _trim(tuple(map(str.strip, fields[FILE_LAYOUT_MIN_FIELDS:]))),
+        event,
+        data if not data or data[-1] else _trim(data),
     )
 
 
