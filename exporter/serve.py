@@ -185,8 +185,6 @@ def _http_source(settings: ServeSettings, now: Callable[[], float]) -> tuple[Any
     return HttpEventSource(journal, clock=now), token
 
 
-
-
 def _sink_for(
     name: str,
     engine: KpiEngine,

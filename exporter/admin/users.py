@@ -142,13 +142,6 @@ class UserFile:
                 raise UserError(f"no user {name!r}")
             users[name] = User(name, user.role, password_hash)
 
-    def set_role(self, name: str, role: Role) -> None:
-        with self._locked() as users:
-            user = users.get(name)
-            if user is None:
-                raise UserError(f"no user {name!r}")
-            users[name] = User(name, role, user.password_hash)
-
     @contextlib.contextmanager
     def _locked(self) -> Iterator[dict[str, User]]:
         """Read, change and write the file under a lock; an exception writes nothing."""

@@ -187,10 +187,6 @@ class AgentTracker:
             status.outbound = None
         return self._report(status)
 
-    def state_of(self, agent: str) -> AgentState | None:
-        status = self._agents.get(agent)
-        return status.state if status is not None else None
-
     @staticmethod
     def _derive(status: _Agent) -> AgentState:
         if status.call is not None:

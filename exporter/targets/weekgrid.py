@@ -17,7 +17,6 @@ from exporter.targets import display
 from exporter.targets.model import TargetSet, TimeRange
 from exporter.targets.resolve import resolve
 
-SLOT = timedelta(minutes=30)
 DAYS = 7
 NOT_SET = "not set"
 OFF_DUTY = "off duty"
