@@ -5,10 +5,11 @@
 For each size it generates a queue_log with the simulator (bench/generate_queue_log.py; kept in
 ``--dir`` and reused when it is already there), then measures, each in a fresh subprocess:
 
-- pipeline: ``QueueLogSource`` parses every line into events, ``KpiEngine.ingest_many`` counts
-  them in batches, and one ``snapshot`` at the end computes the KPIs (what ``kpi-targets replay``
-  does);
-- source: the queue_log source alone (parsing into events, no engine), to show where time goes;
+- pipeline: what ``kpi-targets replay --at`` (just after the last line) does: ``QueueLogSource``
+  reads every line and hands its events by their fields to a ``Feed``, which counts them into the
+  ``KpiEngine``; one ``snapshot`` at the end computes the KPIs;
+- source: the queue_log source alone, building an Event object per event (the live path), no
+  engine: to show where time goes;
 - floor: a bare loop that only reads the same lines and splits them on ``|`` (run before and
   after the others, the faster run kept).
 
@@ -26,7 +27,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -72,40 +72,32 @@ def measure_source(path: Path, seed: int) -> dict[str, float]:
 
 
 def measure_pipeline(path: Path, seed: int) -> dict[str, float]:
-    from exporter.backfill.stepping import BATCH
+    from exporter.backfill.feed import Feed, feed_sources
     from exporter.engine import KpiEngine
     from exporter.engine.types import EngineConfig
-    from exporter.events import Event
     from exporter.sources.base import IngestStats
     from exporter.sources.queue_log import QueueLogSource
 
     config = voice_config(seed)
+    with path.open(encoding="utf-8") as file:
+        lines = 0
+        for lines, last in enumerate(file, start=1):  # noqa: B007
+            pass
+    at = float(last.split("|", 1)[0]) + 1  # replay --at just after the last line
     engine = KpiEngine(EngineConfig(timezone=ZoneInfo(config.timezone)))
     source = QueueLogSource(path, agent_teams=config.agent_teams())
     stats = IngestStats()
-    refused: Counter[str] = Counter()
     started, cpu = time.perf_counter(), time.process_time()
-    events = 0
-    batch: list[Event] = []
-    for event in source.events(stats):
-        batch.append(event)
-        if len(batch) >= BATCH:
-            events += len(batch)
-            engine.ingest_many(batch, refused)
-            batch = []
-    events += len(batch)
-    engine.ingest_many(batch, refused)
-    last = batch[-1].at if batch else 0.0
-    kpis = len(engine.snapshot(last).kpis)
+    feed = Feed.until(engine, at)
+    feed_sources([source], feed, stats)
+    kpis = len(engine.snapshot(at).kpis)
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
-    with path.open(encoding="utf-8") as file:
-        lines = sum(1 for _ in file)
     return {
         "lines": lines,
         "seconds": elapsed,
         "cpu_seconds": cpu,
-        "events": events,
-        "rejected_by_engine": sum(refused.values()),
+        "events": feed.events,
+        "rejected_by_engine": sum(feed.refused.values()) + feed.later,
         "rejected_by_source": sum(stats.rejected_counts().values()),
         "kpi_series": kpis,
     }

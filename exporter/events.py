@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Protocol
 
 EMAIL_SERVICE_LEVEL_THRESHOLD_SECONDS = 4 * 3600.0
 
@@ -103,3 +104,60 @@ class AgentStateEvent:
 
 
 Event = ContactEvent | AgentStateEvent
+
+
+class EventReceiver(Protocol):
+    """Takes the events of a source given by their fields, without an Event object per event:
+    ``EventList`` builds the objects (the live path), ``exporter.backfill.feed.Feed`` counts
+    them straight into the KPI engine (replay and backfill, tens of millions of events). A
+    receiver may raise ``StopFeeding``."""
+
+    def contact(
+        self,
+        kind: ContactKind,
+        at: float,
+        contact_id: str,
+        queue: str,
+        channel: str,
+        team: str,
+        agent: str,
+        wait_seconds: float | None,
+        talk_seconds: float | None,
+        exit_reason: ExitReason | None,
+    ) -> None:
+        """A ``ContactEvent`` with these fields (and no others)."""
+
+    def agent_state(self, at: float, agent: str, state: AgentState, team: str, queue: str) -> None:
+        """An ``AgentStateEvent``."""
+
+
+class StopFeeding(Exception):
+    """Raised by an ``EventReceiver`` that wants no more events: the source stops reading."""
+
+
+class EventList(list[Event]):
+    """An ``EventReceiver`` that keeps each event as an object, in order."""
+
+    def contact(
+        self,
+        kind: ContactKind,
+        at: float,
+        contact_id: str,
+        queue: str,
+        channel: str,
+        team: str,
+        agent: str,
+        wait_seconds: float | None,
+        talk_seconds: float | None,
+        exit_reason: ExitReason | None,
+    ) -> None:
+        # Fields by position: by keyword, building this 21-field record costs twice as much.
+        event = ContactEvent(
+            kind, at, contact_id, queue, channel, team, agent, "", wait_seconds, talk_seconds
+        )
+        if exit_reason is not None:
+            event.exit_reason = exit_reason
+        self.append(event)
+
+    def agent_state(self, at: float, agent: str, state: AgentState, team: str, queue: str) -> None:
+        self.append(AgentStateEvent(at, agent, state, team, queue))

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from exporter.engine import EngineConfig, KpiEngine
 from exporter.engine.agents import STATE_LABELS, AgentTimeCounters, AgentTimelines
-from exporter.events import AgentState, AgentStateEvent
+from exporter.events import AgentState
 from tests.engine_fixtures import T0, UTC, counter, state
 
 NAME = "contact_center_agent_state_seconds"
@@ -94,7 +94,7 @@ def test_counters_never_go_down_and_end_exact_once_debts_are_settled(
     now = 0
     for kind, at, agent_state in steps:
         if kind == "change":
-            counters.record(AgentStateEvent(T0 + at, "ann", agent_state, team="blue"), T0 - 1)
+            counters.record(T0 + at, "ann", agent_state, "blue", T0 - 1)
             reported.append((at, agent_state))
         else:
             now = max(now, at)

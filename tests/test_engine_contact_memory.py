@@ -6,11 +6,10 @@ from __future__ import annotations
 from engine_fixtures import T0
 
 from exporter.engine.contacts import ContactMemory
-from exporter.events import ContactEvent, ContactKind
 
 
 def _heard(memory: ContactMemory, cid: str, newest: float) -> None:
-    memory.remember(ContactEvent(ContactKind.ANSWERED, newest, cid, queue="q"), newest)
+    memory.remember(cid, "q", "", "", "", "", newest)
 
 
 def _kept(memory: ContactMemory, *cids: str) -> list[str]:

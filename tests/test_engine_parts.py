@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from engine_fixtures import T0, instant, state
+from engine_fixtures import T0, instant
 
 from exporter.engine.agents import AgentTimelines
 from exporter.engine.clock import LocalHours
 from exporter.engine.contacts import ContactMemory
-from exporter.events import AgentState, ContactEvent, ContactKind
+from exporter.events import AgentState
 
 
 def test_utc_hours() -> None:
@@ -52,6 +52,13 @@ def test_a_half_hour_dst_shift_makes_short_and_long_hours() -> None:
     assert hours.bounds(one_am + 10) == (one_am, one_am + 5400)  # 01:00-02:00 lasts 90 minutes
 
 
+def _change(
+    at: float, agent: str, team: str, agent_state: AgentState
+) -> tuple[float, str, AgentState, str]:
+    """``AgentTimelines.record``'s first arguments: ``agent`` (of ``team``) changes at ``at``."""
+    return at, agent, agent_state, team
+
+
 def _recorder() -> tuple[AgentTimelines, list[tuple[str, float, float]]]:
     credited: list[tuple[str, float, float]] = []
 
@@ -65,17 +72,17 @@ def _recorder() -> tuple[AgentTimelines, list[tuple[str, float, float]]]:
 
 def test_a_state_reported_before_the_first_known_one_lasts_until_it() -> None:
     timelines, credited = _recorder()
-    timelines.record(state(T0 + 600, "ann", "blue", AgentState.BUSY), cut=T0)
-    timelines.record(state(T0 + 100, "ann", "blue", AgentState.AVAILABLE), cut=T0)
+    timelines.record(*_change(T0 + 600, "ann", "blue", AgentState.BUSY), cut=T0)
+    timelines.record(*_change(T0 + 100, "ann", "blue", AgentState.AVAILABLE), cut=T0)
     assert credited == [("available", 100.0, 500.0)]
     assert [s.state for _, s in timelines.current()] == [AgentState.BUSY]
 
 
 def test_two_changes_at_one_instant_the_later_reported_wins() -> None:
     timelines, credited = _recorder()
-    timelines.record(state(T0, "ann", "blue", AgentState.AVAILABLE), cut=T0)
-    timelines.record(state(T0 + 60, "ann", "blue", AgentState.BUSY), cut=T0)
-    timelines.record(state(T0 + 60, "ann", "blue", AgentState.PAUSED), cut=T0)
+    timelines.record(*_change(T0, "ann", "blue", AgentState.AVAILABLE), cut=T0)
+    timelines.record(*_change(T0 + 60, "ann", "blue", AgentState.BUSY), cut=T0)
+    timelines.record(*_change(T0 + 60, "ann", "blue", AgentState.PAUSED), cut=T0)
     assert credited == [("available", 0.0, 60.0)]  # the 0 s of busy credit nothing
     assert [s.state for _, s in timelines.current()] == [AgentState.PAUSED]
 
@@ -83,7 +90,7 @@ def test_two_changes_at_one_instant_the_later_reported_wins() -> None:
 def test_old_segments_are_trimmed_behind_the_cut() -> None:
     timelines, _ = _recorder()
     for minute in range(10):
-        timelines.record(state(T0 + 60 * minute, "ann", "blue", AgentState.BUSY), cut=T0)
+        timelines.record(*_change(T0 + 60 * minute, "ann", "blue", AgentState.BUSY), cut=T0)
     assert timelines.segment_count() == 10
     timelines.trim_all(T0 + 60 * 8)  # segments that ended at or before 8 min cannot change
     assert timelines.segment_count() == 2  # the one from 8 min (ends 9 min) and the open one
@@ -91,8 +98,8 @@ def test_old_segments_are_trimmed_behind_the_cut() -> None:
 
 def test_an_agent_keeps_its_team_when_a_state_omits_it() -> None:
     timelines, _ = _recorder()
-    timelines.record(state(T0, "ann", "blue", AgentState.AVAILABLE), cut=T0)
-    timelines.record(state(T0 + 60, "ann", "", AgentState.BUSY), cut=T0)
+    timelines.record(*_change(T0, "ann", "blue", AgentState.AVAILABLE), cut=T0)
+    timelines.record(*_change(T0 + 60, "ann", "", AgentState.BUSY), cut=T0)
     assert timelines.team_of("ann") == "blue"
     assert timelines.available_counts([(), ("team",)]) == {(): 0, (("team", "blue"),): 0}
 
@@ -100,7 +107,7 @@ def test_an_agent_keeps_its_team_when_a_state_omits_it() -> None:
 def test_the_contact_memory_forgets_by_age_and_by_count() -> None:
     memory = ContactMemory(max_age=100.0, max_entries=3)
     for n in range(5):
-        memory.remember(ContactEvent(ContactKind.ANSWERED, T0 + n, f"c{n}", queue="q"), T0 + n)
+        memory.remember(f"c{n}", "q", "", "", "", "", T0 + n)
     assert len(memory) == 3  # c2, c3, c4
     assert memory.get("c1") is None
     assert memory.get("c4") is not None
@@ -110,6 +117,6 @@ def test_the_contact_memory_forgets_by_age_and_by_count() -> None:
 
 def test_the_contact_memory_keeps_the_latest_word_but_not_blanks() -> None:
     memory = ContactMemory(max_age=100.0, max_entries=10)
-    memory.remember(ContactEvent(ContactKind.ANSWERED, T0, "c", queue="q", agent="ann"), T0)
-    facts = memory.remember(ContactEvent(ContactKind.TRANSFERRED, T0 + 1, "c", agent="bob"), T0)
+    memory.remember("c", "q", "", "", "ann", "", T0)
+    facts = memory.remember("c", "", "", "", "bob", "", T0)
     assert (facts.queue, facts.agent) == ("q", "bob")

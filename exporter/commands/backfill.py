@@ -89,11 +89,11 @@ def parse_duration(text: str, option: str = "--step") -> float:
 
 
 def run(args: argparse.Namespace) -> int:
+    from exporter.backfill.feed import Feed, feed_sources
     from exporter.backfill.history import rebuild
     from exporter.backfill.openmetrics import SplitWriter
     from exporter.backfill.progress import Progress
     from exporter.backfill.scrape import PastScrape
-    from exporter.backfill.stepping import merged, step_through
     from exporter.commands.contact_data import (
         DataOptionError,
         engine_config,
@@ -143,19 +143,16 @@ def run(args: argparse.Namespace) -> int:
     )
     progress = Progress(sys.stderr, "backfill", end)
 
-    def sample(at: float) -> None:
-        writer.add(scrape.collect(at), at)
-        progress.update(sum(stats.read_counts().values()), at)
-
+    feed = Feed(
+        engine,
+        start=start,
+        end=end,
+        step=step,
+        sample=lambda at: writer.add(scrape.collect(at), at),
+        progress=progress,
+    )
     try:
-        tally = step_through(
-            merged(source.events(stats) for source in sources),
-            engine.ingest_many,
-            sample,
-            start=start,
-            end=end,
-            step=step,
-        )
+        feed_sources(sources, feed, stats)
         writer.finish()
     except OSError as error:
         print(
@@ -168,13 +165,12 @@ def run(args: argparse.Namespace) -> int:
 
     rejected = Counter({reason: n for (_, reason), n in stats.rejected_counts().items()})
     print(
-        f"backfill: wrote {writer.samples:,} samples at {tally.steps:,} steps of {step:g} s "
-        f"to {_files(writer.paths)}; {tally.counted:,} events counted"
+        f"backfill: wrote {writer.samples:,} samples at {feed.steps:,} steps of {step:g} s "
+        f"to {_files(writer.paths)}; {feed.counted:,} events counted"
         + (f"; {sum(rejected.values())} lines rejected ({counts(rejected)})" if rejected else "")
         + (
-            f"; {sum(tally.refused.values())} events refused by the engine "
-            f"({counts(tally.refused)})"
-            if tally.refused
+            f"; {sum(feed.refused.values())} events refused by the engine ({counts(feed.refused)})"
+            if feed.refused
             else ""
         ),
         file=sys.stderr,

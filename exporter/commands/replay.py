@@ -35,8 +35,8 @@ def counts(counter: Counter[str]) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from exporter.backfill.feed import Feed, feed_sources
     from exporter.backfill.progress import Progress
-    from exporter.backfill.stepping import BATCH
     from exporter.commands.contact_data import (
         DataOptionError,
         engine_config,
@@ -45,7 +45,6 @@ def run(args: argparse.Namespace) -> int:
         time_zone,
     )
     from exporter.engine import KpiEngine
-    from exporter.events import Event
     from exporter.sources.base import IngestStats
     from exporter.sources.queue_log import QueueLogSource
 
@@ -60,20 +59,9 @@ def run(args: argparse.Namespace) -> int:
 
     engine = KpiEngine(config)
     stats = IngestStats()
-    refused: Counter[str] = Counter()
-    fed = later = 0
-    batch: list[Event] = []
     progress = Progress(sys.stderr, "replay", at)
-    for event in source.events(stats):
-        if event.at > at:
-            later += 1
-            continue
-        batch.append(event)
-        if len(batch) >= BATCH:
-            fed += engine.ingest_many(batch, refused)
-            batch = []
-            progress.update(fed + later, event.at)
-    fed += engine.ingest_many(batch, refused)
+    feed = Feed.until(engine, at, progress)
+    feed_sources([source], feed, stats)
     progress.finish()
 
     samples = sorted(engine.snapshot(at).kpis, key=lambda sample: (sample.kpi, sample.labels))
@@ -93,11 +81,13 @@ def run(args: argparse.Namespace) -> int:
     )
 
     rejected = Counter({reason: n for (_, reason), n in stats.rejected_counts().items()})
-    summary = f"replay: {fed} events counted, {later} after --at left out"
+    summary = f"replay: {feed.counted} events counted, {feed.later} after --at left out"
     if rejected:
         summary += f"; {sum(rejected.values())} lines rejected ({counts(rejected)})"
-    if refused:
-        summary += f"; {sum(refused.values())} events refused by the engine ({counts(refused)})"
+    if feed.refused:
+        summary += (
+            f"; {sum(feed.refused.values())} events refused by the engine ({counts(feed.refused)})"
+        )
     if isinstance(source, QueueLogSource) and source.skipped:
         summary += f"; skipped, not queue contacts: {counts(source.skipped)}"
     print(summary, file=sys.stderr)

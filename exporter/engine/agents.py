@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from exporter.events import AgentState, AgentStateEvent
+from exporter.events import AgentState
 from exporter.targets.model import Scope
 
 # credit(team, agent, state, start, end, sign): add sign * (end - start) seconds of ``state``.
@@ -34,14 +34,13 @@ class AgentTimelines:
         self._credit = credit
         self._timelines: dict[str, list[Segment]] = {}
 
-    def record(self, event: AgentStateEvent, cut: float) -> None:
-        """Apply a state change; ``cut`` = the oldest instant an accepted event may still have."""
-        agent, at = event.agent, event.at
+    def record(self, at: float, agent: str, state: AgentState, team: str, cut: float) -> None:
+        """Apply ``agent``'s change to ``state`` at ``at`` (``team`` "" = the team known so far);
+        ``cut`` = the oldest instant an accepted event may still have."""
         timeline = self._timelines.get(agent)
         if timeline is None:
             timeline = self._timelines[agent] = []
-        team = event.team or self.team_of(agent)
-        change = Segment(at, event.state, team)
+        change = Segment(at, state, team or (timeline[-1].team if timeline else ""))
         if not timeline:
             timeline.append(change)
             return
@@ -183,18 +182,17 @@ class AgentTimeCounters:
         self._counted_until: dict[str, float] = {}
         self._debt: dict[tuple[str, str, str], float] = {}
 
-    def record(self, event: AgentStateEvent, cut: float) -> None:
-        """Record ``event`` in the timelines, counting the time it closes or rewrites."""
-        agent, at = event.agent, event.at
+    def record(self, at: float, agent: str, state: AgentState, team: str, cut: float) -> None:
+        """Record a state change in the timelines, counting the time it closes or rewrites."""
         until = self._counted_until.get(agent)
         if until is None or at >= until:
             if until is not None:
                 self._count(agent, until, at)
-            self._timelines.record(event, cut)
+            self._timelines.record(at, agent, state, team, cut)
             self._counted_until[agent] = at
             return
         before = self._timelines.seconds_by_state(agent, at, until)
-        self._timelines.record(event, cut)
+        self._timelines.record(at, agent, state, team, cut)
         after = self._timelines.seconds_by_state(agent, at, until)
         for key in before.keys() | after.keys():
             self._credit(key, after.get(key, 0.0) - before.get(key, 0.0))

@@ -11,8 +11,6 @@ import math
 from collections import OrderedDict
 from dataclasses import dataclass
 
-from exporter.events import ContactEvent
-
 
 @dataclass(slots=True)
 class ContactFacts:
@@ -38,24 +36,33 @@ class ContactMemory:
     def get(self, contact_id: str) -> ContactFacts | None:
         return self._facts.get(contact_id) if contact_id else None
 
-    def remember(self, event: ContactEvent, newest: float) -> ContactFacts:
-        """Record the event's non-empty attributes (the latest word wins) and return the facts."""
-        facts = self._facts.get(event.contact_id)
+    def remember(
+        self,
+        contact_id: str,
+        queue: str,
+        channel: str,
+        team: str,
+        agent: str,
+        campaign: str,
+        newest: float,
+    ) -> ContactFacts:
+        """Record an event's non-empty labels (the latest word wins) and return the facts."""
+        facts = self._facts.get(contact_id)
         if facts is None:
-            facts = self._facts[event.contact_id] = ContactFacts()
+            facts = self._facts[contact_id] = ContactFacts()
         else:
-            self._facts.move_to_end(event.contact_id)
+            self._facts.move_to_end(contact_id)
         # One line per label rather than a getattr loop: this runs for every event.
-        if event.queue:
-            facts.queue = event.queue
-        if event.channel:
-            facts.channel = event.channel
-        if event.team:
-            facts.team = event.team
-        if event.agent:
-            facts.agent = event.agent
-        if event.campaign:
-            facts.campaign = event.campaign
+        if queue:
+            facts.queue = queue
+        if channel:
+            facts.channel = channel
+        if team:
+            facts.team = team
+        if agent:
+            facts.agent = agent
+        if campaign:
+            facts.campaign = campaign
         facts.heard_at = newest
         if self._oldest_heard_at < newest - self._max_age or len(self._facts) > self._max_entries:
             self.forget_old(newest)

@@ -30,8 +30,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from functools import partial
 
@@ -52,7 +51,12 @@ from exporter.engine.tallies import (
     tallies_for,
 )
 from exporter.engine.types import EngineConfig, EngineSnapshot, KpiSample, ServiceLevelVariant
-from exporter.engine.validation import MISSING_WAIT, TOO_OLD, rejection_reason
+from exporter.engine.validation import (
+    MISSING_WAIT,
+    TOO_OLD,
+    fields_rejection,
+    rejection_reason,
+)
 from exporter.engine.waiting import WaitingContacts
 from exporter.events import (
     AgentState,
@@ -77,6 +81,7 @@ _LEAVES_QUEUE = frozenset({ContactKind.ANSWERED, ContactKind.ABANDONED, ContactK
 # Enum members read through their class cost a lookup each (about 65 ns on Python 3.11, several
 # per event): the per-event code reads them from these module constants.
 _OFFERED, _ANSWERED, _ABANDONED = ContactKind.OFFERED, ContactKind.ANSWERED, ContactKind.ABANDONED
+_CALLER_HUNG_UP = ExitReason.ABANDONED
 _ENDED, _SURVEY, _OUTBOUND, _BOT = (
     ContactKind.ENDED,
     ContactKind.SURVEY,
@@ -118,6 +123,9 @@ class KpiEngine:
         )
         # Read on every event: kept here rather than looked up through the (frozen) config.
         self._tolerance = self.config.out_of_order_tolerance_seconds
+        self._thresholds = self.config.thresholds_seconds
+        self._default_threshold = self.config.default_threshold_seconds
+        self._short_abandon = self.config.short_abandon_seconds
         self._newest = -math.inf
         self._next_housekeeping = -math.inf
         self._queue_scopes = _label_sets(Family.CONTACTS)
@@ -143,33 +151,79 @@ class KpiEngine:
         with self._lock:
             return self._count(event)
 
-    def ingest_many(self, events: Iterable[Event], refused: Counter[str]) -> int:
-        """Count a batch of events in order, holding the lock once (replay and backfill, where no
-        scrape waits): how many were accepted; each rejection is tallied in ``refused``."""
-        accepted = 0
-        count = self._count
-        with self._lock:
-            for event in events:
-                reason = rejection_reason(event) or count(event)
-                if reason is None:
-                    accepted += 1
-                else:
-                    refused[reason] += 1
-        return accepted
+    def count(self, event: Event) -> str | None:
+        """``ingest`` without the lock: for one thread reading past data in bulk, while nothing
+        else uses the engine (replay, backfill: ``exporter.backfill.feed``)."""
+        return rejection_reason(event) or self._count(event)
 
     def _count(self, event: Event) -> str | None:
         """``ingest`` past validation, with the lock held."""
-        at = event.at
+        if isinstance(event, AgentStateEvent):
+            return self._agent_state(event.at, event.agent, event.state, event.team)
+        kind = event.kind
+        handle = 0.0
+        if kind is _ENDED:
+            handle = (
+                (event.talk_seconds or 0.0)
+                + (event.hold_seconds or 0.0)
+                + (event.after_contact_work_seconds or 0.0)
+            )
+        return self._contact(
+            kind,
+            event.at,
+            event.contact_id,
+            event.queue,
+            event.channel,
+            event.team,
+            event.agent,
+            event.campaign,
+            event.wait_seconds,
+            handle,
+            event.exit_reason,
+            event,
+        )
+
+    # --- counting without Event objects (replay, backfill) ---------------------------------------
+
+    def count_contact(
+        self,
+        kind: ContactKind,
+        at: float,
+        contact_id: str,
+        queue: str,
+        channel: str,
+        team: str,
+        agent: str,
+        wait: float | None,
+        talk: float | None,
+        exit_reason: ExitReason | None,
+    ) -> str | None:
+        """``ingest`` of a ``ContactEvent`` holding only these fields (what a queue_log line
+        says), without building it; no lock, like ``count``. None when counted, else why it was
+        refused."""
+        reason = fields_rejection(at, wait, talk)
+        if reason is not None:
+            return reason
+        return self._contact(
+            kind, at, contact_id, queue, channel, team, agent, "", wait, talk or 0.0, exit_reason
+        )
+
+    def count_agent_state(self, at: float, agent: str, state: AgentState, team: str) -> str | None:
+        """``ingest`` of an ``AgentStateEvent`` without building it (see ``count_contact``)."""
+        if not 0 <= at < math.inf:
+            return "invalid_at"
+        if not agent:
+            return "missing_agent"
+        return self._agent_state(at, agent, state, team)
+
+    # --- counting -------------------------------------------------------------------------------
+
+    def _agent_state(self, at: float, agent: str, state: AgentState, team: str) -> str | None:
         if at < self._newest - self._tolerance:
             return TOO_OLD
-        if isinstance(event, AgentStateEvent):
-            if at > self._newest:
-                self._newest = at
-            self._agent_time.record(event, self._newest - self._tolerance)
-        else:
-            reason = self._ingest_contact(event)
-            if reason is not None:
-                return reason
+        if at > self._newest:
+            self._newest = at
+        self._agent_time.record(at, agent, state, team, self._newest - self._tolerance)
         if self._newest >= self._next_housekeeping:
             self._housekeep()
         return None
@@ -178,73 +232,106 @@ class KpiEngine:
         """The oldest instant an event may have and still be accepted."""
         return self._newest - self._tolerance
 
-    def _ingest_contact(self, event: ContactEvent) -> str | None:
-        facts = self._contacts.get(event.contact_id)
-        wait = event.wait_seconds
-        kind = event.kind
+    def _contact(
+        self,
+        kind: ContactKind,
+        at: float,
+        contact_id: str,
+        queue: str,
+        channel: str,
+        team: str,
+        agent: str,
+        campaign: str,
+        wait: float | None,
+        handle: float,
+        exit_reason: ExitReason | None,
+        event: ContactEvent | None = None,
+    ) -> str | None:
+        """Count one valid contact event given by its fields; ``handle`` = talk + hold +
+        after-contact work of an ENDED one. ``event`` holds the fields only some kinds carry
+        (resolved, scores, outcome, contained), None when there are none."""
+        if at < self._newest - self._tolerance:
+            return TOO_OLD
+        memory = self._contacts
+        facts = memory.get(contact_id)
         if (kind is _ANSWERED or kind is _ABANDONED) and wait is None:
             # Sources should give the wait; derive it from the queue entry when it is known.
             entered = facts.entered_at if facts is not None else None
-            if entered is not None and (
-                entered < event.at or (entered == event.at and kind is _ANSWERED)
-            ):
-                wait = event.at - entered
+            if entered is not None and (entered < at or (entered == at and kind is _ANSWERED)):
+                wait = at - entered
             elif kind is _ANSWERED:
                 return MISSING_WAIT
             # Otherwise an abandon whose wait nobody knows (exports that write 0 for "no
             # data"): it still counts as a lost contact, neither short nor within the
             # threshold, rather than turning into a 0-second misdial that no KPI would show.
-        if event.at > self._newest:
-            self._newest = event.at
-        scopes = self._scopes_of(event, facts)
-        if event.contact_id:
-            facts = self._contacts.remember(event, self._newest)
-            self._track_queue(event, facts, scopes)
-        if kind is _ANSWERED or kind is _ABANDONED:
-            self._count_queue_outcome(event, scopes, wait)
+        if at > self._newest:
+            self._newest = at
+        # The labels the event leaves out come from what the contact's earlier events said.
+        if facts is None:
+            scope_queue, scope_channel, scope_team = queue, channel, team
+            scope_agent, scope_campaign = agent, campaign
+        else:
+            scope_queue, scope_channel, scope_team = (
+                queue or facts.queue,
+                channel or facts.channel,
+                team or facts.team,
+            )
+            scope_agent, scope_campaign = agent or facts.agent, campaign or facts.campaign
+        if scope_agent and not scope_team:
+            scope_team = self._agents.team_of(scope_agent)
+        scopes = self._scopes.of(
+            scope_queue, scope_channel, scope_team, scope_agent, scope_campaign
+        )
+        if contact_id:
+            facts = memory.remember(contact_id, queue, channel, team, agent, campaign, self._newest)
+            self._track_queue(kind, at, contact_id, facts, scopes)
+        if kind is _ANSWERED:
+            assert wait is not None  # an answer without a known wait is refused above
+            self._count_answered(at, scopes, wait)
         elif kind is _OFFERED:
             self._counters.add("contact_center_contacts_offered", scopes.queue_labels)
         elif kind is _ENDED:
-            self._count_ended(event, scopes)
-        elif kind is _SURVEY:
-            self._count_survey(event, scopes)
-        elif kind is _OUTBOUND:
-            self._count_outbound(event, scopes)
-        elif kind is _BOT:
-            self._count_bot(event, scopes)
+            self._count_ended(at, scopes, handle, event.resolved if event is not None else None)
+        elif kind is _ABANDONED:
+            self._count_abandoned(at, scopes, wait, exit_reason)
+        elif event is not None:
+            if kind is _SURVEY:
+                self._count_survey(event, scopes)
+            elif kind is _OUTBOUND:
+                self._count_outbound(event, scopes)
+            elif kind is _BOT:
+                self._count_bot(event, scopes)
         # TRANSFERRED only updates what is remembered about the contact.
-        if event.ai_cx_score is not None and (kind is _SURVEY or kind is _ENDED):
+        if (
+            event is not None
+            and event.ai_cx_score is not None
+            and (kind is _SURVEY or kind is _ENDED)
+        ):
             self._count_ai_score(event, scopes)
+        if self._newest >= self._next_housekeeping:
+            self._housekeep()
         return None
 
-    def _scopes_of(self, event: ContactEvent, facts: ContactFacts | None) -> EventScopes:
-        queue, channel, team = event.queue, event.channel, event.team
-        agent, campaign = event.agent, event.campaign
-        if facts is not None:
-            # Labels the event leaves out come from what the contact's earlier events said.
-            queue = queue or facts.queue
-            channel = channel or facts.channel
-            team = team or facts.team
-            agent = agent or facts.agent
-            campaign = campaign or facts.campaign
-        if agent and not team:
-            team = self._agents.team_of(agent)
-        return self._scopes.of(queue, channel, team, agent, campaign)
-
-    def _track_queue(self, event: ContactEvent, facts: ContactFacts, scopes: EventScopes) -> None:
-        at = event.at
-        if event.kind is _OFFERED:
+    def _track_queue(
+        self,
+        kind: ContactKind,
+        at: float,
+        contact_id: str,
+        facts: ContactFacts,
+        scopes: EventScopes,
+    ) -> None:
+        if kind is _OFFERED:
             if facts.entered_at is None or at > facts.entered_at:
                 facts.entered_at = at
             # An answer or abandon reported before its offer: the contact is not waiting.
             if facts.left_queue_at is None or facts.left_queue_at < at:
-                self._waiting.enter(event.contact_id, at, scopes.contact_keys)
+                self._waiting.enter(contact_id, at, scopes.contact_keys)
             else:
                 self._waiting.see(scopes.contact_keys)
-        elif event.kind in _LEAVES_QUEUE:
+        elif kind in _LEAVES_QUEUE:
             if facts.left_queue_at is None or at > facts.left_queue_at:
                 facts.left_queue_at = at
-            self._waiting.leave(event.contact_id, at)
+            self._waiting.leave(contact_id, at)
 
     def _bucket(self, at: float) -> HourBucket:
         # Nearly every event falls in the same hour as the one before it.
@@ -265,65 +352,65 @@ class KpiEngine:
         return self._bucket(at).team_tallies(scopes)
 
     def _threshold(self, channel: str) -> float:
-        return self.config.thresholds_seconds.get(channel, self.config.default_threshold_seconds)
+        return self._thresholds.get(channel, self._default_threshold)
 
-    def _count_queue_outcome(
-        self, event: ContactEvent, scopes: EventScopes, wait: float | None
+    def _count_answered(self, at: float, scopes: EventScopes, wait: float) -> None:
+        within = wait <= self._threshold(scopes.channel)
+        for tally in self._contact_tallies(at, scopes):
+            tally.answered += 1
+            tally.answered_within += within
+            tally.answered_wait_seconds += wait
+        counter_labels = scopes.queue_labels
+        add = self._counters.add
+        add("contact_center_contacts_answered", counter_labels)
+        add("contact_center_answered_wait_seconds", counter_labels, wait)
+        if scopes.agent:  # the handler's counters exist at 0 before the contact ends
+            self._counters.seed(HANDLER_LABELS, scopes.handler_labels)
+        if within:
+            add("contact_center_contacts_answered_within_threshold", counter_labels)
+
+    def _count_abandoned(
+        self, at: float, scopes: EventScopes, wait: float | None, exit_reason: ExitReason | None
     ) -> None:
         within = wait is not None and wait <= self._threshold(scopes.channel)
-        counter_labels = scopes.queue_labels
-        if event.kind is _ANSWERED:
-            assert wait is not None  # an answer without a known wait is refused above
-            for tally in self._contact_tallies(event.at, scopes):
-                tally.answered += 1
-                tally.answered_within += within
-                tally.answered_wait_seconds += wait
-            self._counters.add("contact_center_contacts_answered", counter_labels)
-            self._counters.add("contact_center_answered_wait_seconds", counter_labels, wait)
-            if scopes.agent:  # the handler's counters exist at 0 before the contact ends
-                self._counters.seed(HANDLER_LABELS, scopes.handler_labels)
-            if within:
-                self._counters.add(
-                    "contact_center_contacts_answered_within_threshold", counter_labels
-                )
-            return
-        short = wait is not None and wait <= self.config.short_abandon_seconds
-        for tally in self._contact_tallies(event.at, scopes):
+        short = wait is not None and wait <= self._short_abandon
+        for tally in self._contact_tallies(at, scopes):
             tally.abandoned += 1
             tally.abandoned_short += short
             tally.abandoned_within += within
-        self._counters.add("contact_center_contacts_abandoned", counter_labels)
-        reason = event.exit_reason or ExitReason.ABANDONED
-        self._counters.add("contact_center_queue_exits", (*counter_labels, str(reason)))
+        counter_labels = scopes.queue_labels
+        add = self._counters.add
+        add("contact_center_contacts_abandoned", counter_labels)
+        add("contact_center_queue_exits", (*counter_labels, str(exit_reason or _CALLER_HUNG_UP)))
         if short:
-            self._counters.add("contact_center_contacts_abandoned_short", counter_labels)
+            add("contact_center_contacts_abandoned_short", counter_labels)
         if within:
-            self._counters.add("contact_center_contacts_abandoned_within_threshold", counter_labels)
+            add("contact_center_contacts_abandoned_within_threshold", counter_labels)
 
-    def _count_ended(self, event: ContactEvent, scopes: EventScopes) -> None:
-        handle = (
-            (event.talk_seconds or 0.0)
-            + (event.hold_seconds or 0.0)
-            + (event.after_contact_work_seconds or 0.0)
-        )
-        known = event.resolved is not None
-        resolved = event.resolved is True
-        tallies: list[ContactTally | TeamTally] = [
-            *self._contact_tallies(event.at, scopes),
-            *self._team_tallies(event.at, scopes),
-        ]
-        for tally in tallies:
+    def _count_ended(
+        self, at: float, scopes: EventScopes, handle: float, resolved_or_unknown: bool | None
+    ) -> None:
+        known = resolved_or_unknown is not None
+        resolved = resolved_or_unknown is True
+        bucket = self._bucket(at)
+        for tally in bucket.contact_tallies(scopes):
             tally.handled += 1
             tally.handle_seconds += handle
             tally.resolution_known += known
             tally.resolved += resolved
+        for team_tally in bucket.team_tallies(scopes):
+            team_tally.handled += 1
+            team_tally.handle_seconds += handle
+            team_tally.resolution_known += known
+            team_tally.resolved += resolved
         counter_labels = scopes.handler_labels
-        self._counters.add("contact_center_contacts_handled", counter_labels)
-        self._counters.add("contact_center_handle_seconds", counter_labels, handle)
+        add = self._counters.add
+        add("contact_center_contacts_handled", counter_labels)
+        add("contact_center_handle_seconds", counter_labels, handle)
         if known:
-            self._counters.add("contact_center_contacts_resolution_known", counter_labels)
+            add("contact_center_contacts_resolution_known", counter_labels)
         if resolved:
-            self._counters.add("contact_center_contacts_resolved", counter_labels)
+            add("contact_center_contacts_resolved", counter_labels)
 
     def _count_survey(self, event: ContactEvent, scopes: EventScopes) -> None:
         csat, ces, nps = event.csat, event.ces, event.nps

@@ -47,11 +47,16 @@ def _decode(raw: bytes) -> str:
 def read_lines(path: Path, stop: threading.Event | None = None) -> Iterator[Line]:
     """Every line of a finished file, the last one even without a final newline."""
     with path.open("rb") as handle:
-        for number, raw in enumerate(handle, start=1):
+        for number, text in enumerate(texts(handle), start=1):
             if stop is not None and stop.is_set():
                 return
-            # _decode, inline: this runs for every line of files of tens of millions of lines.
-            yield Line(number, raw.rstrip(b"\n").decode("utf-8", errors="replace").rstrip("\r"))
+            yield Line(number, text)
+
+
+def texts(handle: BinaryIO) -> Iterator[str]:
+    """The text of every line of an open file, without its line ending (``_decode``, inline:
+    this runs for every line of files of tens of millions of lines)."""
+    return (raw.rstrip(b"\n").decode("utf-8", errors="replace").rstrip("\r") for raw in handle)
 
 
 class _OpenFile:

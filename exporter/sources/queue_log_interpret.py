@@ -47,15 +47,15 @@ from dataclasses import dataclass, field
 
 from exporter.events import (
     AgentState,
-    AgentStateEvent,
     Channel,
-    ContactEvent,
     ContactKind,
     Event,
+    EventList,
+    EventReceiver,
     ExitReason,
 )
 from exporter.sources.queue_log_agents import AgentMap, AgentTracker
-from exporter.sources.queue_log_parse import QueueLogEntry, QueueLogLineError
+from exporter.sources.queue_log_parse import Entry, QueueLogLineError
 
 _ENDED_BY_CALL = frozenset({"COMPLETECALLER", "COMPLETEAGENT"})
 # Exit event -> (why the caller left, the data field holding the wait)
@@ -90,38 +90,39 @@ _COUNTED_SKIPS = frozenset({"OUTCALL"})
 # Python 3.11), and these are read for most lines.
 _VOICE = Channel.VOICE
 _OFFERED, _ANSWERED, _ENDED = ContactKind.OFFERED, ContactKind.ANSWERED, ContactKind.ENDED
+_ABANDONED, _TRANSFERRED = ContactKind.ABANDONED, ContactKind.TRANSFERRED
 
 
-def _number(entry: QueueLogEntry, position: int, what: str) -> float:
-    """data<position> (1-based) as a non-negative number."""
-    if len(entry.data) < position or not entry.data[position - 1]:
+def _number(event: str, data: tuple[str, ...], position: int, what: str) -> float:
+    """data<position> (1-based) of an ``event`` line as a non-negative number."""
+    if len(data) < position or not data[position - 1]:
         raise QueueLogLineError(
-            "bad_field_count", f"{entry.event} needs data{position} ({what}), it is missing"
+            "bad_field_count", f"{event} needs data{position} ({what}), it is missing"
         )
-    text = entry.data[position - 1]
+    text = data[position - 1]
     try:
         value = float(text)
     except ValueError:
         raise QueueLogLineError(
-            "bad_number", f"{entry.event} data{position} ({what}) is not a number: {text!r}"
+            "bad_number", f"{event} data{position} ({what}) is not a number: {text!r}"
         ) from None
     if not value >= 0:  # negative or NaN
         raise QueueLogLineError(
-            "bad_number", f"{entry.event} data{position} ({what}) is negative: {text!r}"
+            "bad_number", f"{event} data{position} ({what}) is negative: {text!r}"
         )
     return value
 
 
-def _transfer_talk_seconds(entry: QueueLogEntry) -> float:
+def _transfer_talk_seconds(event: str, data: tuple[str, ...]) -> float:
     # Asterisk 1.4 wrote TRANSFER as exten|context|hold|talk; later versions append the original
     # position, and ATTENDEDTRANSFER's leading method fields vary (BRIDGE|id, APP|name, LINK|a|b).
-    if entry.event == "TRANSFER" and len(entry.data) == 4:
-        return _number(entry, 4, "call time")
-    if len(entry.data) < 3:
+    if event == "TRANSFER" and len(data) == 4:
+        return _number(event, data, 4, "call time")
+    if len(data) < 3:
         raise QueueLogLineError(
-            "bad_field_count", f"{entry.event} needs ...|hold|talk|position, got {entry.data}"
+            "bad_field_count", f"{event} needs ...|hold|talk|position, got {data}"
         )
-    return _number(entry, len(entry.data) - 1, "call time")
+    return _number(event, data, len(data) - 1, "call time")
 
 
 @dataclass(slots=True)
@@ -147,63 +148,72 @@ class QueueLogInterpreter:
     _calls: OrderedDict[str, _Call] = field(default_factory=OrderedDict)
     _agents: AgentTracker = field(default_factory=AgentTracker)
 
-    def interpret(self, entry: QueueLogEntry) -> list[Event]:
-        """The events an entry means (often none). Raises ``QueueLogLineError`` for bad data,
-        leaving the state as it was."""
-        event = entry.event
-        if event == "ENTERQUEUE":
-            contact_id = self._enter(entry.callid, entry.at)
-            return [self._contact(_OFFERED, entry, "", "", contact_id)]
-        agent = self.agent_map(entry.agent) if entry.agent else ""
-        team = self._team(agent, entry.agent) if agent else ""
-        found: list[Event]
-        if event == "CONNECT":
-            wait = _number(entry, 1, "hold time")
-            found = [self._contact(_ANSWERED, entry, agent, team, wait_seconds=wait)]
-            state = self._agents.connect(agent, entry.callid)
-            return self._with_agent(found, entry, agent, team, state)
-        if event in _ENDED_BY_CALL:
-            talk = _number(entry, 2, "call time")
-            found = [self._contact(_ENDED, entry, agent, team, talk_seconds=talk)]
-            return self._call_ended(found, entry, agent, team)
-        exit_reason = _EXITS.get(event)
-        if exit_reason is not None:
-            reason, wait_field = exit_reason
-            wait = _number(entry, wait_field, "wait time")
-            return [
-                self._contact(
-                    ContactKind.ABANDONED, entry, "", "", wait_seconds=wait, exit_reason=reason
-                )
-            ]
-        if event in _TRANSFERS:
-            talk = _transfer_talk_seconds(entry)
-            found = [
-                self._contact(ContactKind.TRANSFERRED, entry, agent, team),
-                self._contact(_ENDED, entry, agent, team, talk_seconds=talk),
-            ]
-            return self._call_ended(found, entry, agent, team)
-        if event in _RINGS:
-            _number(entry, 1, "ring time in milliseconds")
-            self.rings += 1
-            return []
-        if not agent:
-            return []
-        return self._with_agent([], entry, agent, team, self._agent_state(entry, agent))
+    def interpret(self, entry: Entry) -> list[Event]:
+        """The events an entry means (often none), as objects (see ``feed``)."""
+        found = EventList()
+        self.feed(entry, found)
+        return found
 
-    def _agent_state(self, entry: QueueLogEntry, agent: str) -> AgentState | None:
+    def feed(self, entry: Entry, receiver: EventReceiver) -> None:
+        """Hand the events an entry means (often none) to ``receiver``, in order. Raises
+        ``QueueLogLineError`` for bad data before handing anything, leaving the state as it was."""
+        at, callid, queue, interface, event, data = entry
+        if event == "ENTERQUEUE":
+            contact_id = self._enter(callid, at)
+            receiver.contact(_OFFERED, at, contact_id, queue, _VOICE, "", "", None, None, None)
+            return
+        agent = self.agent_map(interface) if interface else ""
+        team = (self.agent_teams.get(agent) or self.agent_teams.get(interface, "")) if agent else ""
+        if event == "CONNECT":
+            wait = _number(event, data, 1, "hold time")
+            contact_id = self._contact_id(callid, at)
+            receiver.contact(
+                _ANSWERED, at, contact_id, queue, _VOICE, team, agent, wait, None, None
+            )
+            state = self._agents.connect(agent, callid)
+        elif event in _ENDED_BY_CALL:
+            talk = _number(event, data, 2, "call time")
+            contact_id = self._contact_id(callid, at)
+            receiver.contact(_ENDED, at, contact_id, queue, _VOICE, team, agent, None, talk, None)
+            state = self._agents.call_ended(agent, callid)
+        elif event in _EXITS:
+            reason, wait_field = _EXITS[event]
+            wait = _number(event, data, wait_field, "wait time")
+            contact_id = self._contact_id(callid, at)
+            receiver.contact(_ABANDONED, at, contact_id, queue, _VOICE, "", "", wait, None, reason)
+            return
+        elif event in _TRANSFERS:
+            talk = _transfer_talk_seconds(event, data)
+            contact_id = self._contact_id(callid, at)
+            receiver.contact(
+                _TRANSFERRED, at, contact_id, queue, _VOICE, team, agent, None, None, None
+            )
+            receiver.contact(_ENDED, at, contact_id, queue, _VOICE, team, agent, None, talk, None)
+            state = self._agents.call_ended(agent, callid)
+        elif event in _RINGS:
+            _number(event, data, 1, "ring time in milliseconds")
+            self.rings += 1
+            return
+        elif agent:
+            state = self._agent_state(event, queue, callid, agent)
+        else:
+            return
+        if state is not None and agent:
+            receiver.agent_state(at, agent, state, team, queue)
+
+    def _agent_state(self, event: str, queue: str, callid: str, agent: str) -> AgentState | None:
         """The agent's new state after an agent-only line, None when it did not change."""
-        event = entry.event
         tracker = self._agents
         if event in _LOGINS:
-            return tracker.login(agent, entry.queue)
+            return tracker.login(agent, queue)
         if event in _LOGOFFS:
-            return tracker.logoff(agent, entry.queue)
+            return tracker.logoff(agent, queue)
         if event in _PAUSES or event in _UNPAUSES:
             return tracker.pause(agent, event in _PAUSES)
         if event == _DIAL_OUT:
-            return tracker.dial_out(agent, entry.callid)
+            return tracker.dial_out(agent, callid)
         if event in _DIAL_ENDS:
-            return tracker.dial_ended(agent, entry.callid)
+            return tracker.dial_ended(agent, callid)
         if event in _COUNTED_SKIPS:
             self.skipped[event] += 1
         return None
@@ -236,52 +246,3 @@ class QueueLogInterpreter:
     @property
     def remembered_calls(self) -> int:
         return len(self._calls)
-
-    def _contact(
-        self,
-        kind: ContactKind,
-        entry: QueueLogEntry,
-        agent: str,
-        team: str,
-        contact_id: str | None = None,
-        *,
-        wait_seconds: float | None = None,
-        talk_seconds: float | None = None,
-        exit_reason: ExitReason | None = None,
-    ) -> ContactEvent:
-        # Fields by position (kind, at, contact_id, queue, channel, team, agent, campaign, wait,
-        # talk): by keyword, building this 21-field record for most lines costs twice as much.
-        event = ContactEvent(
-            kind,
-            entry.at,
-            contact_id or self._contact_id(entry.callid, entry.at),
-            entry.queue,
-            _VOICE,
-            team,
-            agent,
-            "",
-            wait_seconds,
-            talk_seconds,
-        )
-        if exit_reason is not None:
-            event.exit_reason = exit_reason
-        return event
-
-    def _team(self, agent: str, interface: str) -> str:
-        teams = self.agent_teams
-        return teams.get(agent) or teams.get(interface, "")
-
-    def _call_ended(
-        self, found: list[Event], entry: QueueLogEntry, agent: str, team: str
-    ) -> list[Event]:
-        state = self._agents.call_ended(agent, entry.callid)
-        return self._with_agent(found, entry, agent, team, state)
-
-    @staticmethod
-    def _with_agent(
-        found: list[Event], entry: QueueLogEntry, agent: str, team: str, state: AgentState | None
-    ) -> list[Event]:
-        """``found`` and, when the state of ``entry``'s agent changed, its state event."""
-        if state is not None and agent:
-            found.append(AgentStateEvent(entry.at, agent, state, team, entry.queue))
-        return found

@@ -1,0 +1,189 @@
+"""Past contact data into the KPI engine in time order, stepping through instants on the way
+(``replay``, ``backfill``).
+
+A step at instant ``t`` is sampled once every event stamped at or before ``t`` has been counted
+(what ``kpi-targets replay --at t`` counts), and before any later one: events reach the engine as
+they would have reached a running exporter. Steps run from ``start`` to ``end`` inclusive, at
+``start + k * step``; events before ``start`` are counted too (the hour in progress at ``start``
+and the counters need them). Events after ``end`` are left out: ``replay`` reads on and counts
+them (``later``), ``backfill`` stops reading.
+
+``Feed`` is an ``EventReceiver``: a queue_log source hands it each event by its fields, without
+an Event object, and it counts them with ``KpiEngine.count_contact``; other sources, and several
+sources at once (merged in time order), hand it Event objects (``Feed.event``). Nothing else uses
+the engine meanwhile, so nothing takes its lock.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import operator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+
+from exporter.backfill.progress import Progress
+from exporter.engine import KpiEngine
+from exporter.events import AgentState, ContactKind, Event, ExitReason, StopFeeding
+from exporter.sources.base import IngestStats
+from exporter.sources.queue_log import QueueLogSource
+from exporter.sources.records import RecordsSource
+
+# Without samples to take (replay), steps are an hour of data apart: when the progress line moves.
+REPLAY_STEP_SECONDS = 3600.0
+
+
+class Feed:
+    """Counts events into ``engine`` and calls ``sample(t)`` at each step instant ``t``."""
+
+    def __init__(
+        self,
+        engine: KpiEngine,
+        *,
+        start: float,
+        end: float,
+        step: float,
+        sample: Callable[[float], None] | None = None,
+        read_past_end: bool = False,
+        progress: Progress | None = None,
+    ) -> None:
+        self.counted = 0
+        self.later = 0  # events after ``end``, left out (``read_past_end``)
+        self.refused: Counter[str] = Counter()  # by the engine, by reason
+        self.steps = 0  # sampled so far
+        self._count_contact = engine.count_contact
+        self._count_agent_state = engine.count_agent_state
+        self._count_event = engine.count
+        self._start, self._end, self._step = start, end, step
+        self._sample = sample
+        self._read_past_end = read_past_end
+        self._progress = progress
+        self._index = 0
+        self._next_step = start
+        self._watch = min(start, end)  # an event after this instant goes through ``_reach``
+
+    @classmethod
+    def until(cls, engine: KpiEngine, at: float, progress: Progress | None = None) -> Feed:
+        """What ``replay --at`` counts: every event at or before ``at``; later ones are counted
+        in ``later``. Steps fall on ``at`` minus whole hours, for the progress line."""
+        return cls(
+            engine,
+            start=math.fmod(at, REPLAY_STEP_SECONDS),
+            end=at,
+            step=REPLAY_STEP_SECONDS,
+            read_past_end=True,
+            progress=progress,
+        )
+
+    @property
+    def events(self) -> int:
+        """Events received so far: counted, refused or left out."""
+        return self.counted + self.later + sum(self.refused.values())
+
+    def contact(
+        self,
+        kind: ContactKind,
+        at: float,
+        contact_id: str,
+        queue: str,
+        channel: str,
+        team: str,
+        agent: str,
+        wait_seconds: float | None,
+        talk_seconds: float | None,
+        exit_reason: ExitReason | None,
+    ) -> None:
+        if at > self._watch and not self._reach(at):
+            return
+        reason = self._count_contact(
+            kind,
+            at,
+            contact_id,
+            queue,
+            channel,
+            team,
+            agent,
+            wait_seconds,
+            talk_seconds,
+            exit_reason,
+        )
+        if reason is None:
+            self.counted += 1
+        else:
+            self.refused[reason] += 1
+
+    def agent_state(self, at: float, agent: str, state: AgentState, team: str, queue: str) -> None:
+        if at > self._watch and not self._reach(at):
+            return
+        reason = self._count_agent_state(at, agent, state, team)
+        if reason is None:
+            self.counted += 1
+        else:
+            self.refused[reason] += 1
+
+    def event(self, event: Event) -> None:
+        at = event.at
+        if at > self._watch and not self._reach(at):
+            return
+        reason = self._count_event(event)
+        if reason is None:
+            self.counted += 1
+        else:
+            self.refused[reason] += 1
+
+    def finish(self) -> None:
+        """Sample the steps no event went past (the data ended before ``end``)."""
+        self._step_to(math.inf)
+
+    def _reach(self, at: float) -> bool:
+        """Step to ``at``; whether an event at ``at`` is to be counted (``StopFeeding`` when
+        it is after ``end`` and the rest is not to be read)."""
+        self._step_to(at)
+        if self._progress is not None:
+            self._progress.update(self.events, at)
+        if at <= self._end:
+            return True
+        if not self._read_past_end:
+            raise StopFeeding
+        self.later += 1
+        return False
+
+    def _step_to(self, at: float) -> None:
+        """Take every step before ``at``."""
+        if self._sample is None:
+            # Nothing to sample: straight to the first step at or after ``at`` (or past the end).
+            if self._next_step <= self._end:
+                behind = min(at, self._end + self._step) - self._start
+                self._index = max(self._index, math.ceil(behind / self._step))
+                self._next_step = self._start + self._index * self._step
+        else:
+            while at > self._next_step and self._next_step <= self._end:
+                self._sample(self._next_step)
+                self.steps += 1
+                self._index += 1
+                self._next_step = self._start + self._index * self._step
+        self._watch = min(self._next_step, self._end)
+
+
+def feed_sources(
+    sources: Sequence[QueueLogSource | RecordsSource], feed: Feed, stats: IngestStats
+) -> None:
+    """Every event of ``sources`` into ``feed``, in time order, then its last steps. One
+    queue_log hands its events by their fields; several sources are merged as Event objects."""
+    try:
+        if len(sources) == 1 and isinstance(sources[0], QueueLogSource):
+            sources[0].feed(feed, stats)
+        else:
+            for event in merged(source.events(stats) for source in sources):
+                feed.event(event)
+    except StopFeeding:
+        pass
+    feed.finish()
+
+
+def merged(streams: Iterable[Iterator[Event]]) -> Iterator[Event]:
+    """Several time-ordered event streams as one, in time order."""
+    streams = list(streams)
+    if len(streams) == 1:
+        return streams[0]
+    return heapq.merge(*streams, key=operator.attrgetter("at"))
