@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from collections import Counter
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -11,36 +11,53 @@ import pytest
 from prometheus_client.metrics_core import Metric
 from prometheus_client.samples import Sample
 
+from exporter.backfill.feed import Feed, merged
 from exporter.backfill.openmetrics import OpenMetricsWriter, SplitWriter
 from exporter.backfill.progress import Progress
-from exporter.backfill.stepping import merged, step_through
 from exporter.commands.backfill import parse_duration
 from exporter.engine import KpiEngine
-from exporter.events import ContactEvent, ContactKind, Event
+from exporter.events import ContactEvent, ContactKind, Event, StopFeeding
 
 
 def _offer(at: float, contact: str = "c") -> ContactEvent:
     return ContactEvent(ContactKind.OFFERED, at, contact)
 
 
-def _step(events: list[Event], start: float, end: float, step: float) -> list[tuple]:
-    """What the engine had seen when each step was sampled: (step, ats ingested so far)."""
-    seen: list[float] = []
+class _Seen:
+    """Stands in for the engine in ``Feed``: records the time of each event counted."""
+
+    def __init__(self) -> None:
+        self.ats: list[float] = []
+
+    def count(self, event: Event) -> None:
+        self.ats.append(event.at)  # None: counted, as KpiEngine.count says
+
+    count_contact = count_agent_state = count  # not called: these tests hand Event objects
+
+
+def _run(feed: Feed, events: Iterable[Event]) -> None:
+    """What ``feed_sources`` does with Event objects."""
+    try:
+        for event in events:
+            feed.event(event)
+    except StopFeeding:
+        pass
+    feed.finish()
+
+
+def _step(events: Iterable[Event], start: float, end: float, step: float) -> list[tuple]:
+    """What the engine had seen when each step was sampled: (step, ats counted so far)."""
+    seen = _Seen()
     steps: list[tuple] = []
-
-    def ingest_many(batch: list[Event], refused: Counter[str]) -> int:
-        seen.extend(event.at for event in batch)
-        return len(batch)
-
-    tally = step_through(
-        events,
-        ingest_many,
-        lambda at: steps.append((at, tuple(seen))),
+    feed = Feed(
+        seen,  # type: ignore[arg-type]
         start=start,
         end=end,
         step=step,
+        sample=lambda at: steps.append((at, tuple(seen.ats))),
     )
-    assert tally.steps == len(steps)
+    _run(feed, events)
+    assert feed.steps == len(steps)
     return steps
 
 
@@ -57,7 +74,7 @@ def test_a_step_sees_every_event_at_or_before_it_and_none_after() -> None:
 def test_events_before_the_start_are_counted_and_after_the_end_not_read() -> None:
     read: list[float] = []
 
-    def events():
+    def events() -> Iterator[Event]:
         for at in (1.0, 50.0, 105.0, 130.0, 999.0):
             read.append(at)
             yield _offer(at)
@@ -68,8 +85,25 @@ def test_events_before_the_start_are_counted_and_after_the_end_not_read() -> Non
         (120.0, (1.0, 50.0, 105.0)),
     ]
     read.clear()
-    _step(events(), 100.0, 120.0, 10.0)  # type: ignore[arg-type]
+    _step(events(), 100.0, 120.0, 10.0)
     assert read == [1.0, 50.0, 105.0, 130.0]  # stopped at the first event past the end
+
+
+def test_an_end_between_steps_counts_events_up_to_it_and_no_later() -> None:
+    seen = _Seen()
+    feed = Feed(seen, start=0.0, end=25.0, step=10.0, sample=lambda at: None)  # type: ignore[arg-type]
+    _run(feed, [_offer(at) for at in (21.0, 24.0, 25.0, 26.0, 27.0)])
+    assert seen.ats == [21.0, 24.0, 25.0]
+    assert feed.steps == 3  # 0, 10, 20
+
+
+def test_replay_counts_up_to_the_instant_and_reads_on_past_it() -> None:
+    seen = _Seen()
+    feed = Feed.until(seen, 7200.5)  # type: ignore[arg-type]
+    # A line written late (7100) after one past --at still counts: replay reads the whole file.
+    _run(feed, [_offer(at) for at in (3.0, 3600.0, 7200.5, 7201.0, 7100.0, 9000.0)])
+    assert seen.ats == [3.0, 3600.0, 7200.5, 7100.0]
+    assert (feed.counted, feed.later) == (4, 2)
 
 
 def test_steps_do_not_drift_over_many_steps() -> None:
@@ -79,12 +113,10 @@ def test_steps_do_not_drift_over_many_steps() -> None:
 
 def test_the_engines_refusals_are_tallied_by_reason() -> None:
     engine = KpiEngine()
-    events: list[Event] = [_offer(1000.0, "a"), _offer(1.0, "b"), _offer(1001.0, "c")]
-    tally = step_through(
-        events, engine.ingest_many, lambda at: None, start=0.0, end=2000.0, step=1000.0
-    )
+    feed = Feed(engine, start=0.0, end=2000.0, step=1000.0, sample=lambda at: None)
+    _run(feed, [_offer(1000.0, "a"), _offer(1.0, "b"), _offer(1001.0, "c")])
     # 1.0 is more than the 300 s out-of-order tolerance older than 1000.0.
-    assert (tally.counted, dict(tally.refused), tally.steps) == (2, {"too_old": 1}, 3)
+    assert (feed.counted, dict(feed.refused), feed.steps) == (2, {"too_old": 1}, 3)
 
 
 def test_merged_streams_come_in_time_order() -> None:

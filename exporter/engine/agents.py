@@ -38,28 +38,35 @@ class AgentTimelines:
         """Apply ``agent``'s change to ``state`` at ``at`` (``team`` "" = the team known so far);
         ``cut`` = the oldest instant an accepted event may still have."""
         timeline = self._timelines.get(agent)
-        if timeline is None:
-            timeline = self._timelines[agent] = []
-        change = Segment(at, state, team or (timeline[-1].team if timeline else ""))
         if not timeline:
-            timeline.append(change)
+            self._timelines[agent] = [Segment(at, state, team)]
             return
+        current = timeline[-1]
+        if at >= current.start:  # in order, the usual case: the open segment closes
+            change = Segment(at, state, team or current.team)
+            if at > current.start:
+                self._credit(current.team, agent, current.state, current.start, at, 1.0)
+                timeline.append(change)
+            else:
+                timeline[-1] = change  # two changes at one instant: the later-reported one wins
+            if len(timeline) > 1 and timeline[1].start <= cut:  # something to drop: see _trim
+                self._trim(timeline, cut)
+            return
+        change = Segment(at, state, team or current.team)
         if at < timeline[0].start:
             # The earliest change known for this agent: it lasts until the next one.
             self._credit_segment(agent, change, at, timeline[0].start, 1.0)
             timeline.insert(0, change)
             return
-        index = len(timeline) - 1
+        # Out of order: the change lands inside a closed segment, which gives it the time up to
+        # the next change.
+        index = len(timeline) - 2
         while timeline[index].start > at:
             index -= 1
         current = timeline[index]
-        if index == len(timeline) - 1:  # in order, the usual case: the open segment closes
-            if at > current.start:
-                self._credit(current.team, agent, current.state, current.start, at, 1.0)
-        else:
-            end = timeline[index + 1].start
-            self._credit_segment(agent, current, at, end, -1.0)
-            self._credit_segment(agent, change, at, end, 1.0)
+        end = timeline[index + 1].start
+        self._credit_segment(agent, current, at, end, -1.0)
+        self._credit_segment(agent, change, at, end, 1.0)
         if current.start == at:
             timeline[index] = change  # two changes at one instant: the later-reported one wins
         else:
@@ -72,6 +79,11 @@ class AgentTimelines:
             # Most timelines have nothing to drop: test that here, without a call per agent.
             if len(timeline) > 1 and timeline[1].start <= cut:
                 self._trim(timeline, cut)
+
+    def state_now(self, agent: str) -> Segment | None:
+        """The agent's open segment (its state now), None for an agent never seen."""
+        timeline = self._timelines.get(agent)
+        return timeline[-1] if timeline else None
 
     def team_of(self, agent: str) -> str:
         timeline = self._timelines.get(agent)
@@ -186,8 +198,15 @@ class AgentTimeCounters:
         """Record a state change in the timelines, counting the time it closes or rewrites."""
         until = self._counted_until.get(agent)
         if until is None or at >= until:
-            if until is not None:
-                self._count(agent, until, at)
+            if until is not None and at > until:
+                now = self._timelines.state_now(agent)
+                if now is not None and now.start <= until:
+                    # One state since ``until``, the usual case: what ``_count`` would find.
+                    label = STATE_LABELS.get(now.state)
+                    if label is not None:
+                        self._credit((now.team, agent, label), at - until)
+                else:
+                    self._count(agent, until, at)
             self._timelines.record(at, agent, state, team, cut)
             self._counted_until[agent] = at
             return
@@ -209,6 +228,9 @@ class AgentTimeCounters:
             self._credit(key, seconds)
 
     def _credit(self, key: tuple[str, str, str], seconds: float) -> None:
+        if seconds > 0 and not self._debt:  # nothing owed at all, the usual case
+            self._add(key, seconds)
+            return
         owed = self._debt.get(key, 0.0)
         if seconds < 0 or owed:
             seconds -= owed
