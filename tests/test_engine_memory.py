@@ -60,12 +60,14 @@ def test_memory_does_not_grow_with_history() -> None:
                 peaks[name] = max(peaks.get(name, 0), size)
     # The current hour and the one before it (reachable within 300 s of tolerance).
     assert peaks["hour_buckets"] <= 2
-    # Per hour: queue scopes site, voice, sales/voice, support/voice (4); team blue and its 10
-    # agents (11); site and campaign renewals (2): 17 per bucket, 2 buckets.
-    assert peaks["hourly_tallies"] <= 2 * 17
-    # Lost contacts wait at most 1800 s (+ 60 s between clean-ups): about 31 minutes of them.
-    assert peaks["waiting_contacts"] <= 32
-    # Contacts are remembered 3600 s (+ the 60 s between clean-ups): 3 per minute, 61 minutes.
+    # Per hour, one row per combination of labels: offers to sales and to support (2), each
+    # queue's contacts with each of the 10 agents (20), the campaign's dials (1), each agent's
+    # state time (10): 33 per bucket, 2 buckets.
+    assert peaks["hourly_rows"] <= 2 * 33
+    # Lost contacts wait at most 1800 s (+ 300 s between clean-ups): 35 minutes of them, one a
+    # minute.
+    assert peaks["waiting_contacts"] <= 36
+    # Contacts are remembered 3600 s (forgotten as the next ones are remembered): 3 per minute.
     assert peaks["remembered_contacts"] <= 3 * 61
     assert peaks["agents"] == AGENTS
     # Each agent changes state every 10 minutes: its open segment and maybe one before it.

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from exporter.engine.scopes import EventScopes
+from exporter.engine.tallies import HourRow
 from exporter.engine.types import CounterFamily
 
 QUEUE_LABELS = ("queue", "channel")
@@ -179,14 +181,92 @@ class Counters:
             else:
                 samples.setdefault(values, 0.0)
 
+    def add_row(self, scopes: EventScopes, row: HourRow) -> None:
+        """Add what one hour's row of a label combination counted: the same adds, in the same
+        order, its events would have made one by one (so the same counters exist)."""
+        add, queue, handler = self.add, scopes.queue_labels, scopes.handler_labels
+        if row.offered:
+            add("contact_center_contacts_offered", queue, row.offered)
+        if row.answered:
+            add("contact_center_contacts_answered", queue, row.answered)
+            add("contact_center_answered_wait_seconds", queue, row.answered_wait_seconds)
+            if scopes.agent:  # the handler's counters exist at 0 before the contact ends
+                self.seed(HANDLER_LABELS, handler)
+            if row.answered_within:
+                add("contact_center_contacts_answered_within_threshold", queue, row.answered_within)
+        if row.abandoned:
+            add("contact_center_contacts_abandoned", queue, row.abandoned)
+            for reason, count in (row.exits or {}).items():
+                add("contact_center_queue_exits", (*queue, reason), count)
+            if row.abandoned_short:
+                add("contact_center_contacts_abandoned_short", queue, row.abandoned_short)
+            if row.abandoned_within:
+                add(
+                    "contact_center_contacts_abandoned_within_threshold",
+                    queue,
+                    row.abandoned_within,
+                )
+        if row.handled:
+            add("contact_center_contacts_handled", handler, row.handled)
+            add("contact_center_handle_seconds", handler, row.handle_seconds)
+            if row.resolution_known:
+                add("contact_center_contacts_resolution_known", handler, row.resolution_known)
+            if row.resolved:
+                add("contact_center_contacts_resolved", handler, row.resolved)
+        if row.nps_answers:
+            passives = row.nps_answers - row.nps_promoters - row.nps_detractors
+            for category, count in (
+                ("promoter", row.nps_promoters),
+                ("passive", passives),
+                ("detractor", row.nps_detractors),
+            ):
+                if count:
+                    add("contact_center_nps_answers", (*handler, category), count)
+        for survey, answers, points in (
+            ("csat", row.csat_answers, row.csat_sum),
+            ("nps", row.nps_answers, row.nps_sum),
+            ("ces", row.ces_answers, row.ces_sum),
+            ("ai_cx", row.ai_cx_answers, row.ai_cx_sum),
+        ):
+            if answers:
+                add("contact_center_survey_answers", (*handler, survey), answers)
+                add("contact_center_survey_score_points", (*handler, survey), points)
+        if row.dials:
+            campaign = scopes.campaign
+            no_answer = row.dials - row.machine - row.live - row.dropped
+            for outcome, count in (
+                ("no_answer", no_answer),
+                ("machine", row.machine),
+                ("live", row.live),
+                ("dropped", row.dropped),
+            ):
+                if count:
+                    add("contact_center_outbound_dials", (campaign, outcome), count)
+            if row.converted:
+                add("contact_center_outbound_converted", (campaign,), row.converted)
+        if row.bot_sessions:
+            for contained, count in (
+                ("true", row.bot_contained),
+                ("false", row.bot_sessions - row.bot_contained),
+            ):
+                if count:
+                    add("contact_center_bot_sessions", (*queue, contained), count)
+
+    def copy(self) -> Counters:
+        copied = Counters()
+        for name, samples in self._values.items():
+            copied._values[name].update(samples)
+        return copied
+
     def families(self) -> list[CounterFamily]:
-        """A copy of every counter, safe to hand to another thread."""
+        """A copy of every counter, its samples sorted by label values, safe to hand to another
+        thread."""
         return [
             CounterFamily(
                 name=spec.name,
                 documentation=spec.documentation,
                 label_names=spec.label_names,
-                samples=dict(self._values[spec.name]),
+                samples=dict(sorted(self._values[spec.name].items())),
             )
             for spec in SPECS
         ]

@@ -31,7 +31,6 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import replace
 from functools import partial
 
 from exporter import catalog
@@ -45,6 +44,7 @@ from exporter.engine.scopes import EventScopes, ScopeCache
 from exporter.engine.tallies import (
     ContactTally,
     HourBucket,
+    HourRow,
     NpsTally,
     Tally,
     TeamTally,
@@ -69,7 +69,10 @@ from exporter.events import (
 )
 from exporter.targets.model import Scope
 
-_HOUSEKEEPING_EVERY_SECONDS = 60.0  # of event time: prune old hours, stale waits, old segments
+# Of event time: prune old hours, stale waits, old contacts and segments. It bounds memory and
+# changes nothing a snapshot shows (a snapshot drops stale waits itself; pruned hours and trimmed
+# segments are out of reach of any event still accepted), so it need not run often.
+_HOUSEKEEPING_EVERY_SECONDS = 300.0
 _STATE_SECONDS_FIELD: dict[AgentState, str] = {
     AgentState.BUSY: "busy_seconds",
     AgentState.OUTBOUND: "busy_seconds",
@@ -290,7 +293,7 @@ class KpiEngine:
             assert wait is not None  # an answer without a known wait is refused above
             self._count_answered(at, scopes, wait)
         elif kind is _OFFERED:
-            self._counters.add("contact_center_contacts_offered", scopes.queue_labels)
+            self._row(at, scopes).offered += 1
         elif kind is _ENDED:
             self._count_ended(at, scopes, handle, event.resolved if event is not None else None)
         elif kind is _ABANDONED:
@@ -346,137 +349,90 @@ class KpiEngine:
         self._last_bucket = bucket
         return bucket
 
-    def _contact_tallies(self, at: float, scopes: EventScopes) -> list[ContactTally]:
-        return self._bucket(at).contact_tallies(scopes)
-
-    def _team_tallies(self, at: float, scopes: EventScopes) -> list[TeamTally]:
-        return self._bucket(at).team_tallies(scopes)
+    def _row(self, at: float, scopes: EventScopes) -> HourRow:
+        """The row of ``scopes`` in the hour of ``at``."""
+        bucket = self._last_bucket
+        if bucket is None or not bucket.start <= at < bucket.end:
+            bucket = self._bucket(at)
+        row = bucket.rows.get(scopes)
+        if row is None:
+            row = bucket.rows[scopes] = HourRow()
+        return row
 
     def _threshold(self, channel: str) -> float:
         return self._thresholds.get(channel, self._default_threshold)
 
     def _count_answered(self, at: float, scopes: EventScopes, wait: float) -> None:
-        within = wait <= self._threshold(scopes.channel)
-        for tally in self._contact_tallies(at, scopes):
-            tally.answered += 1
-            tally.answered_within += within
-            tally.answered_wait_seconds += wait
-        counter_labels = scopes.queue_labels
-        add = self._counters.add
-        add("contact_center_contacts_answered", counter_labels)
-        add("contact_center_answered_wait_seconds", counter_labels, wait)
-        if scopes.agent:  # the handler's counters exist at 0 before the contact ends
-            self._counters.seed(HANDLER_LABELS, scopes.handler_labels)
-        if within:
-            add("contact_center_contacts_answered_within_threshold", counter_labels)
+        row = self._row(at, scopes)
+        row.answered += 1
+        row.answered_within += wait <= self._threshold(scopes.channel)
+        row.answered_wait_seconds += wait
 
     def _count_abandoned(
         self, at: float, scopes: EventScopes, wait: float | None, exit_reason: ExitReason | None
     ) -> None:
-        within = wait is not None and wait <= self._threshold(scopes.channel)
-        short = wait is not None and wait <= self._short_abandon
-        for tally in self._contact_tallies(at, scopes):
-            tally.abandoned += 1
-            tally.abandoned_short += short
-            tally.abandoned_within += within
-        counter_labels = scopes.queue_labels
-        add = self._counters.add
-        add("contact_center_contacts_abandoned", counter_labels)
-        add("contact_center_queue_exits", (*counter_labels, str(exit_reason or _CALLER_HUNG_UP)))
-        if short:
-            add("contact_center_contacts_abandoned_short", counter_labels)
-        if within:
-            add("contact_center_contacts_abandoned_within_threshold", counter_labels)
+        row = self._row(at, scopes)
+        row.abandoned += 1
+        if wait is not None:
+            row.abandoned_short += wait <= self._short_abandon
+            row.abandoned_within += wait <= self._threshold(scopes.channel)
+        reason = str(exit_reason or _CALLER_HUNG_UP)
+        if row.exits is None:
+            row.exits = {}
+        row.exits[reason] = row.exits.get(reason, 0) + 1
 
     def _count_ended(
         self, at: float, scopes: EventScopes, handle: float, resolved_or_unknown: bool | None
     ) -> None:
-        known = resolved_or_unknown is not None
-        resolved = resolved_or_unknown is True
-        bucket = self._bucket(at)
-        for tally in bucket.contact_tallies(scopes):
-            tally.handled += 1
-            tally.handle_seconds += handle
-            tally.resolution_known += known
-            tally.resolved += resolved
-        for team_tally in bucket.team_tallies(scopes):
-            team_tally.handled += 1
-            team_tally.handle_seconds += handle
-            team_tally.resolution_known += known
-            team_tally.resolved += resolved
-        counter_labels = scopes.handler_labels
-        add = self._counters.add
-        add("contact_center_contacts_handled", counter_labels)
-        add("contact_center_handle_seconds", counter_labels, handle)
-        if known:
-            add("contact_center_contacts_resolution_known", counter_labels)
-        if resolved:
-            add("contact_center_contacts_resolved", counter_labels)
+        row = self._row(at, scopes)
+        row.handled += 1
+        row.handle_seconds += handle
+        if resolved_or_unknown is not None:
+            row.resolution_known += 1
+            row.resolved += resolved_or_unknown is True
 
     def _count_survey(self, event: ContactEvent, scopes: EventScopes) -> None:
+        row = self._row(event.at, scopes)
         csat, ces, nps = event.csat, event.ces, event.nps
-        if csat is not None or ces is not None:
-            for tally in self._contact_tallies(event.at, scopes):
-                if csat is not None:
-                    tally.csat_answers += 1
-                    tally.csat_sum += csat
-                if ces is not None:
-                    tally.ces_answers += 1
-                    tally.ces_sum += ces
         if csat is not None:
-            for team_tally in self._team_tallies(event.at, scopes):
-                team_tally.csat_answers += 1
-                team_tally.csat_sum += csat
+            row.csat_answers += 1
+            row.csat_sum += csat
+        if ces is not None:
+            row.ces_answers += 1
+            row.ces_sum += ces
         if nps is not None:
             promoter, detractor = nps >= 9, nps <= 6
             for nps_tally in tallies_for(self._nps, scopes.contact_keys, NpsTally):
                 nps_tally.answers += 1
                 nps_tally.promoters += promoter
                 nps_tally.detractors += detractor
-            category = "promoter" if promoter else "detractor" if detractor else "passive"
-            self._counters.add("contact_center_nps_answers", (*scopes.handler_labels, category))
-        for survey, score in (("csat", csat), ("nps", nps), ("ces", ces)):
-            if score is not None:
-                self._count_survey_answer(scopes, survey, score)
+            row.nps_answers += 1
+            row.nps_sum += nps
+            row.nps_promoters += promoter
+            row.nps_detractors += detractor
 
     def _count_ai_score(self, event: ContactEvent, scopes: EventScopes) -> None:
         score = event.ai_cx_score
         assert score is not None
-        for tally in self._contact_tallies(event.at, scopes):
-            tally.ai_cx_answers += 1
-            tally.ai_cx_sum += score
-        self._count_survey_answer(scopes, "ai_cx", score)
-
-    def _count_survey_answer(self, scopes: EventScopes, survey: str, score: float) -> None:
-        counter_labels = (*scopes.handler_labels, survey)
-        self._counters.add("contact_center_survey_answers", counter_labels)
-        self._counters.add("contact_center_survey_score_points", counter_labels, score)
+        row = self._row(event.at, scopes)
+        row.ai_cx_answers += 1
+        row.ai_cx_sum += score
 
     def _count_outbound(self, event: ContactEvent, scopes: EventScopes) -> None:
         outcome = event.outcome
         assert outcome is not None  # validation refuses a dial without an outcome
         live = outcome is OutboundOutcome.LIVE
-        converted = live and event.converted is True
-        for tally in self._bucket(event.at).campaign_tallies(scopes):
-            tally.dials += 1
-            tally.machine += outcome is OutboundOutcome.MACHINE
-            tally.live += live
-            tally.dropped += outcome is OutboundOutcome.DROPPED
-            tally.converted += converted
-        campaign = scopes.campaign
-        self._counters.add("contact_center_outbound_dials", (campaign, str(outcome)))
-        if converted:
-            self._counters.add("contact_center_outbound_converted", (campaign,))
+        row = self._row(event.at, scopes)
+        row.dials += 1
+        row.machine += outcome is OutboundOutcome.MACHINE
+        row.live += live
+        row.dropped += outcome is OutboundOutcome.DROPPED
+        row.converted += live and event.converted is True
 
     def _count_bot(self, event: ContactEvent, scopes: EventScopes) -> None:
-        contained = event.contained is True
-        for tally in self._contact_tallies(event.at, scopes):
-            tally.bot_sessions += 1
-            tally.bot_contained += contained
-        self._counters.add(
-            "contact_center_bot_sessions",
-            (*scopes.queue_labels, "true" if contained else "false"),
-        )
+        row = self._row(event.at, scopes)
+        row.bot_sessions += 1
+        row.bot_contained += event.contained is True
 
     def _credit_agent_time(
         self, team: str, agent: str, state: AgentState, start: float, end: float, sign: float
@@ -494,23 +450,22 @@ class KpiEngine:
             bucket = self._bucket(start)
             piece_end = min(end, bucket.end)
             seconds = sign * (piece_end - start)
-            # One loop per field rather than getattr/setattr: this runs per agent state change.
+            row = bucket.row(scopes)
             if field == _BUSY:
-                for tally in bucket.team_tallies(scopes):
-                    tally.busy_seconds += seconds
+                row.busy_seconds += seconds
             elif field == _AVAILABLE:
-                for tally in bucket.team_tallies(scopes):
-                    tally.available_seconds += seconds
+                row.available_seconds += seconds
             else:
-                for tally in bucket.team_tallies(scopes):
-                    tally.after_contact_work_seconds += seconds
+                row.after_contact_work_seconds += seconds
             start = piece_end
 
     def _housekeep(self) -> None:
         self._next_housekeeping = self._newest + _HOUSEKEEPING_EVERY_SECONDS
         cut = self._cut()
         for start in [start for start, bucket in self._buckets.items() if bucket.end <= cut]:
-            del self._buckets[start]
+            # Out of reach of any event still accepted: what it counted joins the counters.
+            for scopes, row in self._buckets.pop(start).rows.items():
+                self._counters.add_row(scopes, row)
         self._last_bucket = None  # it may have been one of those
         self._waiting.drop_stale(self._newest, self.config.stale_waiting_seconds)
         self._contacts.forget_old(self._newest)
@@ -544,8 +499,8 @@ class KpiEngine:
             self._agent_time.count_until(now)
             bucket = self._buckets.get(self._hours.start_of(now))
             start, end = self._hours.bounds(now)
-            contacts = bucket.contacts if bucket else {}
-            campaigns = bucket.campaigns if bucket else {}
+            contacts = bucket.contact_tallies() if bucket else {}
+            campaigns = bucket.campaign_tallies() if bucket else {}
             teams = self._teams_with_open_states(bucket, now, start, end)
             waiting = self._waiting.by_scope()
             available = self._agents.available_counts(self._agent_scopes)
@@ -584,13 +539,18 @@ class KpiEngine:
                     ]
                 found.sort(key=lambda sample: sample.labels)
                 samples.extend(found)
-            return EngineSnapshot(kpis=samples, counters=self._counters.families())
+            # The counters so far: those of hours gone (``_housekeep``) and of the hours kept.
+            counters = self._counters.copy()
+            for kept in self._buckets.values():
+                for scopes, row in kept.rows.items():
+                    counters.add_row(scopes, row)
+            return EngineSnapshot(kpis=samples, counters=counters.families())
 
     def _teams_with_open_states(
         self, bucket: HourBucket | None, now: float, start: float, end: float
     ) -> dict[Scope, TeamTally]:
         """The hour's team tallies plus the time agents have spent so far in their state now."""
-        teams = {key: replace(tally) for key, tally in bucket.teams.items()} if bucket else {}
+        teams = bucket.team_tallies() if bucket else {}
         for agent, segment in self._agents.current():
             field = _STATE_SECONDS_FIELD.get(segment.state)
             seconds = min(now, end) - max(segment.start, start)
@@ -606,10 +566,7 @@ class KpiEngine:
         with self._lock:
             return {
                 "hour_buckets": len(self._buckets),
-                "hourly_tallies": sum(
-                    len(b.contacts) + len(b.teams) + len(b.campaigns)
-                    for b in self._buckets.values()
-                ),
+                "hourly_rows": sum(len(bucket.rows) for bucket in self._buckets.values()),
                 "waiting_contacts": len(self._waiting),
                 "remembered_contacts": len(self._contacts),
                 "agents": self._agents.agent_count(),

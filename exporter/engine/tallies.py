@@ -89,41 +89,84 @@ def tallies_for(
 
 
 @dataclass(slots=True)
-class HourBucket:
-    """Every hourly tally of one local clock hour ``[start, end)`` (UTC instants).
+class HourRow:
+    """Everything the events of one combination of labels (one ``EventScopes``) added in one hour.
 
-    An event finds its tallies through its ``EventScopes`` (one object per label combination,
-    hashed by identity): the list for that combination is built on its first event of the hour,
-    so later events of the hour cost one dictionary lookup instead of one per scope, each hashing
-    a nested tuple of labels."""
+    An event adds to one row, whatever the number of scopes it counts for: the hour's tallies of
+    each scope are sums of rows (``HourBucket``), and so are the raw counters
+    (``Counters.add_row``). The field names of ``ContactTally``, ``TeamTally`` and
+    ``CampaignTally`` are all here."""
+
+    offered: int = 0
+    answered: int = 0
+    answered_within: int = 0
+    answered_wait_seconds: float = 0.0
+    abandoned: int = 0
+    abandoned_short: int = 0
+    abandoned_within: int = 0
+    exits: dict[str, int] | None = None  # abandons by exit reason
+    handled: int = 0
+    handle_seconds: float = 0.0
+    resolution_known: int = 0
+    resolved: int = 0
+    csat_answers: int = 0
+    csat_sum: float = 0.0
+    ces_answers: int = 0
+    ces_sum: float = 0.0
+    nps_answers: int = 0
+    nps_sum: float = 0.0
+    nps_promoters: int = 0
+    nps_detractors: int = 0
+    ai_cx_answers: int = 0
+    ai_cx_sum: float = 0.0
+    bot_sessions: int = 0
+    bot_contained: int = 0
+    dials: int = 0
+    machine: int = 0
+    live: int = 0
+    dropped: int = 0
+    converted: int = 0
+    busy_seconds: float = 0.0
+    after_contact_work_seconds: float = 0.0
+    available_seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class HourBucket:
+    """The rows of one local clock hour ``[start, end)`` (UTC instants), and its tallies per scope,
+    summed from them when a snapshot asks.
+
+    Rows are keyed by ``EventScopes`` (one object per label combination, hashed by identity): an
+    event finds its row with one dictionary lookup."""
 
     start: float
     end: float
-    contacts: dict[Scope, ContactTally] = field(default_factory=dict)
-    teams: dict[Scope, TeamTally] = field(default_factory=dict)
-    campaigns: dict[Scope, CampaignTally] = field(default_factory=dict)
-    _contact_rows: dict[EventScopes, list[ContactTally]] = field(default_factory=dict)
-    _team_rows: dict[EventScopes, list[TeamTally]] = field(default_factory=dict)
-    _campaign_rows: dict[EventScopes, list[CampaignTally]] = field(default_factory=dict)
+    rows: dict[EventScopes, HourRow] = field(default_factory=dict)
 
-    def contact_tallies(self, scopes: EventScopes) -> list[ContactTally]:
-        found = self._contact_rows.get(scopes)
+    def row(self, scopes: EventScopes) -> HourRow:
+        found = self.rows.get(scopes)
         if found is None:
-            found = self._contact_rows[scopes] = tallies_for(
-                self.contacts, scopes.contact_keys, ContactTally
-            )
+            found = self.rows[scopes] = HourRow()
         return found
 
-    def team_tallies(self, scopes: EventScopes) -> list[TeamTally]:
-        found = self._team_rows.get(scopes)
-        if found is None:
-            found = self._team_rows[scopes] = tallies_for(self.teams, scopes.team_keys, TeamTally)
-        return found
+    def contact_tallies(self) -> dict[Scope, ContactTally]:
+        return _sums(self.rows, "contact_keys", ContactTally)
 
-    def campaign_tallies(self, scopes: EventScopes) -> list[CampaignTally]:
-        found = self._campaign_rows.get(scopes)
-        if found is None:
-            found = self._campaign_rows[scopes] = tallies_for(
-                self.campaigns, scopes.campaign_keys, CampaignTally
-            )
-        return found
+    def team_tallies(self) -> dict[Scope, TeamTally]:
+        return _sums(self.rows, "team_keys", TeamTally)
+
+    def campaign_tallies(self) -> dict[Scope, CampaignTally]:
+        return _sums(self.rows, "campaign_keys", CampaignTally)
+
+
+def _sums(rows: dict[EventScopes, HourRow], keys: str, factory: type[Tally]) -> dict[Scope, Tally]:
+    """Per scope (the ``keys`` of each row's combination), the sum of its rows' fields."""
+    names = factory.__slots__
+    tallies: dict[Scope, Tally] = {}
+    for scopes, row in rows.items():
+        values = [getattr(row, name) for name in names]
+        for tally in tallies_for(tallies, getattr(scopes, keys), factory):
+            for name, value in zip(names, values, strict=True):
+                if value:
+                    setattr(tally, name, getattr(tally, name) + value)
+    return tallies
