@@ -203,7 +203,9 @@ class AgentTimeCounters:
                 if now is not None and now.start <= until:
                     # One state since ``until``, the usual case: what ``_count`` would find.
                     label = STATE_LABELS.get(now.state)
-                    if label is not None:
+                    if label is not None and not self._debt:  # nothing owed: see _credit
+                        self._add((now.team, agent, label), at - until)
+                    elif label is not None:
                         self._credit((now.team, agent, label), at - until)
                 else:
                     self._count(agent, until, at)

@@ -29,12 +29,12 @@ class ContactMemory:
         self._max_age = max_age
         self._max_entries = max_entries
         self._facts: OrderedDict[str, ContactFacts] = OrderedDict()
+        # What is remembered of a contact, None when nothing is ("" is never remembered). The
+        # dictionary's own get, not a method calling it: this runs for every event.
+        self.get = self._facts.get
         # At most the heard_at of the oldest entry (-inf when unknown). Checked on every event so
         # the front of the OrderedDict is looked at only when it may really be too old.
         self._oldest_heard_at = -math.inf
-
-    def get(self, contact_id: str) -> ContactFacts | None:
-        return self._facts.get(contact_id) if contact_id else None
 
     def remember(
         self,

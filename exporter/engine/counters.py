@@ -14,7 +14,9 @@ its scope does (``increase()`` of the abandons is 0, not absent, before the firs
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from exporter.engine.scopes import EventScopes
 from exporter.engine.tallies import HourRow
@@ -168,6 +170,19 @@ class Counters:
                 self.seed(base, labels[: len(base)])
             current = samples.get(labels, 0.0)
         samples[labels] = current + amount
+
+    def adder(self, name: str) -> Callable[[tuple[str, ...], float], None]:
+        """``add`` of one counter, as one call: for a counter alone with its base labels (no
+        sibling to seed), a get and a set of its own samples."""
+        base = self._base_of[name]
+        if len(self._by_base[base]) > 1 or _SPEC_BY_NAME[name].values:
+            return partial(self.add, name)
+        samples = self._values[name]
+
+        def add(labels: tuple[str, ...], amount: float) -> None:
+            samples[labels] = samples.get(labels, 0.0) + amount
+
+        return add
 
     def seed(self, base_labels: tuple[str, ...], values: tuple[str, ...]) -> None:
         """Every counter with these base labels at 0 for ``values`` (kept if counted already)."""

@@ -31,7 +31,6 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Mapping
-from functools import partial
 
 from exporter import catalog
 from exporter.engine import formulas
@@ -52,9 +51,9 @@ from exporter.engine.tallies import (
 )
 from exporter.engine.types import EngineConfig, EngineSnapshot, KpiSample, ServiceLevelVariant
 from exporter.engine.validation import (
+    MAX_DURATION_SECONDS,
     MISSING_WAIT,
     TOO_OLD,
-    fields_rejection,
     rejection_reason,
 )
 from exporter.engine.waiting import WaitingContacts
@@ -121,9 +120,8 @@ class KpiEngine:
         )
         self._agents = AgentTimelines(self._credit_agent_time)
         self._counters = Counters()
-        # A partial, not a method that calls add: one Python call fewer per agent state change.
         self._agent_time = AgentTimeCounters(
-            self._agents, partial(self._counters.add, "contact_center_agent_state_seconds")
+            self._agents, self._counters.adder("contact_center_agent_state_seconds")
         )
         # Read on every event: kept here rather than looked up through the (frozen) config.
         self._tolerance = self.config.out_of_order_tolerance_seconds
@@ -137,6 +135,7 @@ class KpiEngine:
         self._campaign_scopes = _label_sets(Family.CAMPAIGNS)
         self._agent_scopes = _label_sets(Family.AGENTS)
         self._scopes = ScopeCache(self._queue_scopes, self._team_scopes, self._campaign_scopes)
+        self._scopes_built = self._scopes.built  # a dict's get: one call fewer per event
         # Per KPI: its family and the label sets it is published for.
         self._published = [
             (kpi.name, formulas.family_of(kpi.name), {tuple(sorted(s)) for s in kpi.scopes})
@@ -163,7 +162,7 @@ class KpiEngine:
     def _count(self, event: Event) -> str | None:
         """``ingest`` past validation, with the lock held."""
         if isinstance(event, AgentStateEvent):
-            return self._agent_state(event.at, event.agent, event.state, event.team)
+            return self.count_agent_state(event.at, event.agent, event.state, event.team)
         kind = event.kind
         handle = 0.0
         if kind is _ENDED:
@@ -205,9 +204,13 @@ class KpiEngine:
         """``ingest`` of a ``ContactEvent`` holding only these fields (what a queue_log line
         says), without building it; no lock, like ``count``. None when counted, else why it was
         refused."""
-        reason = fields_rejection(at, wait, talk)
-        if reason is not None:
-            return reason
+        # rejection_reason's checks of these fields, inline (once per event of a replay).
+        if not 0 <= at < math.inf:
+            return "invalid_at"
+        if wait is not None and not 0 <= wait <= MAX_DURATION_SECONDS:
+            return "invalid_wait_seconds"
+        if talk is not None and not 0 <= talk <= MAX_DURATION_SECONDS:
+            return "invalid_talk_seconds"
         return self._contact(
             kind, at, contact_id, queue, channel, team, agent, "", wait, talk or 0.0, exit_reason
         )
@@ -218,11 +221,6 @@ class KpiEngine:
             return "invalid_at"
         if not agent:
             return "missing_agent"
-        return self._agent_state(at, agent, state, team)
-
-    # --- counting -------------------------------------------------------------------------------
-
-    def _agent_state(self, at: float, agent: str, state: AgentState, team: str) -> str | None:
         if at < self._newest - self._tolerance:
             return TOO_OLD
         if at > self._newest:
@@ -231,6 +229,8 @@ class KpiEngine:
         if self._newest >= self._next_housekeeping:
             self._housekeep()
         return None
+
+    # --- counting -------------------------------------------------------------------------------
 
     def _cut(self) -> float:
         """The oldest instant an event may have and still be accepted."""
@@ -283,9 +283,8 @@ class KpiEngine:
             scope_agent, scope_campaign = agent or facts.agent, campaign or facts.campaign
         if scope_agent and not scope_team:
             scope_team = self._agents.team_of(scope_agent)
-        scopes = self._scopes.of(
-            scope_queue, scope_channel, scope_team, scope_agent, scope_campaign
-        )
+        combination = (scope_queue, scope_channel, scope_team, scope_agent, scope_campaign)
+        scopes = self._scopes_built(combination) or self._scopes.of(*combination)
         if contact_id:
             facts = memory.remember(contact_id, queue, channel, team, agent, campaign, self._newest)
             self._track_queue(kind, at, contact_id, facts, scopes)
@@ -445,7 +444,9 @@ class KpiEngine:
         if start < cut:
             # Hours before the oldest one still kept are no longer published: skip them.
             start = max(start, self._hours.start_of(cut))
-        scopes = self._scopes.of("", "", team, agent, "")
+        scopes = self._scopes_built(("", "", team, agent, "")) or self._scopes.of(
+            "", "", team, agent, ""
+        )
         while start < end:
             bucket = self._bucket(start)
             piece_end = min(end, bucket.end)

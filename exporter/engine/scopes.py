@@ -61,6 +61,9 @@ class ScopeCache:
         self._campaign_sets = campaign_sets
         self._max_entries = max_entries
         self._built: dict[tuple[str, str, str, str, str], EventScopes] = {}
+        # The combinations built so far, by (queue, channel, team, agent, campaign): None for one
+        # not built yet (then ``of`` builds it).
+        self.built = self._built.get
 
     def of(self, queue: str, channel: str, team: str, agent: str, campaign: str) -> EventScopes:
         combination = (queue, channel, team, agent, campaign)

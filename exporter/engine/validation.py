@@ -48,18 +48,6 @@ def rejection_reason(event: Event) -> str | None:
     return _contact_rejection(event)
 
 
-def fields_rejection(at: float, wait: float | None, talk: float | None) -> str | None:
-    """``rejection_reason`` of a contact event whose only durations are ``wait`` and ``talk``
-    (what a queue_log line gives), for callers that count without building the event."""
-    if not 0 <= at < math.inf:
-        return "invalid_at"
-    if wait is not None and not 0 <= wait <= MAX_DURATION_SECONDS:
-        return "invalid_wait_seconds"
-    if talk is not None and not 0 <= talk <= MAX_DURATION_SECONDS:
-        return "invalid_talk_seconds"
-    return None
-
-
 def _contact_rejection(event: ContactEvent) -> str | None:
     # Most events carry no score and at most one duration: each group is tested whole first,
     # and field by field only when something is there (this runs for every event).
