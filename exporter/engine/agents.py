@@ -34,13 +34,16 @@ class AgentTimelines:
         self._credit = credit
         self._timelines: dict[str, list[Segment]] = {}
 
-    def record(self, at: float, agent: str, state: AgentState, team: str, cut: float) -> None:
+    def record(
+        self, at: float, agent: str, state: AgentState, team: str, cut: float
+    ) -> Segment | None:
         """Apply ``agent``'s change to ``state`` at ``at`` (``team`` "" = the team known so far);
-        ``cut`` = the oldest instant an accepted event may still have."""
+        ``cut`` = the oldest instant an accepted event may still have. In order (the usual case),
+        the segment the change closes, else None."""
         timeline = self._timelines.get(agent)
         if not timeline:
             self._timelines[agent] = [Segment(at, state, team)]
-            return
+            return None
         current = timeline[-1]
         if at >= current.start:  # in order, the usual case: the open segment closes
             change = Segment(at, state, team or current.team)
@@ -51,13 +54,13 @@ class AgentTimelines:
                 timeline[-1] = change  # two changes at one instant: the later-reported one wins
             if len(timeline) > 1 and timeline[1].start <= cut:  # something to drop: see _trim
                 self._trim(timeline, cut)
-            return
+            return current
         change = Segment(at, state, team or current.team)
         if at < timeline[0].start:
             # The earliest change known for this agent: it lasts until the next one.
             self._credit_segment(agent, change, at, timeline[0].start, 1.0)
             timeline.insert(0, change)
-            return
+            return None
         # Out of order: the change lands inside a closed segment, which gives it the time up to
         # the next change.
         index = len(timeline) - 2
@@ -73,17 +76,13 @@ class AgentTimelines:
             timeline.insert(index + 1, change)
         if len(timeline) > 1 and timeline[1].start <= cut:  # something to drop: see _trim
             self._trim(timeline, cut)
+        return None
 
     def trim_all(self, cut: float) -> None:
         for timeline in self._timelines.values():
             # Most timelines have nothing to drop: test that here, without a call per agent.
             if len(timeline) > 1 and timeline[1].start <= cut:
                 self._trim(timeline, cut)
-
-    def state_now(self, agent: str) -> Segment | None:
-        """The agent's open segment (its state now), None for an agent never seen."""
-        timeline = self._timelines.get(agent)
-        return timeline[-1] if timeline else None
 
     def team_of(self, agent: str) -> str:
         timeline = self._timelines.get(agent)
@@ -198,18 +197,19 @@ class AgentTimeCounters:
         """Record a state change in the timelines, counting the time it closes or rewrites."""
         until = self._counted_until.get(agent)
         if until is None or at >= until:
+            closed = self._timelines.record(at, agent, state, team, cut)
             if until is not None and at > until:
-                now = self._timelines.state_now(agent)
-                if now is not None and now.start <= until:
+                if closed is not None and closed.start <= until:
                     # One state since ``until``, the usual case: what ``_count`` would find.
-                    label = STATE_LABELS.get(now.state)
+                    label = STATE_LABELS.get(closed.state)
                     if label is not None and not self._debt:  # nothing owed: see _credit
-                        self._add((now.team, agent, label), at - until)
+                        self._add((closed.team, agent, label), at - until)
                     elif label is not None:
-                        self._credit((now.team, agent, label), at - until)
+                        self._credit((closed.team, agent, label), at - until)
                 else:
+                    # Not reached in practice: ``until`` is the time of the agent's last change
+                    # in order, or of a later snapshot, so the open segment started by then.
                     self._count(agent, until, at)
-            self._timelines.record(at, agent, state, team, cut)
             self._counted_until[agent] = at
             return
         before = self._timelines.seconds_by_state(agent, at, until)

@@ -448,10 +448,12 @@ class KpiEngine:
             "", "", team, agent, ""
         )
         while start < end:
-            bucket = self._bucket(start)
-            piece_end = min(end, bucket.end)
+            bucket = self._last_bucket
+            if bucket is None or not bucket.start <= start < bucket.end:
+                bucket = self._bucket(start)
+            piece_end = end if end < bucket.end else bucket.end
             seconds = sign * (piece_end - start)
-            row = bucket.row(scopes)
+            row = bucket.rows.get(scopes) or bucket.row(scopes)
             if field == _BUSY:
                 row.busy_seconds += seconds
             elif field == _AVAILABLE:
