@@ -36,7 +36,7 @@ from exporter import catalog
 from exporter.engine import formulas
 from exporter.engine.agents import AgentTimeCounters, AgentTimelines
 from exporter.engine.clock import LocalHours
-from exporter.engine.contacts import ContactFacts, ContactMemory
+from exporter.engine.contacts import ContactMemory
 from exporter.engine.counters import HANDLER_LABELS, QUEUE_LABELS, Counters
 from exporter.engine.formulas import Family, Result
 from exporter.engine.scopes import EventScopes, ScopeCache
@@ -80,7 +80,6 @@ _STATE_SECONDS_FIELD: dict[AgentState, str] = {
     AgentState.LOGGED_IN: "available_seconds",
 }
 _BUSY, _AVAILABLE = "busy_seconds", "available_seconds"
-_LEAVES_QUEUE = frozenset({ContactKind.ANSWERED, ContactKind.ABANDONED, ContactKind.ENDED})
 # Enum members read through their class cost a lookup each (about 65 ns on Python 3.11, several
 # per event): the per-event code reads them from these module constants.
 _OFFERED, _ANSWERED, _ABANDONED = ContactKind.OFFERED, ContactKind.ANSWERED, ContactKind.ABANDONED
@@ -118,6 +117,7 @@ class KpiEngine:
         self._contacts = ContactMemory(
             self.config.contact_memory_seconds, self.config.contact_memory_max_entries
         )
+        self._remembered = self._contacts.get
         self._agents = AgentTimelines(self._credit_agent_time)
         self._counters = Counters()
         self._agent_time = AgentTimeCounters(
@@ -253,11 +253,13 @@ class KpiEngine:
     ) -> str | None:
         """Count one valid contact event given by its fields; ``handle`` = talk + hold +
         after-contact work of an ENDED one. ``event`` holds the fields only some kinds carry
-        (resolved, scores, outcome, contained), None when there are none."""
+        (resolved, scores, outcome, contained), None when there are none.
+
+        This runs for every contact event of a replay of tens of millions of lines: the common
+        kinds are counted here, inline, rather than through a method each."""
         if at < self._newest - self._tolerance:
             return TOO_OLD
-        memory = self._contacts
-        facts = memory.get(contact_id)
+        facts = self._remembered(contact_id)
         if (kind is _ANSWERED or kind is _ABANDONED) and wait is None:
             # Sources should give the wait; derive it from the queue entry when it is known.
             entered = facts.entered_at if facts is not None else None
@@ -286,55 +288,71 @@ class KpiEngine:
         combination = (scope_queue, scope_channel, scope_team, scope_agent, scope_campaign)
         scopes = self._scopes_built(combination) or self._scopes.of(*combination)
         if contact_id:
-            facts = memory.remember(contact_id, queue, channel, team, agent, campaign, self._newest)
-            self._track_queue(kind, at, contact_id, facts, scopes)
-        if kind is _ANSWERED:
+            facts = self._contacts.remember(
+                contact_id, queue, channel, team, agent, campaign, self._newest
+            )
+            # Who waits in queue now (In Queue KPIs).
+            if kind is _OFFERED:
+                if facts.entered_at is None or at > facts.entered_at:
+                    facts.entered_at = at
+                # An answer or abandon reported before its offer: the contact is not waiting.
+                if facts.left_queue_at is None or facts.left_queue_at < at:
+                    self._waiting.enter(contact_id, at, scopes.contact_keys)
+                else:
+                    self._waiting.see(scopes.contact_keys)
+            elif kind is _ANSWERED or kind is _ABANDONED or kind is _ENDED:
+                if facts.left_queue_at is None or at > facts.left_queue_at:
+                    facts.left_queue_at = at
+                self._waiting.leave(contact_id, at)
+        # The hour row of the combination (``_row``, inline).
+        bucket = self._last_bucket
+        if bucket is None or not bucket.start <= at < bucket.end:
+            bucket = self._bucket(at)
+        row = bucket.rows.get(scopes) or bucket.row(scopes)
+        if kind is _OFFERED:
+            row.offered += 1
+        elif kind is _ANSWERED:
             assert wait is not None  # an answer without a known wait is refused above
-            self._count_answered(at, scopes, wait)
-        elif kind is _OFFERED:
-            self._row(at, scopes).offered += 1
+            row.answered += 1
+            row.answered_within += wait <= self._thresholds.get(
+                scope_channel, self._default_threshold
+            )
+            row.answered_wait_seconds += wait
         elif kind is _ENDED:
-            self._count_ended(at, scopes, handle, event.resolved if event is not None else None)
+            row.handled += 1
+            row.handle_seconds += handle
+            resolved = event.resolved if event is not None else None
+            if resolved is not None:
+                row.resolution_known += 1
+                row.resolved += resolved is True
         elif kind is _ABANDONED:
-            self._count_abandoned(at, scopes, wait, exit_reason)
+            row.abandoned += 1
+            if wait is not None:
+                row.abandoned_short += wait <= self._short_abandon
+                row.abandoned_within += wait <= self._thresholds.get(
+                    scope_channel, self._default_threshold
+                )
+            reason = str(exit_reason or _CALLER_HUNG_UP)
+            if row.exits is None:
+                row.exits = {}
+            row.exits[reason] = row.exits.get(reason, 0) + 1
         elif event is not None:
             if kind is _SURVEY:
-                self._count_survey(event, scopes)
+                self._count_survey(event, scopes, row)
             elif kind is _OUTBOUND:
-                self._count_outbound(event, scopes)
+                self._count_outbound(event, row)
             elif kind is _BOT:
-                self._count_bot(event, scopes)
+                row.bot_sessions += 1
+                row.bot_contained += event.contained is True
         # TRANSFERRED only updates what is remembered about the contact.
-        if (
-            event is not None
-            and event.ai_cx_score is not None
-            and (kind is _SURVEY or kind is _ENDED)
-        ):
-            self._count_ai_score(event, scopes)
+        if event is not None and (kind is _SURVEY or kind is _ENDED):
+            score = event.ai_cx_score
+            if score is not None:
+                row.ai_cx_answers += 1
+                row.ai_cx_sum += score
         if self._newest >= self._next_housekeeping:
             self._housekeep()
         return None
-
-    def _track_queue(
-        self,
-        kind: ContactKind,
-        at: float,
-        contact_id: str,
-        facts: ContactFacts,
-        scopes: EventScopes,
-    ) -> None:
-        if kind is _OFFERED:
-            if facts.entered_at is None or at > facts.entered_at:
-                facts.entered_at = at
-            # An answer or abandon reported before its offer: the contact is not waiting.
-            if facts.left_queue_at is None or facts.left_queue_at < at:
-                self._waiting.enter(contact_id, at, scopes.contact_keys)
-            else:
-                self._waiting.see(scopes.contact_keys)
-        elif kind in _LEAVES_QUEUE:
-            if facts.left_queue_at is None or at > facts.left_queue_at:
-                facts.left_queue_at = at
-            self._waiting.leave(contact_id, at)
 
     def _bucket(self, at: float) -> HourBucket:
         # Nearly every event falls in the same hour as the one before it.
@@ -348,50 +366,7 @@ class KpiEngine:
         self._last_bucket = bucket
         return bucket
 
-    def _row(self, at: float, scopes: EventScopes) -> HourRow:
-        """The row of ``scopes`` in the hour of ``at``."""
-        bucket = self._last_bucket
-        if bucket is None or not bucket.start <= at < bucket.end:
-            bucket = self._bucket(at)
-        row = bucket.rows.get(scopes)
-        if row is None:
-            row = bucket.rows[scopes] = HourRow()
-        return row
-
-    def _threshold(self, channel: str) -> float:
-        return self._thresholds.get(channel, self._default_threshold)
-
-    def _count_answered(self, at: float, scopes: EventScopes, wait: float) -> None:
-        row = self._row(at, scopes)
-        row.answered += 1
-        row.answered_within += wait <= self._threshold(scopes.channel)
-        row.answered_wait_seconds += wait
-
-    def _count_abandoned(
-        self, at: float, scopes: EventScopes, wait: float | None, exit_reason: ExitReason | None
-    ) -> None:
-        row = self._row(at, scopes)
-        row.abandoned += 1
-        if wait is not None:
-            row.abandoned_short += wait <= self._short_abandon
-            row.abandoned_within += wait <= self._threshold(scopes.channel)
-        reason = str(exit_reason or _CALLER_HUNG_UP)
-        if row.exits is None:
-            row.exits = {}
-        row.exits[reason] = row.exits.get(reason, 0) + 1
-
-    def _count_ended(
-        self, at: float, scopes: EventScopes, handle: float, resolved_or_unknown: bool | None
-    ) -> None:
-        row = self._row(at, scopes)
-        row.handled += 1
-        row.handle_seconds += handle
-        if resolved_or_unknown is not None:
-            row.resolution_known += 1
-            row.resolved += resolved_or_unknown is True
-
-    def _count_survey(self, event: ContactEvent, scopes: EventScopes) -> None:
-        row = self._row(event.at, scopes)
+    def _count_survey(self, event: ContactEvent, scopes: EventScopes, row: HourRow) -> None:
         csat, ces, nps = event.csat, event.ces, event.nps
         if csat is not None:
             row.csat_answers += 1
@@ -410,28 +385,16 @@ class KpiEngine:
             row.nps_promoters += promoter
             row.nps_detractors += detractor
 
-    def _count_ai_score(self, event: ContactEvent, scopes: EventScopes) -> None:
-        score = event.ai_cx_score
-        assert score is not None
-        row = self._row(event.at, scopes)
-        row.ai_cx_answers += 1
-        row.ai_cx_sum += score
-
-    def _count_outbound(self, event: ContactEvent, scopes: EventScopes) -> None:
+    @staticmethod
+    def _count_outbound(event: ContactEvent, row: HourRow) -> None:
         outcome = event.outcome
         assert outcome is not None  # validation refuses a dial without an outcome
         live = outcome is OutboundOutcome.LIVE
-        row = self._row(event.at, scopes)
         row.dials += 1
         row.machine += outcome is OutboundOutcome.MACHINE
         row.live += live
         row.dropped += outcome is OutboundOutcome.DROPPED
         row.converted += live and event.converted is True
-
-    def _count_bot(self, event: ContactEvent, scopes: EventScopes) -> None:
-        row = self._row(event.at, scopes)
-        row.bot_sessions += 1
-        row.bot_contained += event.contained is True
 
     def _credit_agent_time(
         self, team: str, agent: str, state: AgentState, start: float, end: float, sign: float
