@@ -163,26 +163,18 @@ class KpiEngine:
         """``ingest`` past validation, with the lock held."""
         if isinstance(event, AgentStateEvent):
             return self.count_agent_state(event.at, event.agent, event.state, event.team)
-        kind = event.kind
-        handle = 0.0
-        if kind is _ENDED:
-            handle = (
-                (event.talk_seconds or 0.0)
-                + (event.hold_seconds or 0.0)
-                + (event.after_contact_work_seconds or 0.0)
-            )
-        return self._contact(
-            kind,
+        return self.count_contact(
+            event.kind,
             event.at,
             event.contact_id,
             event.queue,
             event.channel,
             event.team,
             event.agent,
-            event.campaign,
             event.wait_seconds,
-            handle,
+            None,  # the durations of an ENDED event are read from it
             event.exit_reason,
+            event.campaign,
             event,
         )
 
@@ -200,63 +192,23 @@ class KpiEngine:
         wait: float | None,
         talk: float | None,
         exit_reason: ExitReason | None,
+        campaign: str = "",
+        event: ContactEvent | None = None,
     ) -> str | None:
         """``ingest`` of a ``ContactEvent`` holding only these fields (what a queue_log line
         says), without building it; no lock, like ``count``. None when counted, else why it was
-        refused."""
-        # rejection_reason's checks of these fields, inline (once per event of a replay).
+        refused. (``count`` passes the event itself too, for the fields only some kinds carry:
+        durations of an ENDED one, resolved, scores, outcome, contained.)
+
+        This runs for every contact event of a replay of tens of millions of lines: the common
+        kinds are counted here, inline, rather than through a method each."""
+        # rejection_reason's checks of these fields, inline.
         if not 0 <= at < math.inf:
             return "invalid_at"
         if wait is not None and not 0 <= wait <= MAX_DURATION_SECONDS:
             return "invalid_wait_seconds"
         if talk is not None and not 0 <= talk <= MAX_DURATION_SECONDS:
             return "invalid_talk_seconds"
-        return self._contact(
-            kind, at, contact_id, queue, channel, team, agent, "", wait, talk or 0.0, exit_reason
-        )
-
-    def count_agent_state(self, at: float, agent: str, state: AgentState, team: str) -> str | None:
-        """``ingest`` of an ``AgentStateEvent`` without building it (see ``count_contact``)."""
-        if not 0 <= at < math.inf:
-            return "invalid_at"
-        if not agent:
-            return "missing_agent"
-        if at < self._newest - self._tolerance:
-            return TOO_OLD
-        if at > self._newest:
-            self._newest = at
-        self._agent_time.record(at, agent, state, team, self._newest - self._tolerance)
-        if self._newest >= self._next_housekeeping:
-            self._housekeep()
-        return None
-
-    # --- counting -------------------------------------------------------------------------------
-
-    def _cut(self) -> float:
-        """The oldest instant an event may have and still be accepted."""
-        return self._newest - self._tolerance
-
-    def _contact(
-        self,
-        kind: ContactKind,
-        at: float,
-        contact_id: str,
-        queue: str,
-        channel: str,
-        team: str,
-        agent: str,
-        campaign: str,
-        wait: float | None,
-        handle: float,
-        exit_reason: ExitReason | None,
-        event: ContactEvent | None = None,
-    ) -> str | None:
-        """Count one valid contact event given by its fields; ``handle`` = talk + hold +
-        after-contact work of an ENDED one. ``event`` holds the fields only some kinds carry
-        (resolved, scores, outcome, contained), None when there are none.
-
-        This runs for every contact event of a replay of tens of millions of lines: the common
-        kinds are counted here, inline, rather than through a method each."""
         if at < self._newest - self._tolerance:
             return TOO_OLD
         facts = self._remembered(contact_id)
@@ -320,8 +272,16 @@ class KpiEngine:
             row.answered_wait_seconds += wait
         elif kind is _ENDED:
             row.handled += 1
-            row.handle_seconds += handle
-            resolved = event.resolved if event is not None else None
+            if event is None:
+                row.handle_seconds += talk or 0.0
+                resolved = None
+            else:
+                row.handle_seconds += (
+                    (event.talk_seconds or 0.0)
+                    + (event.hold_seconds or 0.0)
+                    + (event.after_contact_work_seconds or 0.0)
+                )
+                resolved = event.resolved
             if resolved is not None:
                 row.resolution_known += 1
                 row.resolved += resolved is True
@@ -353,6 +313,23 @@ class KpiEngine:
         if self._newest >= self._next_housekeeping:
             self._housekeep()
         return None
+
+    def count_agent_state(self, at: float, agent: str, state: AgentState, team: str) -> str | None:
+        """``ingest`` of an ``AgentStateEvent`` without building it (see ``count_contact``)."""
+        if not 0 <= at < math.inf:
+            return "invalid_at"
+        if not agent:
+            return "missing_agent"
+        if at < self._newest - self._tolerance:
+            return TOO_OLD
+        if at > self._newest:
+            self._newest = at
+        self._agent_time.record(at, agent, state, team, self._newest - self._tolerance)
+        if self._newest >= self._next_housekeeping:
+            self._housekeep()
+        return None
+
+    # --- counting -------------------------------------------------------------------------------
 
     def _bucket(self, at: float) -> HourBucket:
         # Nearly every event falls in the same hour as the one before it.
@@ -427,7 +404,7 @@ class KpiEngine:
 
     def _housekeep(self) -> None:
         self._next_housekeeping = self._newest + _HOUSEKEEPING_EVERY_SECONDS
-        cut = self._cut()
+        cut = self._newest - self._tolerance  # the oldest instant an event may still have
         for start in [start for start, bucket in self._buckets.items() if bucket.end <= cut]:
             # Out of reach of any event still accepted: what it counted joins the counters.
             for scopes, row in self._buckets.pop(start).rows.items():
