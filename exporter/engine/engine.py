@@ -109,6 +109,9 @@ class KpiEngine:
     def __init__(self, config: EngineConfig | None = None) -> None:
         self.config = config or EngineConfig()
         self._lock = threading.Lock()
+        # Events counted, and refused by reason, since the start.
+        self.counted = 0
+        self.refused: Counter[str] = Counter()
         self._hours = LocalHours(self.config.timezone)
         self._buckets: dict[float, HourBucket] = {}
         self._last_bucket: HourBucket | None = None  # the bucket the last lookup found
@@ -149,15 +152,14 @@ class KpiEngine:
 
         Live sources call this per event, so a scrape waits for one event at most."""
         reason = rejection_reason(event)
-        if reason is not None:
-            return reason
         with self._lock:
-            return self._count(event)
+            return self._count(event) if reason is None else self._refuse(reason)
 
     def count(self, event: Event) -> str | None:
         """``ingest`` without the lock: for one thread reading past data in bulk, while nothing
         else uses the engine (replay, backfill: ``exporter.backfill.feed``)."""
-        return rejection_reason(event) or self._count(event)
+        reason = rejection_reason(event)
+        return self._count(event) if reason is None else self._refuse(reason)
 
     def _count(self, event: Event) -> str | None:
         """``ingest`` past validation, with the lock held."""
@@ -204,13 +206,13 @@ class KpiEngine:
         kinds are counted here, inline, rather than through a method each."""
         # rejection_reason's checks of these fields, inline.
         if not 0 <= at < math.inf:
-            return "invalid_at"
+            return self._refuse("invalid_at")
         if wait is not None and not 0 <= wait <= MAX_DURATION_SECONDS:
-            return "invalid_wait_seconds"
+            return self._refuse("invalid_wait_seconds")
         if talk is not None and not 0 <= talk <= MAX_DURATION_SECONDS:
-            return "invalid_talk_seconds"
+            return self._refuse("invalid_talk_seconds")
         if at < self._newest - self._tolerance:
-            return TOO_OLD
+            return self._refuse(TOO_OLD)
         facts = self._remembered(contact_id)
         if (kind is _ANSWERED or kind is _ABANDONED) and wait is None:
             # Sources should give the wait; derive it from the queue entry when it is known.
@@ -218,7 +220,7 @@ class KpiEngine:
             if entered is not None and (entered < at or (entered == at and kind is _ANSWERED)):
                 wait = at - entered
             elif kind is _ANSWERED:
-                return MISSING_WAIT
+                return self._refuse(MISSING_WAIT)
             # Otherwise an abandon whose wait nobody knows (exports that write 0 for "no
             # data"): it still counts as a lost contact, neither short nor within the
             # threshold, rather than turning into a 0-second misdial that no KPI would show.
@@ -312,24 +314,30 @@ class KpiEngine:
                 row.ai_cx_sum += score
         if self._newest >= self._next_housekeeping:
             self._housekeep()
+        self.counted += 1
         return None
 
     def count_agent_state(self, at: float, agent: str, state: AgentState, team: str) -> str | None:
         """``ingest`` of an ``AgentStateEvent`` without building it (see ``count_contact``)."""
         if not 0 <= at < math.inf:
-            return "invalid_at"
+            return self._refuse("invalid_at")
         if not agent:
-            return "missing_agent"
+            return self._refuse("missing_agent")
         if at < self._newest - self._tolerance:
-            return TOO_OLD
+            return self._refuse(TOO_OLD)
         if at > self._newest:
             self._newest = at
         self._agent_time.record(at, agent, state, team, self._newest - self._tolerance)
         if self._newest >= self._next_housekeeping:
             self._housekeep()
+        self.counted += 1
         return None
 
     # --- counting -------------------------------------------------------------------------------
+
+    def _refuse(self, reason: str) -> str:
+        self.refused[reason] += 1
+        return reason
 
     def _bucket(self, at: float) -> HourBucket:
         # Nearly every event falls in the same hour as the one before it.
