@@ -93,8 +93,18 @@ _OFFERED, _ANSWERED, _ENDED = ContactKind.OFFERED, ContactKind.ANSWERED, Contact
 _ABANDONED, _TRANSFERRED = ContactKind.ABANDONED, ContactKind.TRANSFERRED
 
 
+# Numbers already read, by their text: float() costs about 150 ns, and the same few hold and
+# talk times ("0", "12", ...) come back on most lines. Bounded against odd input.
+_NUMBERS: dict[str, float] = {}
+_NUMBERS_KEPT = 10_000
+
+
 def _number(event: str, data: tuple[str, ...], position: int, what: str) -> float:
     """data<position> (1-based) of an ``event`` line as a non-negative number."""
+    if len(data) >= position:
+        known = _NUMBERS.get(data[position - 1])
+        if known is not None:
+            return known
     if len(data) < position or not data[position - 1]:
         raise QueueLogLineError(
             "bad_field_count", f"{event} needs data{position} ({what}), it is missing"
@@ -110,6 +120,8 @@ def _number(event: str, data: tuple[str, ...], position: int, what: str) -> floa
         raise QueueLogLineError(
             "bad_number", f"{event} data{position} ({what}) is negative: {text!r}"
         )
+    if len(_NUMBERS) < _NUMBERS_KEPT:
+        _NUMBERS[text] = value
     return value
 
 
@@ -146,7 +158,14 @@ class QueueLogInterpreter:
     call_memory_seconds: float = 24 * 3600.0
     # callid -> its current contact, least recently seen first (evicted from the front)
     _calls: OrderedDict[str, _Call] = field(default_factory=OrderedDict)
+    # The first of _calls when known, else None: finding it (next(iter(...))) costs about as
+    # much as the rest of an ENTERQUEUE line, and the first changes only when it is seen again
+    # or forgotten.
+    _oldest: _Call | None = None
     _agents: AgentTracker = field(default_factory=AgentTracker)
+    # interface -> (agent, team), as ``_identify`` finds them: one dict lookup per line instead
+    # of a call to the agent map and two to the team mapping.
+    _who: dict[str, tuple[str, str]] = field(default_factory=lambda: {"": ("", "")})
 
     def interpret(self, entry: Entry) -> list[Event]:
         """The events an entry means (often none), as objects (see ``feed``)."""
@@ -162,8 +181,7 @@ class QueueLogInterpreter:
             contact_id = self._enter(callid, at)
             receiver.contact(_OFFERED, at, contact_id, queue, _VOICE, "", "", None, None, None)
             return
-        agent = self.agent_map(interface) if interface else ""
-        team = (self.agent_teams.get(agent) or self.agent_teams.get(interface, "")) if agent else ""
+        agent, team = self._who.get(interface) or self._identify(interface)
         if event == "CONNECT":
             wait = _number(event, data, 1, "hold time")
             contact_id = self._contact_id(callid, at)
@@ -201,6 +219,14 @@ class QueueLogInterpreter:
         if state is not None and agent:
             receiver.agent_state(at, agent, state, team, queue)
 
+    def _identify(self, interface: str) -> tuple[str, str]:
+        """The agent behind an interface, and their team ("" when none)."""
+        agent = self.agent_map(interface)
+        team = (self.agent_teams.get(agent) or self.agent_teams.get(interface, "")) if agent else ""
+        if len(self._who) < 100_000:  # interfaces are few; bound it against odd input
+            self._who[interface] = (agent, team)
+        return agent, team
+
     def _agent_state(self, event: str, queue: str, callid: str, agent: str) -> AgentState | None:
         """The agent's new state after an agent-only line, None when it did not change."""
         tracker = self._agents
@@ -219,12 +245,20 @@ class QueueLogInterpreter:
         return None
 
     def _enter(self, callid: str, at: float) -> str:
-        call = self._calls.get(callid)
-        entries = 1 if call is None else call.entries + 1
-        contact_id = callid if entries == 1 else f"{callid}#{entries}"
-        self._calls[callid] = _Call(contact_id, entries, at)
-        self._calls.move_to_end(callid)
-        self._forget_calls_before(at - self.call_memory_seconds)
+        calls = self._calls
+        call = calls.get(callid)
+        if call is None:
+            contact_id = callid
+            calls[callid] = _Call(contact_id, 1, at)  # a new key goes last
+        else:
+            call.entries += 1
+            contact_id = call.contact_id = f"{callid}#{call.entries}"
+            call.last_seen = at
+            self._seen_again(callid, call)
+        cutoff = at - self.call_memory_seconds
+        oldest = self._oldest
+        if oldest is None or not oldest.last_seen >= cutoff:  # usually not: spare a call
+            self._forget_calls_before(cutoff)
         return contact_id
 
     def _contact_id(self, callid: str, at: float) -> str:
@@ -233,15 +267,27 @@ class QueueLogInterpreter:
             return callid
         if at > call.last_seen:
             call.last_seen = at
-        self._calls.move_to_end(callid)
+        self._seen_again(callid, call)
         return call.contact_id
 
+    def _seen_again(self, callid: str, call: _Call) -> None:
+        self._calls.move_to_end(callid)
+        if call is self._oldest:
+            self._oldest = None
+
     def _forget_calls_before(self, cutoff: float) -> None:
-        while self._calls:
-            oldest = next(iter(self._calls.values()))
+        calls = self._calls
+        oldest = self._oldest
+        while True:
+            if oldest is None:
+                if not calls:
+                    return
+                oldest = next(iter(calls.values()))
             if oldest.last_seen >= cutoff:
+                self._oldest = oldest
                 return
-            self._calls.popitem(last=False)
+            calls.popitem(last=False)
+            oldest = self._oldest = None
 
     @property
     def remembered_calls(self) -> int:
