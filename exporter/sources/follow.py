@@ -59,9 +59,10 @@ def texts(handle: BinaryIO) -> Iterator[str]:
     return chain.from_iterable(lines for lines, _ in text_blocks(handle))
 
 
-# Why blocks: decoding and splitting about a MiB at once costs a fraction of doing it line by
-# line, and replay reads files of tens of millions of lines.
-_BLOCK_BYTES = 1 << 20
+# Why blocks: decoding and splitting a block at once costs a fraction of doing it line by line,
+# and replay reads files of tens of millions of lines. Why 64 KiB (about a thousand lines): the
+# block's lines then stay in the CPU cache until they are parsed (1 MiB blocks read 10 % slower).
+_BLOCK_BYTES = 1 << 16
 # What str.strip() removes from an ASCII text, and \r.
 _ASCII_BLANKS = ("\r", " ", "\t", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
 

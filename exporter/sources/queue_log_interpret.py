@@ -183,14 +183,21 @@ class QueueLogInterpreter:
             return
         agent, team = self._who.get(interface) or self._identify(interface)
         if event == "CONNECT":
-            wait = _number(event, data, 1, "hold time")
+            # _number's cache, looked up here first: a call fewer on most lines.
+            try:
+                wait = _NUMBERS[data[0]]
+            except (IndexError, KeyError):
+                wait = _number(event, data, 1, "hold time")
             contact_id = self._contact_id(callid, at)
             receiver.contact(
                 _ANSWERED, at, contact_id, queue, _VOICE, team, agent, wait, None, None
             )
             state = self._agents.connect(agent, callid)
         elif event in _ENDED_BY_CALL:
-            talk = _number(event, data, 2, "call time")
+            try:
+                talk = _NUMBERS[data[1]]
+            except (IndexError, KeyError):
+                talk = _number(event, data, 2, "call time")
             contact_id = self._contact_id(callid, at)
             receiver.contact(_ENDED, at, contact_id, queue, _VOICE, team, agent, None, talk, None)
             state = self._agents.call_ended(agent, callid)
@@ -254,7 +261,9 @@ class QueueLogInterpreter:
             call.entries += 1
             contact_id = call.contact_id = f"{callid}#{call.entries}"
             call.last_seen = at
-            self._seen_again(callid, call)
+            calls.move_to_end(callid)
+            if call is self._oldest:
+                self._oldest = None
         cutoff = at - self.call_memory_seconds
         oldest = self._oldest
         if oldest is None or not oldest.last_seen >= cutoff:  # usually not: spare a call
@@ -262,18 +271,16 @@ class QueueLogInterpreter:
         return contact_id
 
     def _contact_id(self, callid: str, at: float) -> str:
-        call = self._calls.get(callid)
+        calls = self._calls
+        call = calls.get(callid)
         if call is None:
             return callid
         if at > call.last_seen:
             call.last_seen = at
-        self._seen_again(callid, call)
-        return call.contact_id
-
-    def _seen_again(self, callid: str, call: _Call) -> None:
-        self._calls.move_to_end(callid)
+        calls.move_to_end(callid)  # seen again: remembered longest now (as in _enter)
         if call is self._oldest:
             self._oldest = None
+        return call.contact_id
 
     def _forget_calls_before(self, cutoff: float) -> None:
         calls = self._calls
