@@ -41,7 +41,7 @@ queue entry: the first keeps the call id, later ones get ``<callid>#2``, ``#3``,
 
 from __future__ import annotations
 
-from collections import Counter, OrderedDict
+from collections import Counter, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -139,9 +139,11 @@ def _transfer_talk_seconds(event: str, data: tuple[str, ...]) -> float:
 
 @dataclass(slots=True)
 class _Call:
+    callid: str
     contact_id: str
     entries: int  # how many times this call id entered a queue
     last_seen: float
+    sightings: int = 1  # its places in QueueLogInterpreter._seen; all but the last are stale
 
 
 @dataclass
@@ -156,12 +158,13 @@ class QueueLogInterpreter:
     # back into a queue (its next entry is then "callid#2"), short enough that following a
     # live log for months keeps memory flat.
     call_memory_seconds: float = 24 * 3600.0
-    # callid -> its current contact, least recently seen first (evicted from the front)
-    _calls: OrderedDict[str, _Call] = field(default_factory=OrderedDict)
-    # The first of _calls when known, else None: finding it (next(iter(...))) costs about as
-    # much as the rest of an ENTERQUEUE line, and the first changes only when it is seen again
-    # or forgotten.
-    _oldest: _Call | None = None
+    # callid -> its current contact
+    _calls: dict[str, _Call] = field(default_factory=dict)
+    # The calls in the order they were seen, a call once per line about it: its last place is
+    # its place among the remembered calls, least recently seen first (evicted from the front).
+    # Earlier places are stale and skipped. Cheaper than an OrderedDict's move_to_end and
+    # next(iter(...)) for the first, which cost as much as the rest of a line.
+    _seen: deque[_Call] = field(default_factory=deque)
     _agents: AgentTracker = field(default_factory=AgentTracker)
     # interface -> (agent, team), as ``_identify`` finds them: one dict lookup per line instead
     # of a call to the agent map and two to the team mapping.
@@ -252,49 +255,40 @@ class QueueLogInterpreter:
         return None
 
     def _enter(self, callid: str, at: float) -> str:
-        calls = self._calls
-        call = calls.get(callid)
+        call = self._calls.get(callid)
         if call is None:
-            contact_id = callid
-            calls[callid] = _Call(contact_id, 1, at)  # a new key goes last
+            call = self._calls[callid] = _Call(callid, callid, 1, at)
         else:
             call.entries += 1
-            contact_id = call.contact_id = f"{callid}#{call.entries}"
+            call.contact_id = f"{callid}#{call.entries}"
             call.last_seen = at
-            calls.move_to_end(callid)
-            if call is self._oldest:
-                self._oldest = None
-        cutoff = at - self.call_memory_seconds
-        oldest = self._oldest
-        if oldest is None or not oldest.last_seen >= cutoff:  # usually not: spare a call
-            self._forget_calls_before(cutoff)
-        return contact_id
+            call.sightings += 1
+        self._seen.append(call)
+        self._forget_calls_before(at - self.call_memory_seconds)
+        return call.contact_id
 
     def _contact_id(self, callid: str, at: float) -> str:
-        calls = self._calls
-        call = calls.get(callid)
+        call = self._calls.get(callid)
         if call is None:
             return callid
         if at > call.last_seen:
             call.last_seen = at
-        calls.move_to_end(callid)  # seen again: remembered longest now (as in _enter)
-        if call is self._oldest:
-            self._oldest = None
+        call.sightings += 1
+        self._seen.append(call)
         return call.contact_id
 
     def _forget_calls_before(self, cutoff: float) -> None:
-        calls = self._calls
-        oldest = self._oldest
-        while True:
-            if oldest is None:
-                if not calls:
-                    return
-                oldest = next(iter(calls.values()))
-            if oldest.last_seen >= cutoff:
-                self._oldest = oldest
+        """Forget calls from the least recently seen on, up to the first seen since ``cutoff``."""
+        seen = self._seen
+        while seen:
+            oldest = seen[0]
+            if oldest.sightings > 1:  # seen again later: a stale place
+                oldest.sightings -= 1
+            elif oldest.last_seen >= cutoff:
                 return
-            calls.popitem(last=False)
-            oldest = self._oldest = None
+            else:
+                del self._calls[oldest.callid]
+            seen.popleft()
 
     @property
     def remembered_calls(self) -> int:
