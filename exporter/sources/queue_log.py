@@ -106,6 +106,7 @@ class QueueLogSource(EventStream):
             with self.path.open("rb") as handle:
                 for lines, plain in text_blocks(handle):
                     parse = parser.parser_for(plain)
+                    # numbering goes on from the block before (enumerate reads it once)
                     for number, text in enumerate(lines, number + 1):  # noqa: B020
                         try:
                             entry = parse(text)
