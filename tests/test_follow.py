@@ -6,16 +6,27 @@ expect instead of sleeping fixed times.
 
 from __future__ import annotations
 
+import io
 import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from exporter.events import ContactEvent, Event
 from exporter.sources.base import IngestStats
-from exporter.sources.follow import Line, follow_batches, read_lines
+from exporter.sources.follow import (
+    _ASCII_BLANKS,
+    Line,
+    follow_batches,
+    read_lines,
+    text_blocks,
+    texts,
+)
 from exporter.sources.queue_log import QueueLogSource
 
 POLL = 0.05
@@ -154,3 +165,52 @@ def test_read_lines_keeps_an_unterminated_last_line(tmp_path: Path) -> None:
     path = tmp_path / "done"
     path.write_bytes(b"one\r\ntwo")
     assert list(read_lines(path)) == [Line(1, "one"), Line(2, "two")]
+
+
+# Bytes that make reading in blocks hard: line ends, carriage returns, blanks that str.strip()
+# removes, multi-byte characters (split across blocks when blocks are small) and invalid UTF-8.
+AWKWARD_BYTES = [
+    *(b"\n", b"\r", b"\r\n", b" ", b"\t", b"\x1c", b"\x0c", b"|", b"a", b"12"),
+    *(text.encode() for text in ("é", "€", "😀", "\u2028", "\u00a0", "\x85")),
+    *(b"\xe2\x82", b"\xff", b"\xc3", b"\x80"),
+]
+
+
+def _lines_one_by_one(raw: bytes) -> list[str]:
+    """What reading line by line gives: the reference ``text_blocks`` must match."""
+    return [
+        line.rstrip(b"\n").decode("utf-8", errors="replace").rstrip("\r")
+        for line in io.BytesIO(raw)
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    raw=st.binary(max_size=200)
+    | st.lists(st.sampled_from(AWKWARD_BYTES), max_size=80).map(b"".join),
+    block_bytes=st.integers(1, 40),
+)
+def test_blocks_hold_the_lines_read_one_by_one(raw: bytes, block_bytes: int) -> None:
+    with patch("exporter.sources.follow._BLOCK_BYTES", block_bytes):
+        blocks = list(text_blocks(io.BytesIO(raw)))
+    assert [line for lines, _ in blocks for line in lines] == _lines_one_by_one(raw)
+    assert list(texts(io.BytesIO(raw))) == _lines_one_by_one(raw)
+    for lines, plain in blocks:
+        if plain:  # no line needs stripping, and no field of it either
+            assert all(not character.isspace() for line in lines for character in line)
+
+
+def test_blocks_split_lines_where_the_file_does(tmp_path: Path) -> None:
+    raw = "1|é|x\r\n2|€\n\n3|😀 \n".encode() + b"4|\xff\r\r\n" + b"5|last, no newline"
+    with patch("exporter.sources.follow._BLOCK_BYTES", 3):
+        blocks = list(text_blocks(io.BytesIO(raw)))
+    lines = [line for lines, _ in blocks for line in lines]
+    assert lines == ["1|é|x", "2|€", "", "3|😀 ", "4|\ufffd", "5|last, no newline"]
+    assert list(text_blocks(io.BytesIO(b"1|a\n2|b\n"))) == [(["1|a", "2|b"], True)]
+    assert list(text_blocks(io.BytesIO(b"1|a\r\n2| b\n"))) == [(["1|a", "2| b"], False)]
+    assert list(text_blocks(io.BytesIO(b""))) == []
+
+
+def test_only_the_space_is_both_a_blank_and_printable() -> None:
+    """Why a plain block is ASCII: outside it, blanks are many (see ``follow._ASCII_BLANKS``)."""
+    assert [c for c in map(chr, range(128)) if c.isspace()] == sorted(set(_ASCII_BLANKS) | {"\n"})

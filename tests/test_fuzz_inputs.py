@@ -16,8 +16,9 @@ from __future__ import annotations
 import json
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from flask.testing import FlaskClient
@@ -26,6 +27,7 @@ from hypothesis import strategies as st
 
 from exporter.admin import create_app
 from exporter.config import ConfigError, parse_config_text
+from exporter.events import EventList
 from exporter.sources.base import UNREADABLE, IngestStats
 from exporter.sources.event_json import EventError, IdentifiedEvent, parse_event
 from exporter.sources.http_events import HttpEventSource
@@ -277,6 +279,46 @@ def test_a_queue_log_of_any_bytes_is_read_to_its_end(
     caplog.clear()
     for path in _file_with(raw, ""):
         _assert_located(_read_all(QueueLogSource(path)), path, caplog)
+
+
+def _outcome(parse: Callable[[str], object], line: str) -> object:
+    try:
+        return parse(line)
+    except QueueLogLineError as error:
+        return error.reason, error.detail
+
+
+@fuzz
+@given(line=queue_log_texts.filter(lambda text: text.isascii() and not any(map(str.isspace, text))))
+def test_a_plain_line_parses_as_any_line_does(line: str) -> None:
+    """The fast path for lines of a plain block (no blank, no \\r) gives what ``parse`` does."""
+    for part in line.split("\n"):
+        parser = QueueLogLineParser("file")
+        assert _outcome(parser.parser_for(True), part) == _outcome(parser.parse, part)
+
+
+@fuzz
+@given(
+    raw=st.binary(max_size=400) | queue_log_texts.map(lambda text: text.encode("utf-8")),
+    block_bytes=st.integers(1, 64),
+)
+def test_feeding_a_queue_log_gives_the_events_and_rejections_of_reading_it(
+    raw: bytes, block_bytes: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``feed`` (replay, backfill) reads the file in blocks, ``events`` (live) line by line:
+    the same events, and the same rejections at the same lines, wherever blocks end."""
+    for path in _file_with(raw, ""):
+        caplog.clear()
+        read_stats = IngestStats()
+        expected = list(QueueLogSource(path).events(read_stats))
+        expected_messages = list(caplog.messages)
+        caplog.clear()
+        fed, fed_stats = EventList(), IngestStats()
+        with patch("exporter.sources.follow._BLOCK_BYTES", block_bytes):
+            QueueLogSource(path).feed(fed, fed_stats)
+        assert fed == expected
+        assert fed_stats.rejected_counts() == read_stats.rejected_counts()
+        assert caplog.messages == expected_messages
 
 
 RECORD_FRAGMENTS = [

@@ -8,10 +8,13 @@ table (``calls_realtime.csv``, local date-times read as UTC) and PBXware's table
 from __future__ import annotations
 
 import logging
-from collections import Counter
+from collections import Counter, OrderedDict
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from exporter.events import (
     AgentState,
@@ -294,3 +297,69 @@ def test_negative_wait_is_a_bad_number() -> None:
 def test_none_fields_become_empty_and_trailing_empty_data_is_dropped() -> None:
     parsed = QueueLogLineParser().parse("1767607210|NONE|NONE|NONE|QUEUESTART||")
     assert parsed == QueueLogEntry(1767607210.0, "", "", "", "QUEUESTART", ())
+
+
+@dataclass
+class _Seen:
+    contact_id: str
+    entries: int
+    last_seen: float
+
+
+class _RememberedCalls:
+    """The call memory as first written (an OrderedDict scanned from its front on every entry):
+    the reference the interpreter's faster bookkeeping must match."""
+
+    def __init__(self, memory: float) -> None:
+        self.calls: OrderedDict[str, _Seen] = OrderedDict()
+        self.memory = memory
+
+    def enter(self, callid: str, at: float) -> str:
+        call = self.calls.get(callid)
+        entries = 1 if call is None else call.entries + 1
+        contact_id = callid if entries == 1 else f"{callid}#{entries}"
+        self.calls[callid] = _Seen(contact_id, entries, at)
+        self.calls.move_to_end(callid)
+        while self.calls:
+            if next(iter(self.calls.values())).last_seen >= at - self.memory:
+                break
+            self.calls.popitem(last=False)
+        return contact_id
+
+    def contact_id(self, callid: str, at: float) -> str:
+        call = self.calls.get(callid)
+        if call is None:
+            return callid
+        call.last_seen = max(at, call.last_seen)
+        self.calls.move_to_end(callid)
+        return call.contact_id
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    lines=st.lists(
+        st.tuples(
+            st.sampled_from(["ENTERQUEUE", "CONNECT", "COMPLETECALLER", "ABANDON"]),
+            st.sampled_from(["a", "b", "c", "d"]),
+            st.integers(0, 40).map(float),  # out of order at times, and repeated
+        ),
+        max_size=60,
+    ),
+    memory=st.sampled_from([0.0, 3.0, 10.0, float("inf")]),
+)
+def test_calls_are_remembered_and_forgotten_as_an_ordered_scan_would(
+    lines: list[tuple[str, str, float]], memory: float
+) -> None:
+    interpreter, reference = (
+        QueueLogInterpreter(call_memory_seconds=memory),
+        _RememberedCalls(memory),
+    )
+    data = {"ENTERQUEUE": ("", "5", "1"), "CONNECT": ("3", "x", "1"), "ABANDON": ("1", "1", "4")}
+    for event, callid, at in lines:
+        line = QueueLogEntry(at, callid, "q", "SIP/1", event, data.get(event, ("3", "40", "1")))
+        found = [e.contact_id for e in interpreter.interpret(line) if isinstance(e, ContactEvent)]
+        if event == "ENTERQUEUE":
+            assert found == [reference.enter(callid, at)]
+        else:
+            assert found == [reference.contact_id(callid, at)]
+        assert interpreter.remembered_calls == len(reference.calls)

@@ -23,6 +23,7 @@ import os
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 from pathlib import Path
 from typing import BinaryIO
 
@@ -54,9 +55,54 @@ def read_lines(path: Path, stop: threading.Event | None = None) -> Iterator[Line
 
 
 def texts(handle: BinaryIO) -> Iterator[str]:
-    """The text of every line of an open file, without its line ending (``_decode``, inline:
-    this runs for every line of files of tens of millions of lines)."""
-    return (raw.rstrip(b"\n").decode("utf-8", errors="replace").rstrip("\r") for raw in handle)
+    """The text of every line of an open file, without its line ending."""
+    return chain.from_iterable(lines for lines, _ in text_blocks(handle))
+
+
+# Why blocks: decoding and splitting a block at once costs a fraction of doing it line by line,
+# and replay reads files of tens of millions of lines. Why 64 KiB (about a thousand lines): the
+# block's lines then stay in the CPU cache until they are parsed (1 MiB blocks read 10 % slower).
+_BLOCK_BYTES = 1 << 16
+# What str.strip() removes from an ASCII text, and \r.
+_ASCII_BLANKS = ("\r", " ", "\t", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x1f")
+
+
+def text_blocks(handle: BinaryIO) -> Iterator[tuple[list[str], bool]]:
+    """The lines of an open file as ``_decode`` gives them, the last one even without a final
+    newline, in blocks of about ``_BLOCK_BYTES``; with each block, whether it is *plain*: ASCII
+    without any character ``str.strip`` removes (and so without a \r), so that none of its lines
+    needs stripping.
+
+    Each block is decoded whole, up to its last newline: a newline is never part of a multi-byte
+    character, and invalid UTF-8 is replaced the same way whether a line is decoded alone or with
+    its neighbours (a newline always ends an invalid sequence)."""
+    block_bytes = _BLOCK_BYTES  # read here, so that tests can make blocks small
+    partial: list[bytes] = []  # the start of a line longer than a block
+    while chunk := handle.read(block_bytes):
+        end = chunk.rfind(b"\n")
+        if end < 0:
+            partial.append(chunk)
+            continue
+        if partial:
+            partial.append(chunk[:end])
+            block = b"".join(partial)
+            partial = []
+        else:
+            block = chunk[:end]
+        yield _split_block(block)
+        if end + 1 < len(chunk):
+            partial.append(chunk[end + 1 :])
+    if partial:
+        yield _split_block(b"".join(partial))
+
+
+def _split_block(block: bytes) -> tuple[list[str], bool]:
+    text = block.decode("utf-8", errors="replace")
+    lines = text.split("\n")
+    plain = text.isascii() and not any(blank in text for blank in _ASCII_BLANKS)
+    if not plain and "\r" in text:
+        lines = [line.rstrip("\r") for line in lines]
+    return lines, plain
 
 
 class _OpenFile:

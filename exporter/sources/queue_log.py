@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from exporter.events import Event, EventList, EventReceiver, StopFeeding
 from exporter.sources.base import EventStream, IngestStats
-from exporter.sources.follow import DEFAULT_POLL_INTERVAL_SECONDS, follow_lines, read_lines, texts
+from exporter.sources.follow import (
+    DEFAULT_POLL_INTERVAL_SECONDS,
+    follow_lines,
+    read_lines,
+    text_blocks,
+)
 from exporter.sources.queue_log_agents import AgentMap
 from exporter.sources.queue_log_interpret import QueueLogInterpreter
-from exporter.sources.queue_log_parse import Entry, Layout, QueueLogLineError, QueueLogLineParser
+from exporter.sources.queue_log_parse import Layout, QueueLogLineError, QueueLogLineParser
 
 SOURCE_NAME = "queue_log"
 _READ_BATCH = 4096  # events counted in IngestStats at once when the file is read once
@@ -63,8 +68,8 @@ class QueueLogSource(EventStream):
             if self.follow
             else read_lines(self.path, stop)
         )
-        parse, interpreter = self._reader()
-        feed, found = interpreter.feed, EventList()
+        parser, interpreter = self._reader()
+        parse, feed, found = parser.parse, interpreter.feed, EventList()
         # Read once, events are counted in ``stats`` in batches, sparing a lock per line; a
         # followed file counts every line at once, for the live self-metrics.
         batch = 1 if self.follow else _READ_BATCH
@@ -94,29 +99,33 @@ class QueueLogSource(EventStream):
         """Read the whole file once, handing its events to ``receiver`` by their fields: no
         Event objects, for replay and backfill of tens of millions of lines. Lines that cannot
         be read are counted in ``stats``; events are the receiver's to count."""
-        parse, interpreter = self._reader()
+        parser, interpreter = self._reader()
         feed = interpreter.feed
+        number = 0  # of the line before the block
         try:
             with self.path.open("rb") as handle:
-                for number, text in enumerate(texts(handle), start=1):
-                    try:
-                        entry = parse(text)
-                        if entry is not None:
-                            feed(entry, receiver)
-                    except StopFeeding:
-                        raise
-                    except Exception as error:
-                        self._refuse(stats, number, error)
+                for lines, plain in text_blocks(handle):
+                    parse = parser.parser_for(plain)
+                    # numbering goes on from the block before (enumerate reads it once)
+                    for number, text in enumerate(lines, number + 1):  # noqa: B020
+                        try:
+                            entry = parse(text)
+                            if entry is not None:
+                                feed(entry, receiver)
+                        except StopFeeding:
+                            raise
+                        except Exception as error:
+                            self._refuse(stats, number, error)
         finally:
             self.rings = interpreter.rings
 
-    def _reader(self) -> tuple[Callable[[str], Entry | None], QueueLogInterpreter]:
-        """A new parser's ``parse`` and interpreter, for one read of the file."""
+    def _reader(self) -> tuple[QueueLogLineParser, QueueLogInterpreter]:
+        """A new parser and interpreter, for one read of the file."""
         parser = QueueLogLineParser(self.layout, self.timezone)
         interpreter = QueueLogInterpreter(
             agent_teams=self.agent_teams, agent_map=self.agent_map, skipped=self.skipped
         )
-        return parser.parse, interpreter
+        return parser, interpreter
 
     def _refuse(self, stats: IngestStats, number: int, error: Exception) -> None:
         """Count a line that cannot be read, and say where and why."""

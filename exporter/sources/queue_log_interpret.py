@@ -41,7 +41,7 @@ queue entry: the first keeps the call id, later ones get ``<callid>#2``, ``#3``,
 
 from __future__ import annotations
 
-from collections import Counter, OrderedDict
+from collections import Counter, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -93,8 +93,18 @@ _OFFERED, _ANSWERED, _ENDED = ContactKind.OFFERED, ContactKind.ANSWERED, Contact
 _ABANDONED, _TRANSFERRED = ContactKind.ABANDONED, ContactKind.TRANSFERRED
 
 
+# Numbers already read, by their text: float() costs about 150 ns, and the same few hold and
+# talk times ("0", "12", ...) come back on most lines. Bounded against odd input.
+_NUMBERS: dict[str, float] = {}
+_NUMBERS_KEPT = 10_000
+
+
 def _number(event: str, data: tuple[str, ...], position: int, what: str) -> float:
     """data<position> (1-based) of an ``event`` line as a non-negative number."""
+    if len(data) >= position:
+        known = _NUMBERS.get(data[position - 1])
+        if known is not None:
+            return known
     if len(data) < position or not data[position - 1]:
         raise QueueLogLineError(
             "bad_field_count", f"{event} needs data{position} ({what}), it is missing"
@@ -110,6 +120,8 @@ def _number(event: str, data: tuple[str, ...], position: int, what: str) -> floa
         raise QueueLogLineError(
             "bad_number", f"{event} data{position} ({what}) is negative: {text!r}"
         )
+    if len(_NUMBERS) < _NUMBERS_KEPT:
+        _NUMBERS[text] = value
     return value
 
 
@@ -127,9 +139,11 @@ def _transfer_talk_seconds(event: str, data: tuple[str, ...]) -> float:
 
 @dataclass(slots=True)
 class _Call:
+    callid: str
     contact_id: str
     entries: int  # how many times this call id entered a queue
     last_seen: float
+    sightings: int = 1  # its places in QueueLogInterpreter._seen; all but the last are stale
 
 
 @dataclass
@@ -144,9 +158,17 @@ class QueueLogInterpreter:
     # back into a queue (its next entry is then "callid#2"), short enough that following a
     # live log for months keeps memory flat.
     call_memory_seconds: float = 24 * 3600.0
-    # callid -> its current contact, least recently seen first (evicted from the front)
-    _calls: OrderedDict[str, _Call] = field(default_factory=OrderedDict)
+    # callid -> its current contact
+    _calls: dict[str, _Call] = field(default_factory=dict)
+    # The calls in the order they were seen, a call once per line about it: its last place is
+    # its place among the remembered calls, least recently seen first (evicted from the front).
+    # Earlier places are stale and skipped. Cheaper than an OrderedDict's move_to_end and
+    # next(iter(...)) for the first, which cost as much as the rest of a line.
+    _seen: deque[_Call] = field(default_factory=deque)
     _agents: AgentTracker = field(default_factory=AgentTracker)
+    # interface -> (agent, team), as ``_identify`` finds them: one dict lookup per line instead
+    # of a call to the agent map and two to the team mapping.
+    _who: dict[str, tuple[str, str]] = field(default_factory=lambda: {"": ("", "")})
 
     def interpret(self, entry: Entry) -> list[Event]:
         """The events an entry means (often none), as objects (see ``feed``)."""
@@ -162,17 +184,23 @@ class QueueLogInterpreter:
             contact_id = self._enter(callid, at)
             receiver.contact(_OFFERED, at, contact_id, queue, _VOICE, "", "", None, None, None)
             return
-        agent = self.agent_map(interface) if interface else ""
-        team = (self.agent_teams.get(agent) or self.agent_teams.get(interface, "")) if agent else ""
+        agent, team = self._who.get(interface) or self._identify(interface)
         if event == "CONNECT":
-            wait = _number(event, data, 1, "hold time")
+            # _number's cache, looked up here first: a call fewer on most lines.
+            try:
+                wait = _NUMBERS[data[0]]
+            except (IndexError, KeyError):
+                wait = _number(event, data, 1, "hold time")
             contact_id = self._contact_id(callid, at)
             receiver.contact(
                 _ANSWERED, at, contact_id, queue, _VOICE, team, agent, wait, None, None
             )
             state = self._agents.connect(agent, callid)
         elif event in _ENDED_BY_CALL:
-            talk = _number(event, data, 2, "call time")
+            try:
+                talk = _NUMBERS[data[1]]
+            except (IndexError, KeyError):
+                talk = _number(event, data, 2, "call time")
             contact_id = self._contact_id(callid, at)
             receiver.contact(_ENDED, at, contact_id, queue, _VOICE, team, agent, None, talk, None)
             state = self._agents.call_ended(agent, callid)
@@ -201,6 +229,14 @@ class QueueLogInterpreter:
         if state is not None and agent:
             receiver.agent_state(at, agent, state, team, queue)
 
+    def _identify(self, interface: str) -> tuple[str, str]:
+        """The agent behind an interface, and their team ("" when none)."""
+        agent = self.agent_map(interface)
+        team = (self.agent_teams.get(agent) or self.agent_teams.get(interface, "")) if agent else ""
+        if len(self._who) < 100_000:  # interfaces are few; bound it against odd input
+            self._who[interface] = (agent, team)
+        return agent, team
+
     def _agent_state(self, event: str, queue: str, callid: str, agent: str) -> AgentState | None:
         """The agent's new state after an agent-only line, None when it did not change."""
         tracker = self._agents
@@ -220,12 +256,16 @@ class QueueLogInterpreter:
 
     def _enter(self, callid: str, at: float) -> str:
         call = self._calls.get(callid)
-        entries = 1 if call is None else call.entries + 1
-        contact_id = callid if entries == 1 else f"{callid}#{entries}"
-        self._calls[callid] = _Call(contact_id, entries, at)
-        self._calls.move_to_end(callid)
+        if call is None:
+            call = self._calls[callid] = _Call(callid, callid, 1, at)
+        else:
+            call.entries += 1
+            call.contact_id = f"{callid}#{call.entries}"
+            call.last_seen = at
+            call.sightings += 1
+        self._seen.append(call)
         self._forget_calls_before(at - self.call_memory_seconds)
-        return contact_id
+        return call.contact_id
 
     def _contact_id(self, callid: str, at: float) -> str:
         call = self._calls.get(callid)
@@ -233,15 +273,22 @@ class QueueLogInterpreter:
             return callid
         if at > call.last_seen:
             call.last_seen = at
-        self._calls.move_to_end(callid)
+        call.sightings += 1
+        self._seen.append(call)
         return call.contact_id
 
     def _forget_calls_before(self, cutoff: float) -> None:
-        while self._calls:
-            oldest = next(iter(self._calls.values()))
-            if oldest.last_seen >= cutoff:
+        """Forget calls from the least recently seen on, up to the first seen since ``cutoff``."""
+        seen = self._seen
+        while seen:
+            oldest = seen[0]
+            if oldest.sightings > 1:  # seen again later: a stale place
+                oldest.sightings -= 1
+            elif oldest.last_seen >= cutoff:
                 return
-            self._calls.popitem(last=False)
+            else:
+                del self._calls[oldest.callid]
+            seen.popleft()
 
     @property
     def remembered_calls(self) -> int:
