@@ -124,11 +124,30 @@ class EventReceiver(Protocol):
         wait_seconds: float | None,
         talk_seconds: float | None,
         exit_reason: ExitReason | None,
-    ) -> None:
-        """A ``ContactEvent`` with these fields (and no others)."""
+    ) -> object:
+        """A ``ContactEvent`` with these fields (and no others); what it returns is ignored."""
 
-    def agent_state(self, at: float, agent: str, state: AgentState, team: str, queue: str) -> None:
-        """An ``AgentStateEvent``."""
+    def agent_state(
+        self, at: float, agent: str, state: AgentState, team: str, queue: str
+    ) -> object:
+        """An ``AgentStateEvent``; what it returns is ignored."""
+
+
+class Stepper(Protocol):
+    """Steps through time as a source reads past data (``exporter.backfill.feed.Feed``): the
+    source calls ``reach(at)`` before the events of a line stamped after ``watch``, and hands the
+    events of a line still after the new watch to ``past_end`` instead of its receiver."""
+
+    watch: float
+
+    @property
+    def past_end(self) -> EventReceiver:
+        """Where the events after the end go."""
+        ...
+
+    def reach(self, at: float) -> float:
+        """Take the steps up to ``at``; the new watch. May raise ``StopFeeding``."""
+        ...
 
 
 class StopFeeding(Exception):

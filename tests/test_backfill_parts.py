@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -28,9 +29,12 @@ class _Seen:
 
     def __init__(self) -> None:
         self.ats: list[float] = []
+        self.counted = 0
+        self.refused: Counter[str] = Counter()
 
     def count(self, event: Event) -> None:
-        self.ats.append(event.at)  # None: counted, as KpiEngine.count says
+        self.ats.append(event.at)
+        self.counted += 1
 
     count_contact = count_agent_state = count  # not called: these tests hand Event objects
 

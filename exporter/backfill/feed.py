@@ -9,9 +9,9 @@ and the counters need them). Events after ``end`` are left out: ``replay`` reads
 them (``later``), ``backfill`` stops reading.
 
 ``Feed`` is an ``EventReceiver``: a queue_log source hands it each event by its fields, without
-an Event object, and it counts them with ``KpiEngine.count_contact``; other sources, and several
-sources at once (merged in time order), hand it Event objects (``Feed.event``). Nothing else uses
-the engine meanwhile, so nothing takes its lock.
+an Event object, straight to ``KpiEngine.count_contact``; other sources, and several sources at
+once (merged in time order), hand it Event objects (``Feed.event``). Nothing else uses the engine
+meanwhile, so nothing takes its lock.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from exporter.backfill.progress import Progress
 from exporter.engine import KpiEngine
-from exporter.events import AgentState, ContactKind, Event, ExitReason, StopFeeding
+from exporter.events import Event, StopFeeding
 from exporter.sources.base import IngestStats
 from exporter.sources.queue_log import QueueLogSource
 from exporter.sources.records import RecordsSource
@@ -33,8 +33,26 @@ from exporter.sources.records import RecordsSource
 REPLAY_STEP_SECONDS = 3600.0
 
 
+class _LeftOut:
+    """Receives the events after ``end`` that ``replay`` reads on past: it only counts them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def contact(self, *fields: object, **named: object) -> None:
+        self.count += 1
+
+    def agent_state(self, *fields: object, **named: object) -> None:
+        self.count += 1
+
+
 class Feed:
-    """Counts events into ``engine`` and calls ``sample(t)`` at each step instant ``t``."""
+    """Counts events into ``engine`` and calls ``sample(t)`` at each step instant ``t``.
+
+    Its ``contact`` and ``agent_state`` are the engine's own ``count_contact`` and
+    ``count_agent_state``: nothing stands between a source's interpreter and the engine. A
+    source that reads a whole file (``QueueLogSource.feed``) uses the feed as its ``Stepper``
+    too, so the steps are checked once per line, not per event."""
 
     def __init__(
         self,
@@ -47,20 +65,20 @@ class Feed:
         read_past_end: bool = False,
         progress: Progress | None = None,
     ) -> None:
-        self.counted = 0
-        self.later = 0  # events after ``end``, left out (``read_past_end``)
-        self.refused: Counter[str] = Counter()  # by the engine, by reason
         self.steps = 0  # sampled so far
-        self._count_contact = engine.count_contact
-        self._count_agent_state = engine.count_agent_state
-        self._count_event = engine.count
+        self.past_end = _LeftOut()
+        self.contact = engine.count_contact
+        self.agent_state = engine.count_agent_state
+        self._engine = engine
+        self._counted_before = engine.counted
+        self._refused_before = Counter(engine.refused)
         self._start, self._end, self._step = start, end, step
         self._sample = sample
         self._read_past_end = read_past_end
         self._progress = progress
         self._index = 0
         self._next_step = start
-        self._watch = min(start, end)  # an event after this instant goes through ``_reach``
+        self.watch = min(start, end)  # an event after this instant goes through ``reach``
 
     @classmethod
     def until(cls, engine: KpiEngine, at: float, progress: Progress | None = None) -> Feed:
@@ -76,77 +94,47 @@ class Feed:
         )
 
     @property
+    def counted(self) -> int:
+        return self._engine.counted - self._counted_before
+
+    @property
+    def refused(self) -> Counter[str]:
+        """By the engine, by reason."""
+        return self._engine.refused - self._refused_before
+
+    @property
+    def later(self) -> int:
+        """Events after ``end``, left out (``read_past_end``)."""
+        return self.past_end.count
+
+    @property
     def events(self) -> int:
         """Events received so far: counted, refused or left out."""
         return self.counted + self.later + sum(self.refused.values())
 
-    def contact(
-        self,
-        kind: ContactKind,
-        at: float,
-        contact_id: str,
-        queue: str,
-        channel: str,
-        team: str,
-        agent: str,
-        wait_seconds: float | None,
-        talk_seconds: float | None,
-        exit_reason: ExitReason | None,
-    ) -> None:
-        if at > self._watch and not self._reach(at):
-            return
-        reason = self._count_contact(
-            kind,
-            at,
-            contact_id,
-            queue,
-            channel,
-            team,
-            agent,
-            wait_seconds,
-            talk_seconds,
-            exit_reason,
-        )
-        if reason is None:
-            self.counted += 1
-        else:
-            self.refused[reason] += 1
-
-    def agent_state(self, at: float, agent: str, state: AgentState, team: str, queue: str) -> None:
-        if at > self._watch and not self._reach(at):
-            return
-        reason = self._count_agent_state(at, agent, state, team)
-        if reason is None:
-            self.counted += 1
-        else:
-            self.refused[reason] += 1
-
     def event(self, event: Event) -> None:
+        """Count an Event object (sources other than one queue_log)."""
         at = event.at
-        if at > self._watch and not self._reach(at):
-            return
-        reason = self._count_event(event)
-        if reason is None:
-            self.counted += 1
-        else:
-            self.refused[reason] += 1
+        if at > self.watch:
+            self.watch = self.reach(at)
+            if at > self.watch:
+                self.past_end.count += 1
+                return
+        self._engine.count(event)
 
     def finish(self) -> None:
         """Sample the steps no event went past (the data ended before ``end``)."""
         self._step_to(math.inf)
 
-    def _reach(self, at: float) -> bool:
-        """Step to ``at``; whether an event at ``at`` is to be counted (``StopFeeding`` when
-        it is after ``end`` and the rest is not to be read)."""
+    def reach(self, at: float) -> float:
+        """Take the steps before ``at``; the new watch, before ``at`` only when ``at`` is after
+        ``end``. Raises ``StopFeeding`` then, unless ``read_past_end``."""
         self._step_to(at)
         if self._progress is not None:
             self._progress.update(self.events, at)
-        if at <= self._end:
-            return True
-        if not self._read_past_end:
+        if at > self._end and not self._read_past_end:
             raise StopFeeding
-        self.later += 1
-        return False
+        return self.watch
 
     def _step_to(self, at: float) -> None:
         """Take every step before ``at``."""
@@ -162,7 +150,7 @@ class Feed:
                 self.steps += 1
                 self._index += 1
                 self._next_step = self._start + self._index * self._step
-        self._watch = min(self._next_step, self._end)
+        self.watch = min(self._next_step, self._end)
 
 
 def feed_sources(
@@ -172,7 +160,7 @@ def feed_sources(
     queue_log hands its events by their fields; several sources are merged as Event objects."""
     try:
         if len(sources) == 1 and isinstance(sources[0], QueueLogSource):
-            sources[0].feed(feed, stats)
+            sources[0].feed(feed, stats, feed)
         else:
             for event in merged(source.events(stats) for source in sources):
                 feed.event(event)

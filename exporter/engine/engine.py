@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 import threading
+from collections import Counter
 from collections.abc import Callable, Mapping
 
 from exporter import catalog
@@ -317,8 +318,11 @@ class KpiEngine:
         self.counted += 1
         return None
 
-    def count_agent_state(self, at: float, agent: str, state: AgentState, team: str) -> str | None:
-        """``ingest`` of an ``AgentStateEvent`` without building it (see ``count_contact``)."""
+    def count_agent_state(
+        self, at: float, agent: str, state: AgentState, team: str, queue: str = ""
+    ) -> str | None:
+        """``ingest`` of an ``AgentStateEvent`` without building it (see ``count_contact``).
+        (``queue``, where the change was logged, changes nothing: agent time is per team.)"""
         if not 0 <= at < math.inf:
             return self._refuse("invalid_at")
         if not agent:

@@ -8,13 +8,14 @@ rejected, with its file and line number, and skipped: ingestion never stops on b
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import Counter
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from exporter.events import Event, EventList, EventReceiver, StopFeeding
+from exporter.events import Event, EventList, EventReceiver, Stepper
 from exporter.sources.base import EventStream, IngestStats
 from exporter.sources.follow import (
     DEFAULT_POLL_INTERVAL_SECONDS,
@@ -95,12 +96,17 @@ class QueueLogSource(EventStream):
                 stats.read(self.name, pending)
             self.rings = interpreter.rings
 
-    def feed(self, receiver: EventReceiver, stats: IngestStats) -> None:
+    def feed(
+        self, receiver: EventReceiver, stats: IngestStats, stepper: Stepper | None = None
+    ) -> None:
         """Read the whole file once, handing its events to ``receiver`` by their fields: no
         Event objects, for replay and backfill of tens of millions of lines. Lines that cannot
-        be read are counted in ``stats``; events are the receiver's to count."""
+        be read are counted in ``stats``; events are the receiver's to count. A ``stepper`` is
+        told of each line's time first, when it is past its watch (every event of a line has
+        the line's time)."""
         parser, interpreter = self._reader()
         feed = interpreter.feed
+        watch = stepper.watch if stepper is not None else math.inf
         number = 0  # of the line before the block
         try:
             with self.path.open("rb") as handle:
@@ -110,10 +116,21 @@ class QueueLogSource(EventStream):
                     for number, text in enumerate(lines, number + 1):  # noqa: B020
                         try:
                             entry = parse(text)
-                            if entry is not None:
-                                feed(entry, receiver)
-                        except StopFeeding:
-                            raise
+                        except Exception as error:
+                            self._refuse(stats, number, error)
+                            continue
+                        if entry is None:
+                            continue
+                        target = receiver
+                        if entry[0] > watch:
+                            # Outside the try: what the stepper raises (StopFeeding, a sample
+                            # that cannot be written) ends the read.
+                            assert stepper is not None  # the watch is infinite without one
+                            watch = stepper.reach(entry[0])
+                            if entry[0] > watch:
+                                target = stepper.past_end
+                        try:
+                            feed(entry, target)
                         except Exception as error:
                             self._refuse(stats, number, error)
         finally:
