@@ -9,7 +9,7 @@ from exporter.engine.contacts import ContactMemory
 
 
 def _heard(memory: ContactMemory, cid: str, newest: float) -> None:
-    memory.remember(cid, "q", "", "", "", "", newest)
+    memory.remember(cid, memory.get(cid), "q", "", "", "", "", newest)
 
 
 def _kept(memory: ContactMemory, *cids: str) -> list[str]:

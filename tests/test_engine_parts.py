@@ -107,7 +107,7 @@ def test_an_agent_keeps_its_team_when_a_state_omits_it() -> None:
 def test_the_contact_memory_forgets_by_age_and_by_count() -> None:
     memory = ContactMemory(max_age=100.0, max_entries=3)
     for n in range(5):
-        memory.remember(f"c{n}", "q", "", "", "", "", T0 + n)
+        memory.remember(f"c{n}", memory.get(f"c{n}"), "q", "", "", "", "", T0 + n)
     assert len(memory) == 3  # c2, c3, c4
     assert memory.get("c1") is None
     assert memory.get("c4") is not None
@@ -117,6 +117,6 @@ def test_the_contact_memory_forgets_by_age_and_by_count() -> None:
 
 def test_the_contact_memory_keeps_the_latest_word_but_not_blanks() -> None:
     memory = ContactMemory(max_age=100.0, max_entries=10)
-    memory.remember("c", "q", "", "", "ann", "", T0)
-    facts = memory.remember("c", "", "", "", "bob", "", T0)
+    memory.remember("c", memory.get("c"), "q", "", "", "ann", "", T0)
+    facts = memory.remember("c", memory.get("c"), "", "", "", "bob", "", T0)
     assert (facts.queue, facts.agent) == ("q", "bob")

@@ -39,6 +39,7 @@ class ContactMemory:
     def remember(
         self,
         contact_id: str,
+        facts: ContactFacts | None,
         queue: str,
         channel: str,
         team: str,
@@ -46,8 +47,8 @@ class ContactMemory:
         campaign: str,
         newest: float,
     ) -> ContactFacts:
-        """Record an event's non-empty labels (the latest word wins) and return the facts."""
-        facts = self._facts.get(contact_id)
+        """Record an event's non-empty labels (the latest word wins) and return the facts;
+        ``facts`` = what ``get`` gave for the contact just before."""
         if facts is None:
             facts = self._facts[contact_id] = ContactFacts()
         else:

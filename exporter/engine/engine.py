@@ -244,7 +244,7 @@ class KpiEngine:
         scopes = self._scopes_built(combination) or self._scopes.of(*combination)
         if contact_id:
             facts = self._contacts.remember(
-                contact_id, queue, channel, team, agent, campaign, self._newest
+                contact_id, facts, queue, channel, team, agent, campaign, self._newest
             )
             # Who waits in queue now (In Queue KPIs).
             if kind is _OFFERED:
