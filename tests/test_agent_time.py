@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from exporter.engine import EngineConfig, KpiEngine
-from exporter.engine.agents import STATE_LABELS, AgentTimeCounters, AgentTimelines
+from exporter.engine.agents import STATE_LABELS, AgentTimelines
 from exporter.events import AgentState
 from tests.engine_fixtures import T0, UTC, counter, state
 
@@ -82,14 +82,13 @@ def test_counters_never_go_down_and_end_exact_once_debts_are_settled(
 ) -> None:
     """Changes come in any order (all within the 300 s tolerance) between scrapes: each counter
     is monotonic, and counter - debt equals the seconds of the final timeline, state by state."""
-    timelines = AgentTimelines(lambda *_: None)
     totals: dict[tuple[str, str, str], float] = {}
 
     def add(key: tuple[str, str, str], seconds: float) -> None:
         assert seconds > 0
         totals[key] = totals.get(key, 0.0) + seconds
 
-    counters = AgentTimeCounters(timelines, add)
+    counters = AgentTimelines(lambda *_: None, add)
     reported: list[tuple[int, AgentState]] = []
     now = 0
     for kind, at, agent_state in steps:

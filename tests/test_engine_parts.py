@@ -60,20 +60,21 @@ def _change(
 
 
 def _recorder() -> tuple[AgentTimelines, list[tuple[str, float, float]]]:
+    """Timelines that note each credit to the hours: (state, start - T0, seconds)."""
     credited: list[tuple[str, float, float]] = []
 
-    def credit(
-        team: str, agent: str, st: AgentState, start: float, end: float, sign: float
-    ) -> None:
-        credited.append((str(st), start - T0, sign * (end - start)))
+    def credit(team: str, agent: str, st: AgentState, start: float, end: float) -> None:
+        credited.append((str(st), start - T0, end - start))
 
-    return AgentTimelines(credit), credited
+    return AgentTimelines(credit, lambda key, seconds: None), credited
 
 
 def test_a_state_reported_before_the_first_known_one_lasts_until_it() -> None:
     timelines, credited = _recorder()
     timelines.record(*_change(T0 + 600, "ann", "blue", AgentState.BUSY), cut=T0)
     timelines.record(*_change(T0 + 100, "ann", "blue", AgentState.AVAILABLE), cut=T0)
+    assert credited == []  # the window may still change it
+    timelines.trim(T0 + 600)
     assert credited == [("available", 100.0, 500.0)]
     assert [s.state for _, s in timelines.current()] == [AgentState.BUSY]
 
@@ -83,17 +84,43 @@ def test_two_changes_at_one_instant_the_later_reported_wins() -> None:
     timelines.record(*_change(T0, "ann", "blue", AgentState.AVAILABLE), cut=T0)
     timelines.record(*_change(T0 + 60, "ann", "blue", AgentState.BUSY), cut=T0)
     timelines.record(*_change(T0 + 60, "ann", "blue", AgentState.PAUSED), cut=T0)
-    assert credited == [("available", 0.0, 60.0)]  # the 0 s of busy credit nothing
+    timelines.trim(T0 + 3600)
+    assert credited == [("available", 0.0, 60.0)]  # busy lasted 0 s: replaced, never credited
     assert [s.state for _, s in timelines.current()] == [AgentState.PAUSED]
 
 
-def test_old_segments_are_trimmed_behind_the_cut() -> None:
-    timelines, _ = _recorder()
+def test_a_change_inside_a_closed_segment_splits_it() -> None:
+    timelines, credited = _recorder()
+    for at, agent_state in ((0, AgentState.AVAILABLE), (100, AgentState.BUSY)):
+        timelines.record(*_change(T0 + at, "ann", "blue", agent_state), cut=T0)
+    timelines.record(*_change(T0 + 40, "ann", "blue", AgentState.PAUSED), cut=T0)
+    assert [
+        (segment.start - T0, str(segment.state), end - T0) for _, segment, end in timelines.spans()
+    ] == [
+        (0, "available", 40),
+        (40, "paused", 100),
+        (100, "busy", float("inf")),
+    ]
+    timelines.trim(T0 + 100)
+    assert credited == [("available", 0.0, 40.0), ("paused", 40.0, 60.0)]
+
+
+def test_segments_are_credited_and_dropped_once_behind_the_cut() -> None:
+    timelines, credited = _recorder()
     for minute in range(10):
         timelines.record(*_change(T0 + 60 * minute, "ann", "blue", AgentState.BUSY), cut=T0)
     assert timelines.segment_count() == 10
-    timelines.trim_all(T0 + 60 * 8)  # segments that ended at or before 8 min cannot change
+    timelines.trim(T0 + 60 * 8)  # segments that ended at or before 8 min cannot change
     assert timelines.segment_count() == 2  # the one from 8 min (ends 9 min) and the open one
+    assert [start for _, start, _ in credited] == [60.0 * minute for minute in range(8)]
+
+
+def test_a_long_timeline_is_trimmed_as_it_grows() -> None:
+    timelines, credited = _recorder()
+    for second in range(200):
+        timelines.record(*_change(T0 + second, "ann", "blue", AgentState.BUSY), cut=T0 + 100)
+    assert timelines.segment_count() <= 101  # what the window still holds, and fewer than 200
+    assert len(credited) + timelines.segment_count() == 200
 
 
 def test_an_agent_keeps_its_team_when_a_state_omits_it() -> None:

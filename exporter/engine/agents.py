@@ -1,23 +1,37 @@
-"""Agent state timelines: occupancy time per state and who is available now.
+"""Agent state timelines: time per state (occupancy, agent-state counters) and who is available
+now.
 
 Each agent has a short timeline of state segments, sorted by start; the last one is open (the state
-now). A segment's time is credited, through the ``credit`` callback, when the segment closes, i.e.
-when the next state change is known. A state change that arrives out of order lands inside an
-already closed segment: the time from the change to the segment's end is taken back from the old
-state (``sign = -1``) and credited to the new one. Segments that ended before the out-of-order cut
-can no longer change and are dropped, so a timeline holds only the last few minutes of changes.
+now). A state change that arrives out of order is inserted where it belongs. A segment's time is
+credited once it can no longer change: when ``trim`` drops it, because it ended before the
+out-of-order cut (no accepted event can land in it any more). Until then a snapshot reads the
+segments themselves (``spans``, ``count_until``). Recording a change in order is thus an append.
+
+Time is credited twice: to the hour it falls in, through the ``credit_hours`` callback (the
+engine's hour rows), and to monotonic counters per team, agent and state (``add``), which a
+snapshot brings up to ``now``. A change recorded before the counters' watermark (an event that
+arrives late, after a scrape already counted the time) rewrites time already counted: the
+difference is added to the states that gained, and owed by those that lost (``debt``, paid from
+their next seconds), so no counter ever goes down and every total is exact once the debt is paid.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from exporter.events import AgentState
 from exporter.targets.model import Scope
 
-# credit(team, agent, state, start, end, sign): add sign * (end - start) seconds of ``state``.
-CreditFunction = Callable[[str, str, AgentState, float, float, float], None]
+# credit_hours(team, agent, state, start, end): the seconds of [start, end) in ``state``, to the
+# hours they fall in.
+CreditFunction = Callable[[str, str, AgentState, float, float], None]
+# add(labels (team, agent, state), seconds): a monotonic counter's add.
+AddFunction = Callable[[tuple[str, str, str], float], None]
+# A timeline keeps at least the segments of the out-of-order window; ``record`` trims one that grew
+# longer than this (``trim`` at the engine's housekeeping does the rest).
+_LONGEST_TIMELINE = 64
 
 AVAILABLE_STATES = frozenset({AgentState.AVAILABLE, AgentState.LOGGED_IN})
 
@@ -30,59 +44,116 @@ class Segment:
 
 
 class AgentTimelines:
-    def __init__(self, credit: CreditFunction) -> None:
-        self._credit = credit
+    def __init__(self, credit_hours: CreditFunction, add: AddFunction) -> None:
+        self._credit_hours = credit_hours
+        self._add = add
         self._timelines: dict[str, list[Segment]] = {}
+        self._counted_until: dict[str, float] = {}  # the counters' watermark, per agent
+        self._debt: dict[tuple[str, str, str], float] = {}
 
-    def record(
-        self, at: float, agent: str, state: AgentState, team: str, cut: float
-    ) -> Segment | None:
+    def record(self, at: float, agent: str, state: AgentState, team: str, cut: float) -> None:
         """Apply ``agent``'s change to ``state`` at ``at`` (``team`` "" = the team known so far);
-        ``cut`` = the oldest instant an accepted event may still have. In order (the usual case),
-        the segment the change closes, else None."""
+        ``cut`` = the oldest instant an accepted event may still have."""
         timeline = self._timelines.get(agent)
         if not timeline:
             self._timelines[agent] = [Segment(at, state, team)]
-            return None
+            self._counted_until[agent] = at
+            return
         current = timeline[-1]
-        if at >= current.start:  # in order, the usual case: the open segment closes
+        until = self._counted_until[agent]
+        if at >= current.start and at >= until:  # in order, the usual case
             change = Segment(at, state, team or current.team)
             if at > current.start:
-                self._credit(current.team, agent, current.state, current.start, at, 1.0)
                 timeline.append(change)
+                if len(timeline) > _LONGEST_TIMELINE:
+                    self._trim(agent, timeline, cut)
             else:
                 timeline[-1] = change  # two changes at one instant: the later-reported one wins
-            if len(timeline) > 1 and timeline[1].start <= cut:  # something to drop: see _trim
-                self._trim(timeline, cut)
-            return current
+            return
         change = Segment(at, state, team or current.team)
-        if at < timeline[0].start:
-            # The earliest change known for this agent: it lasts until the next one.
-            self._credit_segment(agent, change, at, timeline[0].start, 1.0)
-            timeline.insert(0, change)
-            return None
-        # Out of order: the change lands inside a closed segment, which gives it the time up to
-        # the next change.
-        index = len(timeline) - 2
-        while timeline[index].start > at:
+        if at >= until:  # out of order, in time nobody counted yet: only the timeline changes
+            self._insert(timeline, change)
+            return
+        # Before the watermark: the change rewrites time the counters already counted.
+        before = self.seconds_by_state(agent, at, until)
+        self._insert(timeline, change)
+        after = self.seconds_by_state(agent, at, until)
+        for key in before.keys() | after.keys():
+            self._credit_counter(key, after.get(key, 0.0) - before.get(key, 0.0))
+
+    @staticmethod
+    def _insert(timeline: list[Segment], change: Segment) -> None:
+        """Put a change into its place in the timeline (the later-reported one wins at one
+        instant); it lasts until the next change."""
+        at = change.start
+        index = len(timeline) - 1
+        while index >= 0 and timeline[index].start > at:
             index -= 1
-        current = timeline[index]
-        end = timeline[index + 1].start
-        self._credit_segment(agent, current, at, end, -1.0)
-        self._credit_segment(agent, change, at, end, 1.0)
-        if current.start == at:
-            timeline[index] = change  # two changes at one instant: the later-reported one wins
+        if index >= 0 and timeline[index].start == at:
+            timeline[index] = change
         else:
             timeline.insert(index + 1, change)
-        if len(timeline) > 1 and timeline[1].start <= cut:  # something to drop: see _trim
-            self._trim(timeline, cut)
-        return None
 
-    def trim_all(self, cut: float) -> None:
-        for timeline in self._timelines.values():
+    def trim(self, cut: float) -> None:
+        """Credit and drop, for every agent, the segments that ended at or before ``cut``."""
+        for agent, timeline in self._timelines.items():
             # Most timelines have nothing to drop: test that here, without a call per agent.
             if len(timeline) > 1 and timeline[1].start <= cut:
-                self._trim(timeline, cut)
+                self._trim(agent, timeline, cut)
+
+    def _trim(self, agent: str, timeline: list[Segment], cut: float) -> None:
+        # A segment that ended at or before the cut can no longer receive an out-of-order
+        # change: its time is final. It goes to its hours, and to the counters from their
+        # watermark on.
+        until = self._counted_until[agent]
+        drop = 0
+        while drop < len(timeline) - 1 and timeline[drop + 1].start <= cut:
+            segment, end = timeline[drop], timeline[drop + 1].start
+            self._credit_hours(segment.team, agent, segment.state, segment.start, end)
+            if end > until:
+                label = STATE_LABELS.get(segment.state)
+                if label is not None:
+                    key = (segment.team, agent, label)
+                    seconds = end - (segment.start if segment.start > until else until)
+                    if self._debt:
+                        self._credit_counter(key, seconds)
+                    else:  # nothing owed at all, the usual case (see _credit_counter)
+                        self._add(key, seconds)
+                until = end
+            drop += 1
+        self._counted_until[agent] = until
+        del timeline[:drop]
+
+    def count_until(self, now: float) -> None:
+        """Bring every agent's counters up to ``now`` (at a snapshot)."""
+        for agent, until in self._counted_until.items():
+            if now > until:
+                for key, seconds in self.seconds_by_state(agent, until, now).items():
+                    self._credit_counter(key, seconds)
+                self._counted_until[agent] = now
+
+    def spans(self) -> Iterable[tuple[str, Segment, float]]:
+        """Every segment whose time is not credited to its hours yet, with its end (``inf``
+        for the open one): what a snapshot adds to the hour rows."""
+        for agent, timeline in self._timelines.items():
+            last = len(timeline) - 1
+            for position, segment in enumerate(timeline):
+                end = timeline[position + 1].start if position < last else math.inf
+                yield agent, segment, end
+
+    def _credit_counter(self, key: tuple[str, str, str], seconds: float) -> None:
+        if seconds > 0 and not self._debt:  # nothing owed at all, the usual case
+            self._add(key, seconds)
+            return
+        owed = self._debt.get(key, 0.0)
+        if seconds < 0 or owed:
+            seconds -= owed
+            if seconds < 0:
+                self._debt[key] = -seconds
+                return
+            self._debt.pop(key, None)
+        if seconds > 0:
+            self._add(key, seconds)
 
     def team_of(self, agent: str) -> str:
         timeline = self._timelines.get(agent)
@@ -145,21 +216,6 @@ class AgentTimelines:
     def agent_count(self) -> int:
         return len(self._timelines)
 
-    def _credit_segment(
-        self, agent: str, segment: Segment, start: float, end: float, sign: float
-    ) -> None:
-        if end > start:
-            self._credit(segment.team, agent, segment.state, start, end, sign)
-
-    @staticmethod
-    def _trim(timeline: list[Segment], cut: float) -> None:
-        # A segment that ended at or before the cut can no longer receive an out-of-order change.
-        drop = 0
-        while drop < len(timeline) - 1 and timeline[drop + 1].start <= cut:
-            drop += 1
-        if drop:
-            del timeline[:drop]
-
 
 # The ``state`` label of ``contact_center_agent_state_seconds_total`` (logged-out time is not
 # counted).
@@ -171,74 +227,3 @@ STATE_LABELS: dict[AgentState, str] = {
     AgentState.PAUSED: "paused",
     AgentState.OUTBOUND: "outbound",
 }
-
-# add(labels (team, agent, state), seconds): a monotonic counter's add.
-AddFunction = Callable[[tuple[str, str, str], float], None]
-
-
-class AgentTimeCounters:
-    """Seconds per agent, team and state, as monotonic counters that keep up with ``now``.
-
-    Each agent's time is counted up to a watermark: up to each state change as it is recorded,
-    and up to ``now`` at each snapshot, so a counter grows while an agent stays in one state.
-    A change recorded before the watermark (an event that arrives late, or after a scrape
-    already counted the time) rewrites time already counted: the difference is added to the
-    states that gained, and owed by those that lost (``debt``, paid from their next seconds),
-    so no counter ever goes down and every total is exact once the debt is paid.
-    """
-
-    def __init__(self, timelines: AgentTimelines, add: AddFunction) -> None:
-        self._timelines = timelines
-        self._add = add
-        self._counted_until: dict[str, float] = {}
-        self._debt: dict[tuple[str, str, str], float] = {}
-
-    def record(self, at: float, agent: str, state: AgentState, team: str, cut: float) -> None:
-        """Record a state change in the timelines, counting the time it closes or rewrites."""
-        until = self._counted_until.get(agent)
-        if until is None or at >= until:
-            closed = self._timelines.record(at, agent, state, team, cut)
-            if until is not None and at > until:
-                if closed is not None and closed.start <= until:
-                    # One state since ``until``, the usual case: what ``_count`` would find.
-                    label = STATE_LABELS.get(closed.state)
-                    if label is not None and not self._debt:  # nothing owed: see _credit
-                        self._add((closed.team, agent, label), at - until)
-                    elif label is not None:
-                        self._credit((closed.team, agent, label), at - until)
-                else:
-                    # Not reached in practice: ``until`` is the time of the agent's last change
-                    # in order, or of a later snapshot, so the open segment started by then.
-                    self._count(agent, until, at)
-            self._counted_until[agent] = at
-            return
-        before = self._timelines.seconds_by_state(agent, at, until)
-        self._timelines.record(at, agent, state, team, cut)
-        after = self._timelines.seconds_by_state(agent, at, until)
-        for key in before.keys() | after.keys():
-            self._credit(key, after.get(key, 0.0) - before.get(key, 0.0))
-
-    def count_until(self, now: float) -> None:
-        """Count every agent's time up to ``now`` (at a snapshot)."""
-        for agent, until in self._counted_until.items():
-            if now > until:
-                self._count(agent, until, now)
-                self._counted_until[agent] = now
-
-    def _count(self, agent: str, start: float, end: float) -> None:
-        for key, seconds in self._timelines.seconds_by_state(agent, start, end).items():
-            self._credit(key, seconds)
-
-    def _credit(self, key: tuple[str, str, str], seconds: float) -> None:
-        if seconds > 0 and not self._debt:  # nothing owed at all, the usual case
-            self._add(key, seconds)
-            return
-        owed = self._debt.get(key, 0.0)
-        if seconds < 0 or owed:
-            seconds -= owed
-            if seconds < 0:
-                self._debt[key] = -seconds
-                return
-            self._debt.pop(key, None)
-        if seconds > 0:
-            self._add(key, seconds)

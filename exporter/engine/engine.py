@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping
 
 from exporter import catalog
 from exporter.engine import formulas
-from exporter.engine.agents import AgentTimeCounters, AgentTimelines
+from exporter.engine.agents import AgentTimelines
 from exporter.engine.clock import LocalHours
 from exporter.engine.contacts import ContactMemory
 from exporter.engine.counters import HANDLER_LABELS, QUEUE_LABELS, Counters
@@ -122,10 +122,9 @@ class KpiEngine:
             self.config.contact_memory_seconds, self.config.contact_memory_max_entries
         )
         self._remembered = self._contacts.get
-        self._agents = AgentTimelines(self._credit_agent_time)
         self._counters = Counters()
-        self._agent_time = AgentTimeCounters(
-            self._agents, self._counters.adder("contact_center_agent_state_seconds")
+        self._agents = AgentTimelines(
+            self._credit_agent_time, self._counters.adder("contact_center_agent_state_seconds")
         )
         # Read on every event: kept here rather than looked up through the (frozen) config.
         self._tolerance = self.config.out_of_order_tolerance_seconds
@@ -133,6 +132,7 @@ class KpiEngine:
         self._default_threshold = self.config.default_threshold_seconds
         self._short_abandon = self.config.short_abandon_seconds
         self._newest = -math.inf
+        self._skip_cut = self._skip_before = -math.inf  # see _credit_agent_time
         self._next_housekeeping = -math.inf
         self._queue_scopes = _label_sets(Family.CONTACTS)
         self._team_scopes = _label_sets(Family.TEAMS)
@@ -331,7 +331,7 @@ class KpiEngine:
             return self._refuse(TOO_OLD)
         if at > self._newest:
             self._newest = at
-        self._agent_time.record(at, agent, state, team, self._newest - self._tolerance)
+        self._agents.record(at, agent, state, team, self._newest - self._tolerance)
         if self._newest >= self._next_housekeeping:
             self._housekeep()
         self.counted += 1
@@ -386,16 +386,20 @@ class KpiEngine:
         row.converted += live and event.converted is True
 
     def _credit_agent_time(
-        self, team: str, agent: str, state: AgentState, start: float, end: float, sign: float
+        self, team: str, agent: str, state: AgentState, start: float, end: float
     ) -> None:
-        """Add ``sign`` * the seconds of [start, end) in ``state`` to each hour they fall in."""
+        """Add the seconds of [start, end) in ``state`` to each hour they fall in."""
         field = _STATE_SECONDS_FIELD.get(state)
         if field is None or not team:
             return
-        cut = self._newest - self._tolerance  # _cut, inline: once per agent state change
+        cut = self._newest - self._tolerance
         if start < cut:
-            # Hours before the oldest one still kept are no longer published: skip them.
-            start = max(start, self._hours.start_of(cut))
+            # Hours before the oldest one still kept are no longer published: skip them. (The
+            # hour of the cut is looked up once per cut: segments are credited in bulk.)
+            if cut != self._skip_cut:
+                self._skip_cut, self._skip_before = cut, self._hours.start_of(cut)
+            if start < self._skip_before:
+                start = self._skip_before
         scopes = self._scopes_built(("", "", team, agent, "")) or self._scopes.of(
             "", "", team, agent, ""
         )
@@ -404,7 +408,7 @@ class KpiEngine:
             if bucket is None or not bucket.start <= start < bucket.end:
                 bucket = self._bucket(start)
             piece_end = end if end < bucket.end else bucket.end
-            seconds = sign * (piece_end - start)
+            seconds = piece_end - start
             row = bucket.rows.get(scopes) or bucket.row(scopes)
             if field == _BUSY:
                 row.busy_seconds += seconds
@@ -424,7 +428,7 @@ class KpiEngine:
         self._last_bucket = None  # it may have been one of those
         self._waiting.drop_stale(self._newest, self.config.stale_waiting_seconds)
         self._contacts.forget_old(self._newest)
-        self._agents.trim_all(cut)
+        self._agents.trim(cut)
 
     def declare(
         self,
@@ -451,7 +455,7 @@ class KpiEngine:
         """Every KPI over its period as of ``now`` (Unix seconds), and every raw counter."""
         with self._lock:
             self._waiting.drop_stale(now, self.config.stale_waiting_seconds)
-            self._agent_time.count_until(now)
+            self._agents.count_until(now)
             bucket = self._buckets.get(self._hours.start_of(now))
             start, end = self._hours.bounds(now)
             contacts = bucket.contact_tallies() if bucket else {}
@@ -504,11 +508,13 @@ class KpiEngine:
     def _teams_with_open_states(
         self, bucket: HourBucket | None, now: float, start: float, end: float
     ) -> dict[Scope, TeamTally]:
-        """The hour's team tallies plus the time agents have spent so far in their state now."""
+        """The hour's team tallies plus the time of the segments not credited to it yet: those
+        the out-of-order window may still change, whole, and the state now, up to ``now``."""
         teams = bucket.team_tallies() if bucket else {}
-        for agent, segment in self._agents.current():
+        for agent, segment, segment_end in self._agents.spans():
             field = _STATE_SECONDS_FIELD.get(segment.state)
-            seconds = min(now, end) - max(segment.start, start)
+            until = now if segment_end == math.inf else segment_end
+            seconds = min(until, end) - max(segment.start, start)
             if field is None or not segment.team or seconds <= 0:
                 continue
             keys = self._scopes.of("", "", segment.team, agent, "").team_keys
