@@ -124,8 +124,11 @@ class EventReceiver(Protocol):
         wait_seconds: float | None,
         talk_seconds: float | None,
         exit_reason: ExitReason | None,
+        new_agent_state: AgentState | None = None,
     ) -> object:
-        """A ``ContactEvent`` with these fields (and no others); what it returns is ignored."""
+        """A ``ContactEvent`` with these fields (and no others); with ``new_agent_state``, then
+        the ``AgentStateEvent`` of the agent's change to it at the same instant (a call answered
+        or ended changes the agent's state: one call for both). What it returns is ignored."""
 
     def agent_state(
         self, at: float, agent: str, state: AgentState, team: str, queue: str
@@ -169,6 +172,7 @@ class EventList(list[Event]):
         wait_seconds: float | None,
         talk_seconds: float | None,
         exit_reason: ExitReason | None,
+        new_agent_state: AgentState | None = None,
     ) -> None:
         # Fields by position: by keyword, building this 21-field record costs twice as much.
         event = ContactEvent(
@@ -177,6 +181,8 @@ class EventList(list[Event]):
         if exit_reason is not None:
             event.exit_reason = exit_reason
         self.append(event)
+        if new_agent_state is not None:
+            self.append(AgentStateEvent(at, agent, new_agent_state, team, queue))
 
     def agent_state(self, at: float, agent: str, state: AgentState, team: str, queue: str) -> None:
         self.append(AgentStateEvent(at, agent, state, team, queue))

@@ -177,8 +177,8 @@ class KpiEngine:
             event.wait_seconds,
             None,  # the durations of an ENDED event are read from it
             event.exit_reason,
-            event.campaign,
-            event,
+            campaign=event.campaign,
+            event=event,
         )
 
     # --- counting without Event objects (replay, backfill) ---------------------------------------
@@ -195,25 +195,28 @@ class KpiEngine:
         wait: float | None,
         talk: float | None,
         exit_reason: ExitReason | None,
+        new_agent_state: AgentState | None = None,
         campaign: str = "",
         event: ContactEvent | None = None,
     ) -> str | None:
         """``ingest`` of a ``ContactEvent`` holding only these fields (what a queue_log line
         says), without building it; no lock, like ``count``. None when counted, else why it was
-        refused. (``count`` passes the event itself too, for the fields only some kinds carry:
-        durations of an ENDED one, resolved, scores, outcome, contained.)
+        refused. With ``new_agent_state``, then the agent's change to it at the same instant,
+        counted (or refused) as a separate event. (``count`` passes the event itself too, for the
+        fields only some kinds carry: durations of an ENDED one, resolved, scores, outcome,
+        contained.)
 
         This runs for every contact event of a replay of tens of millions of lines: the common
         kinds are counted here, inline, rather than through a method each."""
         # rejection_reason's checks of these fields, inline.
         if not 0 <= at < math.inf:
-            return self._refuse("invalid_at")
+            return self._refuse_contact("invalid_at", at, agent, new_agent_state, team)
         if wait is not None and not 0 <= wait <= MAX_DURATION_SECONDS:
-            return self._refuse("invalid_wait_seconds")
+            return self._refuse_contact("invalid_wait_seconds", at, agent, new_agent_state, team)
         if talk is not None and not 0 <= talk <= MAX_DURATION_SECONDS:
-            return self._refuse("invalid_talk_seconds")
+            return self._refuse_contact("invalid_talk_seconds", at, agent, new_agent_state, team)
         if at < self._newest - self._tolerance:
-            return self._refuse(TOO_OLD)
+            return self._refuse_contact(TOO_OLD, at, agent, new_agent_state, team)
         facts = self._remembered(contact_id)
         if (kind is _ANSWERED or kind is _ABANDONED) and wait is None:
             # Sources should give the wait; derive it from the queue entry when it is known.
@@ -221,7 +224,7 @@ class KpiEngine:
             if entered is not None and (entered < at or (entered == at and kind is _ANSWERED)):
                 wait = at - entered
             elif kind is _ANSWERED:
-                return self._refuse(MISSING_WAIT)
+                return self._refuse_contact(MISSING_WAIT, at, agent, new_agent_state, team)
             # Otherwise an abandon whose wait nobody knows (exports that write 0 for "no
             # data"): it still counts as a lost contact, neither short nor within the
             # threshold, rather than turning into a 0-second misdial that no KPI would show.
@@ -313,10 +316,21 @@ class KpiEngine:
             if score is not None:
                 row.ai_cx_answers += 1
                 row.ai_cx_sum += score
+        if new_agent_state is not None and agent:
+            self._agents.record(at, agent, new_agent_state, team, self._newest - self._tolerance)
+            self.counted += 1
         if self._newest >= self._next_housekeeping:
             self._housekeep()
         self.counted += 1
         return None
+
+    def _refuse_contact(
+        self, reason: str, at: float, agent: str, new_agent_state: AgentState | None, team: str
+    ) -> str:
+        """A contact event refused; the agent's change that came with it is counted apart."""
+        if new_agent_state is not None:
+            self.count_agent_state(at, agent, new_agent_state, team)
+        return self._refuse(reason)
 
     def count_agent_state(
         self, at: float, agent: str, state: AgentState, team: str, queue: str = ""

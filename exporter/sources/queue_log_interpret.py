@@ -192,42 +192,77 @@ class QueueLogInterpreter:
             except (IndexError, KeyError):
                 wait = _number(event, data, 1, "hold time")
             contact_id = self._contact_id(callid, at)
-            receiver.contact(
-                _ANSWERED, at, contact_id, queue, _VOICE, team, agent, wait, None, None
-            )
             state = self._agents.connect(agent, callid)
-        elif event in _ENDED_BY_CALL:
+            receiver.contact(
+                _ANSWERED,
+                at,
+                contact_id,
+                queue,
+                _VOICE,
+                team,
+                agent,
+                wait,
+                None,
+                None,
+                state if agent else None,
+            )
+            return
+        if event in _ENDED_BY_CALL:
             try:
                 talk = _NUMBERS[data[1]]
             except (IndexError, KeyError):
                 talk = _number(event, data, 2, "call time")
             contact_id = self._contact_id(callid, at)
-            receiver.contact(_ENDED, at, contact_id, queue, _VOICE, team, agent, None, talk, None)
             state = self._agents.call_ended(agent, callid)
-        elif event in _EXITS:
+            receiver.contact(
+                _ENDED,
+                at,
+                contact_id,
+                queue,
+                _VOICE,
+                team,
+                agent,
+                None,
+                talk,
+                None,
+                state if agent else None,
+            )
+            return
+        if event in _EXITS:
             reason, wait_field = _EXITS[event]
             wait = _number(event, data, wait_field, "wait time")
             contact_id = self._contact_id(callid, at)
             receiver.contact(_ABANDONED, at, contact_id, queue, _VOICE, "", "", wait, None, reason)
             return
-        elif event in _TRANSFERS:
+        if event in _TRANSFERS:
             talk = _transfer_talk_seconds(event, data)
             contact_id = self._contact_id(callid, at)
             receiver.contact(
                 _TRANSFERRED, at, contact_id, queue, _VOICE, team, agent, None, None, None
             )
-            receiver.contact(_ENDED, at, contact_id, queue, _VOICE, team, agent, None, talk, None)
             state = self._agents.call_ended(agent, callid)
-        elif event in _RINGS:
+            receiver.contact(
+                _ENDED,
+                at,
+                contact_id,
+                queue,
+                _VOICE,
+                team,
+                agent,
+                None,
+                talk,
+                None,
+                state if agent else None,
+            )
+            return
+        if event in _RINGS:
             _number(event, data, 1, "ring time in milliseconds")
             self.rings += 1
             return
-        elif agent:
+        if agent:
             state = self._agent_state(event, queue, callid, agent)
-        else:
-            return
-        if state is not None and agent:
-            receiver.agent_state(at, agent, state, team, queue)
+            if state is not None:
+                receiver.agent_state(at, agent, state, team, queue)
 
     def _identify(self, interface: str) -> tuple[str, str]:
         """The agent behind an interface, and their team ("" when none)."""
