@@ -88,7 +88,7 @@ def test_counters_never_go_down_and_end_exact_once_debts_are_settled(
         assert seconds > 0
         totals[key] = totals.get(key, 0.0) + seconds
 
-    counters = AgentTimelines(lambda *_: None, add)
+    counters = AgentTimelines(add)
     reported: list[tuple[int, AgentState]] = []
     now = 0
     for kind, at, agent_state in steps:

@@ -59,74 +59,72 @@ def _change(
     return at, agent, agent_state, team
 
 
-def _recorder() -> tuple[AgentTimelines, list[tuple[str, float, float]]]:
-    """Timelines that note each credit to the hours: (state, start - T0, seconds)."""
-    credited: list[tuple[str, float, float]] = []
+def _recorder() -> tuple[AgentTimelines, dict[tuple[str, str, str], float]]:
+    """Timelines whose counters add into the dictionary returned with them."""
+    counted: dict[tuple[str, str, str], float] = {}
 
-    def credit(team: str, agent: str, st: AgentState, start: float, end: float) -> None:
-        credited.append((str(st), start - T0, end - start))
+    def add(key: tuple[str, str, str], seconds: float) -> None:
+        counted[key] = counted.get(key, 0.0) + seconds
 
-    return AgentTimelines(credit, lambda key, seconds: None), credited
+    return AgentTimelines(add), counted
+
+
+def _time(timelines: AgentTimelines, start: float, end: float, now: float) -> dict[str, float]:
+    """ann's seconds per state in [T0 + start, T0 + end), up to T0 + now."""
+    found = timelines.time_in(T0 + start, T0 + end, T0 + now)
+    return {str(state): seconds for state, seconds in found.get(("blue", "ann"), {}).items()}
 
 
 def test_a_state_reported_before_the_first_known_one_lasts_until_it() -> None:
-    timelines, credited = _recorder()
-    timelines.record(*_change(T0 + 600, "ann", "blue", AgentState.BUSY), cut=T0)
-    timelines.record(*_change(T0 + 100, "ann", "blue", AgentState.AVAILABLE), cut=T0)
-    assert credited == []  # the window may still change it
-    timelines.trim(T0 + 600)
-    assert credited == [("available", 100.0, 500.0)]
+    timelines, _ = _recorder()
+    timelines.record(*_change(T0 + 600, "ann", "blue", AgentState.BUSY), keep_from=T0)
+    timelines.record(*_change(T0 + 100, "ann", "blue", AgentState.AVAILABLE), keep_from=T0)
+    assert _time(timelines, 0, 3600, 900) == {"available": 500.0, "busy": 300.0}
     assert [s.state for _, s in timelines.current()] == [AgentState.BUSY]
 
 
 def test_two_changes_at_one_instant_the_later_reported_wins() -> None:
-    timelines, credited = _recorder()
-    timelines.record(*_change(T0, "ann", "blue", AgentState.AVAILABLE), cut=T0)
-    timelines.record(*_change(T0 + 60, "ann", "blue", AgentState.BUSY), cut=T0)
-    timelines.record(*_change(T0 + 60, "ann", "blue", AgentState.PAUSED), cut=T0)
-    timelines.trim(T0 + 3600)
-    assert credited == [("available", 0.0, 60.0)]  # busy lasted 0 s: replaced, never credited
+    timelines, _ = _recorder()
+    timelines.record(*_change(T0, "ann", "blue", AgentState.AVAILABLE), keep_from=T0)
+    timelines.record(*_change(T0 + 60, "ann", "blue", AgentState.BUSY), keep_from=T0)
+    timelines.record(*_change(T0 + 60, "ann", "blue", AgentState.PAUSED), keep_from=T0)
+    assert _time(timelines, 0, 3600, 100) == {"available": 60.0, "paused": 40.0}  # no busy
     assert [s.state for _, s in timelines.current()] == [AgentState.PAUSED]
 
 
 def test_a_change_inside_a_closed_segment_splits_it() -> None:
-    timelines, credited = _recorder()
+    timelines, _ = _recorder()
     for at, agent_state in ((0, AgentState.AVAILABLE), (100, AgentState.BUSY)):
-        timelines.record(*_change(T0 + at, "ann", "blue", agent_state), cut=T0)
-    timelines.record(*_change(T0 + 40, "ann", "blue", AgentState.PAUSED), cut=T0)
-    assert [
-        (segment.start - T0, str(segment.state), end - T0) for _, segment, end in timelines.spans()
-    ] == [
-        (0, "available", 40),
-        (40, "paused", 100),
-        (100, "busy", float("inf")),
-    ]
-    timelines.trim(T0 + 100)
-    assert credited == [("available", 0.0, 40.0), ("paused", 40.0, 60.0)]
+        timelines.record(*_change(T0 + at, "ann", "blue", agent_state), keep_from=T0)
+    timelines.record(*_change(T0 + 40, "ann", "blue", AgentState.PAUSED), keep_from=T0)
+    assert _time(timelines, 0, 3600, 150) == {"available": 40.0, "paused": 60.0, "busy": 50.0}
+    # Only the part of each segment within the hour asked about counts.
+    assert _time(timelines, 50, 120, 150) == {"paused": 50.0, "busy": 20.0}
 
 
-def test_segments_are_credited_and_dropped_once_behind_the_cut() -> None:
-    timelines, credited = _recorder()
+def test_segments_behind_the_kept_hour_are_dropped_into_the_counters() -> None:
+    timelines, counted = _recorder()
     for minute in range(10):
-        timelines.record(*_change(T0 + 60 * minute, "ann", "blue", AgentState.BUSY), cut=T0)
+        agent_state = (AgentState.BUSY, AgentState.AVAILABLE)[minute % 2]
+        timelines.record(*_change(T0 + 60 * minute, "ann", "blue", agent_state), keep_from=T0)
     assert timelines.segment_count() == 10
-    timelines.trim(T0 + 60 * 8)  # segments that ended at or before 8 min cannot change
+    timelines.trim(T0 + 60 * 8)  # segments that ended by 8 min are not needed for any hour
     assert timelines.segment_count() == 2  # the one from 8 min (ends 9 min) and the open one
-    assert [start for _, start, _ in credited] == [60.0 * minute for minute in range(8)]
+    assert counted == {("blue", "ann", "on_contact"): 240.0, ("blue", "ann", "available"): 240.0}
 
 
 def test_a_long_timeline_is_trimmed_as_it_grows() -> None:
-    timelines, credited = _recorder()
+    timelines, counted = _recorder()
     for second in range(200):
-        timelines.record(*_change(T0 + second, "ann", "blue", AgentState.BUSY), cut=T0 + 100)
-    assert timelines.segment_count() <= 101  # what the window still holds, and fewer than 200
-    assert len(credited) + timelines.segment_count() == 200
+        timelines.record(*_change(T0 + second, "ann", "blue", AgentState.BUSY), keep_from=T0 + 100)
+    assert timelines.segment_count() <= 101  # what the kept hour still holds, fewer than 200
+    assert counted == {("blue", "ann", "on_contact"): 200.0 - timelines.segment_count()}
 
 
 def test_an_agent_keeps_its_team_when_a_state_omits_it() -> None:
     timelines, _ = _recorder()
-    timelines.record(*_change(T0, "ann", "blue", AgentState.AVAILABLE), cut=T0)
-    timelines.record(*_change(T0 + 60, "ann", "", AgentState.BUSY), cut=T0)
+    timelines.record(*_change(T0, "ann", "blue", AgentState.AVAILABLE), keep_from=T0)
+    timelines.record(*_change(T0 + 60, "ann", "", AgentState.BUSY), keep_from=T0)
     assert timelines.team_of("ann") == "blue"
     assert timelines.available_counts([(), ("team",)]) == {(): 0, (("team", "blue"),): 0}
 

@@ -1,36 +1,33 @@
 """Agent state timelines: time per state (occupancy, agent-state counters) and who is available
 now.
 
-Each agent has a short timeline of state segments, sorted by start; the last one is open (the state
-now). A state change that arrives out of order is inserted where it belongs. A segment's time is
-credited once it can no longer change: when ``trim`` drops it, because it ended before the
-out-of-order cut (no accepted event can land in it any more). Until then a snapshot reads the
-segments themselves (``spans``, ``count_until``). Recording a change in order is thus an append.
+Each agent has a timeline of state segments, sorted by start; the last one is open (the state
+now). A state change that arrives out of order is inserted where it belongs. Recording a change in
+order is thus an append: nothing is credited then.
 
-Time is credited twice: to the hour it falls in, through the ``credit_hours`` callback (the
-engine's hour rows), and to monotonic counters per team, agent and state (``add``), which a
-snapshot brings up to ``now``. A change recorded before the counters' watermark (an event that
-arrives late, after a scrape already counted the time) rewrites time already counted: the
-difference is added to the states that gained, and owed by those that lost (``debt``, paid from
-their next seconds), so no counter ever goes down and every total is exact once the debt is paid.
+- **Occupancy** of an hour is read from the segments themselves when a snapshot asks
+  (``time_in``): a timeline keeps every segment that ends after ``keep_from``, the start of the
+  hour holding the out-of-order cut, so the segments of any hour still published are there.
+- **Counters** per team, agent and state (monotonic, ``add``) are brought up to ``now`` at each
+  snapshot (``count_until``) and credited with the segments ``trim`` drops. A change recorded
+  before the counters' watermark (an event that arrives late, after a scrape already counted the
+  time) rewrites time already counted: the difference is added to the states that gained, and owed
+  by those that lost (``debt``, paid from their next seconds), so no counter ever goes down and
+  every total is exact once the debt is paid.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from exporter.events import AgentState
 from exporter.targets.model import Scope
 
-# credit_hours(team, agent, state, start, end): the seconds of [start, end) in ``state``, to the
-# hours they fall in.
-CreditFunction = Callable[[str, str, AgentState, float, float], None]
 # add(labels (team, agent, state), seconds): a monotonic counter's add.
 AddFunction = Callable[[tuple[str, str, str], float], None]
-# A timeline keeps at least the segments of the out-of-order window; ``record`` trims one that grew
-# longer than this (``trim`` at the engine's housekeeping does the rest).
+# ``record`` trims a timeline grown longer than this (``trim`` at the engine's housekeeping does
+# the rest).
 _LONGEST_TIMELINE = 64
 
 AVAILABLE_STATES = frozenset({AgentState.AVAILABLE, AgentState.LOGGED_IN})
@@ -44,16 +41,15 @@ class Segment:
 
 
 class AgentTimelines:
-    def __init__(self, credit_hours: CreditFunction, add: AddFunction) -> None:
-        self._credit_hours = credit_hours
+    def __init__(self, add: AddFunction) -> None:
         self._add = add
         self._timelines: dict[str, list[Segment]] = {}
         self._counted_until: dict[str, float] = {}  # the counters' watermark, per agent
         self._debt: dict[tuple[str, str, str], float] = {}
 
-    def record(self, at: float, agent: str, state: AgentState, team: str, cut: float) -> None:
+    def record(self, at: float, agent: str, state: AgentState, team: str, keep_from: float) -> None:
         """Apply ``agent``'s change to ``state`` at ``at`` (``team`` "" = the team known so far);
-        ``cut`` = the oldest instant an accepted event may still have."""
+        segments that ended by ``keep_from`` may go (``trim``)."""
         timeline = self._timelines.get(agent)
         if not timeline:
             self._timelines[agent] = [Segment(at, state, team)]
@@ -65,8 +61,8 @@ class AgentTimelines:
             change = Segment(at, state, team or current.team)
             if at > current.start:
                 timeline.append(change)
-                if len(timeline) > _LONGEST_TIMELINE:
-                    self._trim(agent, timeline, cut)
+                if len(timeline) > _LONGEST_TIMELINE and timeline[1].start <= keep_from:
+                    self._trim(agent, timeline, keep_from)
             else:
                 timeline[-1] = change  # two changes at one instant: the later-reported one wins
             return
@@ -94,23 +90,20 @@ class AgentTimelines:
         else:
             timeline.insert(index + 1, change)
 
-    def trim(self, cut: float) -> None:
-        """Credit and drop, for every agent, the segments that ended at or before ``cut``."""
+    def trim(self, keep_from: float) -> None:
+        """Drop, for every agent, the segments that ended at or before ``keep_from``, crediting
+        the counters with their time."""
         for agent, timeline in self._timelines.items():
             # Most timelines have nothing to drop: test that here, without a call per agent.
-            if len(timeline) > 1 and timeline[1].start <= cut:
-                self._trim(agent, timeline, cut)
+            if len(timeline) > 1 and timeline[1].start <= keep_from:
+                self._trim(agent, timeline, keep_from)
 
-    def _trim(self, agent: str, timeline: list[Segment], cut: float) -> None:
-        # A segment that ended at or before the cut can no longer receive an out-of-order
-        # change: its time is final. It goes to its hours, and to the counters from their
-        # watermark on.
+    def _trim(self, agent: str, timeline: list[Segment], keep_from: float) -> None:
         until = self._counted_until[agent]
         drop = 0
-        while drop < len(timeline) - 1 and timeline[drop + 1].start <= cut:
+        while drop < len(timeline) - 1 and timeline[drop + 1].start <= keep_from:
             segment, end = timeline[drop], timeline[drop + 1].start
-            self._credit_hours(segment.team, agent, segment.state, segment.start, end)
-            if end > until:
+            if end > until:  # from the counters' watermark on
                 label = STATE_LABELS.get(segment.state)
                 if label is not None:
                     key = (segment.team, agent, label)
@@ -132,14 +125,29 @@ class AgentTimelines:
                     self._credit_counter(key, seconds)
                 self._counted_until[agent] = now
 
-    def spans(self) -> Iterable[tuple[str, Segment, float]]:
-        """Every segment whose time is not credited to its hours yet, with its end (``inf``
-        for the open one): what a snapshot adds to the hour rows."""
+    def time_in(
+        self, start: float, end: float, now: float
+    ) -> dict[tuple[str, str], dict[AgentState, float]]:
+        """Seconds per state that each (team, agent) spent in [start, end), the open segment
+        counted up to ``now`` (occupancy of an hour so far)."""
+        found: dict[tuple[str, str], dict[AgentState, float]] = {}
         for agent, timeline in self._timelines.items():
             last = len(timeline) - 1
-            for position, segment in enumerate(timeline):
-                end = timeline[position + 1].start if position < last else math.inf
-                yield agent, segment, end
+            first = last
+            while first > 0 and timeline[first].start > start:
+                first -= 1  # the first segment that may overlap [start, end)
+            for position in range(first, last + 1):
+                segment = timeline[position]
+                until = timeline[position + 1].start if position < last else now
+                seconds = (until if until < end else end) - (
+                    segment.start if segment.start > start else start
+                )
+                if seconds > 0:
+                    states = found.get((segment.team, agent))
+                    if states is None:
+                        states = found[(segment.team, agent)] = {}
+                    states[segment.state] = states.get(segment.state, 0.0) + seconds
+        return found
 
     def _credit_counter(self, key: tuple[str, str, str], seconds: float) -> None:
         if seconds > 0 and not self._debt:  # nothing owed at all, the usual case

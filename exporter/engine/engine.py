@@ -123,16 +123,16 @@ class KpiEngine:
         )
         self._remembered = self._contacts.get
         self._counters = Counters()
-        self._agents = AgentTimelines(
-            self._credit_agent_time, self._counters.adder("contact_center_agent_state_seconds")
-        )
+        self._agents = AgentTimelines(self._counters.adder("contact_center_agent_state_seconds"))
         # Read on every event: kept here rather than looked up through the (frozen) config.
         self._tolerance = self.config.out_of_order_tolerance_seconds
         self._thresholds = self.config.thresholds_seconds
         self._default_threshold = self.config.default_threshold_seconds
         self._short_abandon = self.config.short_abandon_seconds
         self._newest = -math.inf
-        self._skip_cut = self._skip_before = -math.inf  # see _credit_agent_time
+        # The start of the hour holding the out-of-order cut, as of the last housekeeping: the
+        # oldest hour a snapshot may still publish, whose agent time the timelines keep.
+        self._keep_from = -math.inf
         self._next_housekeeping = -math.inf
         self._queue_scopes = _label_sets(Family.CONTACTS)
         self._team_scopes = _label_sets(Family.TEAMS)
@@ -317,7 +317,7 @@ class KpiEngine:
                 row.ai_cx_answers += 1
                 row.ai_cx_sum += score
         if new_agent_state is not None and agent:
-            self._agents.record(at, agent, new_agent_state, team, self._newest - self._tolerance)
+            self._agents.record(at, agent, new_agent_state, team, self._keep_from)
             self.counted += 1
         if self._newest >= self._next_housekeeping:
             self._housekeep()
@@ -345,7 +345,7 @@ class KpiEngine:
             return self._refuse(TOO_OLD)
         if at > self._newest:
             self._newest = at
-        self._agents.record(at, agent, state, team, self._newest - self._tolerance)
+        self._agents.record(at, agent, state, team, self._keep_from)
         if self._newest >= self._next_housekeeping:
             self._housekeep()
         self.counted += 1
@@ -399,39 +399,6 @@ class KpiEngine:
         row.dropped += outcome is OutboundOutcome.DROPPED
         row.converted += live and event.converted is True
 
-    def _credit_agent_time(
-        self, team: str, agent: str, state: AgentState, start: float, end: float
-    ) -> None:
-        """Add the seconds of [start, end) in ``state`` to each hour they fall in."""
-        field = _STATE_SECONDS_FIELD.get(state)
-        if field is None or not team:
-            return
-        cut = self._newest - self._tolerance
-        if start < cut:
-            # Hours before the oldest one still kept are no longer published: skip them. (The
-            # hour of the cut is looked up once per cut: segments are credited in bulk.)
-            if cut != self._skip_cut:
-                self._skip_cut, self._skip_before = cut, self._hours.start_of(cut)
-            if start < self._skip_before:
-                start = self._skip_before
-        scopes = self._scopes_built(("", "", team, agent, "")) or self._scopes.of(
-            "", "", team, agent, ""
-        )
-        while start < end:
-            bucket = self._last_bucket
-            if bucket is None or not bucket.start <= start < bucket.end:
-                bucket = self._bucket(start)
-            piece_end = end if end < bucket.end else bucket.end
-            seconds = piece_end - start
-            row = bucket.rows.get(scopes) or bucket.row(scopes)
-            if field == _BUSY:
-                row.busy_seconds += seconds
-            elif field == _AVAILABLE:
-                row.available_seconds += seconds
-            else:
-                row.after_contact_work_seconds += seconds
-            start = piece_end
-
     def _housekeep(self) -> None:
         self._next_housekeeping = self._newest + _HOUSEKEEPING_EVERY_SECONDS
         cut = self._newest - self._tolerance  # the oldest instant an event may still have
@@ -442,7 +409,8 @@ class KpiEngine:
         self._last_bucket = None  # it may have been one of those
         self._waiting.drop_stale(self._newest, self.config.stale_waiting_seconds)
         self._contacts.forget_old(self._newest)
-        self._agents.trim(cut)
+        self._keep_from = self._hours.start_of(cut)
+        self._agents.trim(self._keep_from)
 
     def declare(
         self,
@@ -522,18 +490,28 @@ class KpiEngine:
     def _teams_with_open_states(
         self, bucket: HourBucket | None, now: float, start: float, end: float
     ) -> dict[Scope, TeamTally]:
-        """The hour's team tallies plus the time of the segments not credited to it yet: those
-        the out-of-order window may still change, whole, and the state now, up to ``now``."""
+        """The hour's team tallies (handled contacts, from the hour rows) with the agents' time
+        in each state this hour, up to ``now`` for the state they are in."""
         teams = bucket.team_tallies() if bucket else {}
-        for agent, segment, segment_end in self._agents.spans():
-            field = _STATE_SECONDS_FIELD.get(segment.state)
-            until = now if segment_end == math.inf else segment_end
-            seconds = min(until, end) - max(segment.start, start)
-            if field is None or not segment.team or seconds <= 0:
+        for (team, agent), states in self._agents.time_in(start, end, now).items():
+            if not team:
                 continue
-            keys = self._scopes.of("", "", segment.team, agent, "").team_keys
+            busy = available = after_contact_work = 0.0
+            for agent_state, seconds in states.items():
+                field = _STATE_SECONDS_FIELD.get(agent_state)
+                if field == _BUSY:
+                    busy += seconds
+                elif field == _AVAILABLE:
+                    available += seconds
+                elif field is not None:
+                    after_contact_work += seconds
+            if not (busy or available or after_contact_work):
+                continue
+            keys = self._scopes.of("", "", team, agent, "").team_keys
             for tally in tallies_for(teams, keys, TeamTally):
-                setattr(tally, field, getattr(tally, field) + seconds)
+                tally.busy_seconds += busy
+                tally.available_seconds += available
+                tally.after_contact_work_seconds += after_contact_work
         return teams
 
     def memory_stats(self) -> dict[str, int]:

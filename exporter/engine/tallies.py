@@ -94,8 +94,9 @@ class HourRow:
 
     An event adds to one row, whatever the number of scopes it counts for: the hour's tallies of
     each scope are sums of rows (``HourBucket``), and so are the raw counters
-    (``Counters.add_row``). The field names of ``ContactTally``, ``TeamTally`` and
-    ``CampaignTally`` are all here."""
+    (``Counters.add_row``). The field names of ``ContactTally``, ``CampaignTally`` and the
+    contact fields of ``TeamTally`` are all here (its agent time comes from the agents'
+    timelines)."""
 
     offered: int = 0
     answered: int = 0
@@ -126,9 +127,6 @@ class HourRow:
     live: int = 0
     dropped: int = 0
     converted: int = 0
-    busy_seconds: float = 0.0
-    after_contact_work_seconds: float = 0.0
-    available_seconds: float = 0.0
 
 
 @dataclass(slots=True)
@@ -153,15 +151,19 @@ class HourBucket:
         return _sums(self.rows, "contact_keys", ContactTally)
 
     def team_tallies(self) -> dict[Scope, TeamTally]:
+        """Without the agents' time, which ``KpiEngine`` adds from their timelines."""
         return _sums(self.rows, "team_keys", TeamTally)
 
     def campaign_tallies(self) -> dict[Scope, CampaignTally]:
         return _sums(self.rows, "campaign_keys", CampaignTally)
 
 
+_ROW_FIELDS = frozenset(HourRow.__slots__)
+
+
 def _sums(rows: dict[EventScopes, HourRow], keys: str, factory: type[Tally]) -> dict[Scope, Tally]:
     """Per scope (the ``keys`` of each row's combination), the sum of its rows' fields."""
-    names = factory.__slots__
+    names = [name for name in factory.__slots__ if name in _ROW_FIELDS]
     tallies: dict[Scope, Tally] = {}
     for scopes, row in rows.items():
         values = [getattr(row, name) for name in names]
