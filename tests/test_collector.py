@@ -232,10 +232,10 @@ contact_center_contacts_abandoned_within_threshold_total{channel="voice",queue="
 contact_center_contacts_abandoned_within_threshold_total{channel="voice",queue="support"} 1.0
 contact_center_answered_wait_seconds_total{channel="voice",queue="sales"} 50.0
 contact_center_answered_wait_seconds_total{channel="voice",queue="support"} 0.0
-contact_center_bot_sessions_total{channel="voice",contained="false",queue="sales"} 0.0
 contact_center_bot_sessions_total{channel="voice",contained="true",queue="sales"} 0.0
-contact_center_bot_sessions_total{channel="voice",contained="false",queue="support"} 0.0
+contact_center_bot_sessions_total{channel="voice",contained="false",queue="sales"} 0.0
 contact_center_bot_sessions_total{channel="voice",contained="true",queue="support"} 0.0
+contact_center_bot_sessions_total{channel="voice",contained="false",queue="support"} 0.0
 """
 
 

@@ -274,14 +274,13 @@ class Counters:
         return copied
 
     def families(self) -> list[CounterFamily]:
-        """A copy of every counter, its samples sorted by label values, safe to hand to another
-        thread."""
+        """A copy of every counter, safe to hand to another thread."""
         return [
             CounterFamily(
                 name=spec.name,
                 documentation=spec.documentation,
                 label_names=spec.label_names,
-                samples=dict(sorted(self._values[spec.name].items())),
+                samples=dict(self._values[spec.name]),
             )
             for spec in SPECS
         ]

@@ -6,8 +6,9 @@ Every field is a plain sum updated in constant time per event; the KPI formulas
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TypeVar
+from dataclasses import dataclass, field, fields
+from operator import add, attrgetter
+from typing import Any, TypeVar
 
 from exporter.engine.scopes import EventScopes
 from exporter.targets.model import Scope
@@ -158,17 +159,28 @@ class HourBucket:
         return _sums(self.rows, "campaign_keys", CampaignTally)
 
 
-_ROW_FIELDS = frozenset(HourRow.__slots__)
+def _row_fields(factory: type) -> tuple[str, ...]:
+    return tuple(spec.name for spec in fields(factory) if spec.name in HourRow.__slots__)
+
+
+# Per tally type, the fields it sums from the rows, and a getter of them all from a row at once.
+_FIELDS: dict[type, tuple[str, ...]] = {
+    factory: _row_fields(factory) for factory in (ContactTally, TeamTally, CampaignTally)
+}
+_GETTERS: dict[type, attrgetter[Any]] = {
+    factory: attrgetter(*names) for factory, names in _FIELDS.items()
+}
 
 
 def _sums(rows: dict[EventScopes, HourRow], keys: str, factory: type[Tally]) -> dict[Scope, Tally]:
-    """Per scope (the ``keys`` of each row's combination), the sum of its rows' fields."""
-    names = [name for name in factory.__slots__ if name in _ROW_FIELDS]
-    tallies: dict[Scope, Tally] = {}
+    """Per scope (the ``keys`` of each row's combination), the sum of its rows' fields. (Runs at
+    every snapshot: the fields are read and added a row at a time, by C functions.)"""
+    values_of = _GETTERS[factory]
+    sums: dict[Scope, list[Any]] = {}  # ints and floats, as the tally fields
     for scopes, row in rows.items():
-        values = [getattr(row, name) for name in names]
-        for tally in tallies_for(tallies, getattr(scopes, keys), factory):
-            for name, value in zip(names, values, strict=True):
-                if value:
-                    setattr(tally, name, getattr(tally, name) + value)
-    return tallies
+        values = values_of(row)
+        for key in getattr(scopes, keys):
+            found = sums.get(key)
+            sums[key] = list(values) if found is None else list(map(add, found, values))
+    names = _FIELDS[factory]
+    return {key: factory(**dict(zip(names, found, strict=True))) for key, found in sums.items()}
