@@ -1,13 +1,15 @@
 """What the engine remembers about recent contacts, to attribute their later events.
 
 A SURVEY often carries only the contact id; its queue, channel, team and agent come from what the
-contact's earlier events said. The memory is bounded: a contact not heard of for ``max_age``
-seconds (of event time) is forgotten, and so is the least recently heard of beyond ``max_entries``.
+contact's earlier events said. The memory is bounded: a contact not heard of for more than
+``max_age`` seconds (of event time) is forgotten, and so is the least recently heard of beyond
+``max_entries``. (The engine treats a contact heard of too long ago as unknown when it looks it up,
+and calls ``forget_old`` at its housekeeping to drop them: dropping each one as it expires would
+cost a call per contact.)
 """
 
 from __future__ import annotations
 
-import math
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -26,15 +28,13 @@ class ContactFacts:
 
 class ContactMemory:
     def __init__(self, max_age: float, max_entries: int) -> None:
-        self._max_age = max_age
+        self.max_age = max_age
         self._max_entries = max_entries
         self._facts: OrderedDict[str, ContactFacts] = OrderedDict()
-        # What is remembered of a contact, None when nothing is ("" is never remembered). The
-        # dictionary's own get, not a method calling it: this runs for every event.
+        # What is remembered of a contact, None when nothing is ("" is never remembered), heard
+        # of too long ago included (see the module's docstring). The dictionary's own get, not a
+        # method calling it: this runs for every event.
         self.get = self._facts.get
-        # At most the heard_at of the oldest entry (-inf when unknown). Checked on every event so
-        # the front of the OrderedDict is looked at only when it may really be too old.
-        self._oldest_heard_at = -math.inf
 
     def remember(
         self,
@@ -48,11 +48,14 @@ class ContactMemory:
         newest: float,
     ) -> ContactFacts:
         """Record an event's non-empty labels (the latest word wins) and return the facts;
-        ``facts`` = what ``get`` gave for the contact just before."""
+        ``facts`` = what is remembered of the contact, None to start afresh."""
         if facts is None:
             facts = self._facts[contact_id] = ContactFacts()
-        else:
-            self._facts.move_to_end(contact_id)
+            if len(self._facts) > self._max_entries:
+                self.forget_old(newest)
+        # Last in the order, which stays that of heard_at (an entry replaced by a new one, as a
+        # contact heard of too long ago is, would otherwise keep its place).
+        self._facts.move_to_end(contact_id)
         # One line per label rather than a getattr loop: this runs for every event.
         if queue:
             facts.queue = queue
@@ -65,20 +68,17 @@ class ContactMemory:
         if campaign:
             facts.campaign = campaign
         facts.heard_at = newest
-        if self._oldest_heard_at < newest - self._max_age or len(self._facts) > self._max_entries:
-            self.forget_old(newest)
         return facts
 
     def forget_old(self, newest: float) -> None:
+        """Drop the contacts not heard of since ``newest - max_age``, and the least recently
+        heard of beyond ``max_entries``."""
         # heard_at only grows along the order, so the oldest entries are at the front.
-        oldest_kept = newest - self._max_age
+        oldest_kept = newest - self.max_age
         facts = self._facts
-        self._oldest_heard_at = -math.inf
         while facts:
             first = next(iter(facts.values()))
             if first.heard_at >= oldest_kept and len(facts) <= self._max_entries:
-                # Moving an entry to the end or adding one never lowers the front's heard_at.
-                self._oldest_heard_at = first.heard_at
                 break
             facts.popitem(last=False)
 

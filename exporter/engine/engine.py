@@ -122,6 +122,7 @@ class KpiEngine:
             self.config.contact_memory_seconds, self.config.contact_memory_max_entries
         )
         self._remembered = self._contacts.get
+        self._memory_age = self.config.contact_memory_seconds
         self._counters = Counters()
         self._agents = AgentTimelines(self._counters.adder("contact_center_agent_state_seconds"))
         # Read on every event: kept here rather than looked up through the (frozen) config.
@@ -218,6 +219,8 @@ class KpiEngine:
         if at < self._newest - self._tolerance:
             return self._refuse_contact(TOO_OLD, at, agent, new_agent_state, team)
         facts = self._remembered(contact_id)
+        if facts is not None and facts.heard_at < self._newest - self._memory_age:
+            facts = None  # not heard of for too long: forgotten (see exporter.engine.contacts)
         if (kind is _ANSWERED or kind is _ABANDONED) and wait is None:
             # Sources should give the wait; derive it from the queue entry when it is known.
             entered = facts.entered_at if facts is not None else None
