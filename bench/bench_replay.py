@@ -1,6 +1,6 @@
 """Replay throughput of the real pipeline (queue_log source -> KPI engine) against a floor.
 
-    python bench/bench_replay.py [--sizes 100000,300000] [--dir DIR] [--seed 1]
+    python bench/bench_replay.py [--sizes 100000,300000] [--dir DIR] [--seed 1] [--runs 3]
 
 For each size it generates a queue_log with the simulator (bench/generate_queue_log.py; kept in
 ``--dir`` and reused when it is already there), then measures, each in a fresh subprocess:
@@ -10,8 +10,10 @@ For each size it generates a queue_log with the simulator (bench/generate_queue_
   ``KpiEngine``; one ``snapshot`` at the end computes the KPIs;
 - source: the queue_log source alone, building an Event object per event (the live path), no
   engine: to show where time goes;
-- floor: a bare loop that only reads the same lines and splits them on ``|`` (run before and
-  after the others, the faster run kept).
+- floor: a bare loop that only reads the same lines and splits them on ``|``.
+
+Floor and pipeline run in turn ``--runs`` times (the floor once more at the end), and the fastest
+run of each is kept: a busy machine slows some runs, and a slow floor would flatter the ratio.
 
 Throughput is lines per second of wall time; the ratio to the floor is also given in CPU time
 (``time.process_time``), which other programs on a busy machine disturb less. Peak memory is the
@@ -115,6 +117,16 @@ def child(mode: str, path: Path, seed: int) -> None:
     print(json.dumps(result))
 
 
+def fastest(runs: list[dict[str, float]]) -> dict[str, float]:
+    """The first run, with the least wall and CPU time of all and the highest peak memory."""
+    return {
+        **runs[0],
+        "seconds": min(run["seconds"] for run in runs),
+        "cpu_seconds": min(run["cpu_seconds"] for run in runs),
+        "peak_mib": max(run["peak_mib"] for run in runs),
+    }
+
+
 def run_child(mode: str, path: Path, seed: int) -> dict[str, float]:
     completed = subprocess.run(
         [sys.executable, __file__, "--child", mode, str(path), "--seed", str(seed)],
@@ -134,6 +146,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--dir", type=Path, help="where the generated files are kept")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--runs", type=int, default=3, help="runs of the floor and the pipeline (default 3)"
+    )
     parser.add_argument("--child", nargs=2, metavar=("MODE", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
@@ -148,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--sizes must be comma-separated integers, got {args.sizes!r}")
     if any(size <= 0 for size in sizes):
         parser.error(f"--sizes must be positive, got {args.sizes!r}")
+    if args.runs < 1:
+        parser.error(f"--runs must be at least 1, got {args.runs}")
     directory = args.dir or Path(tempfile.mkdtemp(prefix="kpi-bench-"))
     directory.mkdir(parents=True, exist_ok=True)
 
@@ -161,18 +178,15 @@ def main(argv: list[str] | None = None) -> int:
         path = directory / f"queue_log.{size}.seed{args.seed}"
         if not path.exists():
             write_queue_log(size, path, args.seed)
-        # The floor before and after, the faster one kept: on a busy machine a slow floor would
-        # flatter the ratio.
-        floor = run_child("floor", path, args.seed)
-        pipeline = run_child("pipeline", path, args.seed)
+        # Floor and pipeline in turn, --runs times each and the floor once more, the fastest of
+        # each kept: a busy machine slows some runs, and a slow floor would flatter the ratio.
+        floors, pipelines = [], []
+        for _ in range(args.runs):
+            floors.append(run_child("floor", path, args.seed))
+            pipelines.append(run_child("pipeline", path, args.seed))
+        floors.append(run_child("floor", path, args.seed))
         source = run_child("source", path, args.seed)
-        again = run_child("floor", path, args.seed)
-        floor = {
-            "lines": floor["lines"],
-            "seconds": min(floor["seconds"], again["seconds"]),
-            "cpu_seconds": min(floor["cpu_seconds"], again["cpu_seconds"]),
-            "peak_mib": max(floor["peak_mib"], again["peak_mib"]),
-        }
+        floor, pipeline = fastest(floors), fastest(pipelines)
         rate = pipeline["lines"] / pipeline["seconds"]
         floor_rate = floor["lines"] / floor["seconds"]
         cpu_ratio = pipeline["cpu_seconds"] / floor["cpu_seconds"]

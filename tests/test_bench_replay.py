@@ -9,7 +9,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
-from bench_replay import measure_floor, measure_source
+from bench_replay import fastest, measure_floor, measure_pipeline, measure_source
 from generate_queue_log import main as generate_main
 from generate_queue_log import write_queue_log
 
@@ -42,6 +42,24 @@ def test_generated_lines_parse_without_a_rejection(tmp_path: Path) -> None:
     # An answered call's 3 lines (ENTERQUEUE, CONNECT, COMPLETE*) give 5 events (OFFERED;
     # ANSWERED, BUSY; ENDED, AVAILABLE): more events than lines.
     assert result["events"] > 10_000
+
+
+def test_the_pipeline_counts_every_event_the_source_reads(tmp_path: Path) -> None:
+    path = tmp_path / "queue_log"
+    write_queue_log(10_000, path, seed=3)
+    pipeline, source = measure_pipeline(path, seed=3), measure_source(path, seed=3)
+    assert pipeline["lines"] == 10_000
+    assert pipeline["events"] == source["events"]  # by fields as many as the Event objects
+    assert pipeline["rejected_by_engine"] == pipeline["rejected_by_source"] == 0
+    assert pipeline["kpi_series"] > 0
+
+
+def test_the_fastest_run_of_each_measure_is_kept() -> None:
+    runs = [
+        {"lines": 10, "seconds": 2.0, "cpu_seconds": 1.5, "peak_mib": 20.0},
+        {"lines": 10, "seconds": 1.0, "cpu_seconds": 1.8, "peak_mib": 21.0},
+    ]
+    assert fastest(runs) == {"lines": 10, "seconds": 1.0, "cpu_seconds": 1.5, "peak_mib": 21.0}
 
 
 def test_floor_counts_lines_and_fields(tmp_path: Path) -> None:
