@@ -50,11 +50,14 @@ class ContactMemory:
         """Record an event's non-empty labels (the latest word wins) and return the facts;
         ``facts`` = what is remembered of the contact, None to start afresh."""
         if facts is None:
-            facts = self._facts[contact_id] = ContactFacts()
+            facts = ContactFacts(queue, channel, team, agent, campaign, heard_at=newest)
+            # Last in the order, which stays that of heard_at (an entry replaced by a new one, as
+            # a contact heard of too long ago is, would otherwise keep its place).
+            self._facts.pop(contact_id, None)
+            self._facts[contact_id] = facts
             if len(self._facts) > self._max_entries:
                 self.forget_old(newest)
-        # Last in the order, which stays that of heard_at (an entry replaced by a new one, as a
-        # contact heard of too long ago is, would otherwise keep its place).
+            return facts
         self._facts.move_to_end(contact_id)
         # One line per label rather than a getattr loop: this runs for every event.
         if queue:

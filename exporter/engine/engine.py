@@ -216,10 +216,11 @@ class KpiEngine:
             return self._refuse_contact("invalid_wait_seconds", at, agent, new_agent_state, team)
         if talk is not None and not 0 <= talk <= MAX_DURATION_SECONDS:
             return self._refuse_contact("invalid_talk_seconds", at, agent, new_agent_state, team)
-        if at < self._newest - self._tolerance:
+        newest = self._newest
+        if at < newest - self._tolerance:
             return self._refuse_contact(TOO_OLD, at, agent, new_agent_state, team)
         facts = self._remembered(contact_id)
-        if facts is not None and facts.heard_at < self._newest - self._memory_age:
+        if facts is not None and facts.heard_at < newest - self._memory_age:
             facts = None  # not heard of for too long: forgotten (see exporter.engine.contacts)
         if (kind is _ANSWERED or kind is _ABANDONED) and wait is None:
             # Sources should give the wait; derive it from the queue entry when it is known.
@@ -231,8 +232,8 @@ class KpiEngine:
             # Otherwise an abandon whose wait nobody knows (exports that write 0 for "no
             # data"): it still counts as a lost contact, neither short nor within the
             # threshold, rather than turning into a 0-second misdial that no KPI would show.
-        if at > self._newest:
-            self._newest = at
+        if at > newest:
+            self._newest = newest = at
         # The labels the event leaves out come from what the contact's earlier events said.
         if facts is None:
             scope_queue, scope_channel, scope_team = queue, channel, team
@@ -250,7 +251,7 @@ class KpiEngine:
         scopes = self._scopes_built(combination) or self._scopes.of(*combination)
         if contact_id:
             facts = self._contacts.remember(
-                contact_id, facts, queue, channel, team, agent, campaign, self._newest
+                contact_id, facts, queue, channel, team, agent, campaign, newest
             )
             # Who waits in queue now (In Queue KPIs).
             if kind is _OFFERED:
@@ -322,7 +323,7 @@ class KpiEngine:
         if new_agent_state is not None and agent:
             self._agents.record(at, agent, new_agent_state, team, self._keep_from)
             self.counted += 1
-        if self._newest >= self._next_housekeeping:
+        if newest >= self._next_housekeeping:
             self._housekeep()
         self.counted += 1
         return None
