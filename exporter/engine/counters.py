@@ -197,8 +197,9 @@ class Counters:
                 samples.setdefault(values, 0.0)
 
     def add_row(self, scopes: EventScopes, row: HourRow) -> None:
-        """Add what one hour's row of a label combination counted: the same adds, in the same
-        order, its events would have made one by one (so the same counters exist)."""
+        """Add what the events of a label combination counted (an hour row, or what it added
+        since the last time: ``HourBucket.changes``): the same adds, in the same order, its
+        events would have made one by one (so the same counters exist)."""
         add, queue, handler = self.add, scopes.queue_labels, scopes.handler_labels
         if row.offered:
             add("contact_center_contacts_offered", queue, row.offered)
@@ -266,12 +267,6 @@ class Counters:
             ):
                 if count:
                     add("contact_center_bot_sessions", (*queue, contained), count)
-
-    def copy(self) -> Counters:
-        copied = Counters()
-        for name, samples in self._values.items():
-            copied._values[name].update(samples)
-        return copied
 
     def families(self) -> list[CounterFamily]:
         """A copy of every counter, safe to hand to another thread."""

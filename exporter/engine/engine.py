@@ -271,6 +271,8 @@ class KpiEngine:
         if bucket is None or not bucket.start <= at < bucket.end:
             bucket = self._bucket(at)
         row = bucket.rows.get(scopes) or bucket.row(scopes)
+        if not row.changed:  # its first change since the last snapshot
+            bucket.mark_changed(scopes, row)
         if kind is _OFFERED:
             row.offered += 1
         elif kind is _ANSWERED:
@@ -408,13 +410,18 @@ class KpiEngine:
         cut = self._newest - self._tolerance  # the oldest instant an event may still have
         for start in [start for start, bucket in self._buckets.items() if bucket.end <= cut]:
             # Out of reach of any event still accepted: what it counted joins the counters.
-            for scopes, row in self._buckets.pop(start).rows.items():
-                self._counters.add_row(scopes, row)
+            self._count_changes(self._buckets.pop(start))
         self._last_bucket = None  # it may have been one of those
         self._waiting.drop_stale(self._newest, self.config.stale_waiting_seconds)
         self._contacts.forget_old(self._newest)
         self._keep_from = self._hours.start_of(cut)
         self._agents.trim(self._keep_from)
+
+    def _count_changes(self, bucket: HourBucket) -> None:
+        """What the rows of ``bucket`` added since the last time, into its tallies and the
+        counters."""
+        for scopes, added in bucket.changes():
+            self._counters.add_row(scopes, added)
 
     def declare(
         self,
@@ -442,6 +449,8 @@ class KpiEngine:
         with self._lock:
             self._waiting.drop_stale(now, self.config.stale_waiting_seconds)
             self._agents.count_until(now)
+            for kept in self._buckets.values():
+                self._count_changes(kept)
             bucket = self._buckets.get(self._hours.start_of(now))
             start, end = self._hours.bounds(now)
             contacts = bucket.contact_tallies() if bucket else {}
@@ -484,12 +493,7 @@ class KpiEngine:
                     ]
                 found.sort(key=lambda sample: sample.labels)
                 samples.extend(found)
-            # The counters so far: those of hours gone (``_housekeep``) and of the hours kept.
-            counters = self._counters.copy()
-            for kept in self._buckets.values():
-                for scopes, row in kept.rows.items():
-                    counters.add_row(scopes, row)
-            return EngineSnapshot(kpis=samples, counters=counters.families())
+            return EngineSnapshot(kpis=samples, counters=self._counters.families())
 
     def _teams_with_open_states(
         self, bucket: HourBucket | None, now: float, start: float, end: float

@@ -7,7 +7,7 @@ Every field is a plain sum updated in constant time per event; the KPI formulas
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from operator import add, attrgetter
+from operator import add, attrgetter, itemgetter, sub
 from typing import Any, TypeVar
 
 from exporter.engine.scopes import EventScopes
@@ -128,59 +128,115 @@ class HourRow:
     live: int = 0
     dropped: int = 0
     converted: int = 0
+    # Bookkeeping of HourBucket.changes, not sums: whether the row changed since, and what it
+    # held then.
+    changed: bool = True
+    reported: tuple[Any, ...] = ()
+    reported_exits: dict[str, int] | None = None
+
+
+# The sums of a row, in order, and a getter of them all at once.
+ROW_SUMS = tuple(
+    spec.name
+    for spec in fields(HourRow)
+    if spec.name not in ("exits", "changed", "reported", "reported_exits")
+)
+_row_sums = attrgetter(*ROW_SUMS)
+_NO_SUMS = (0,) * len(ROW_SUMS)
 
 
 @dataclass(slots=True)
 class HourBucket:
-    """The rows of one local clock hour ``[start, end)`` (UTC instants), and its tallies per scope,
-    summed from them when a snapshot asks.
+    """The rows of one local clock hour ``[start, end)`` (UTC instants), and its tallies per scope.
 
     Rows are keyed by ``EventScopes`` (one object per label combination, hashed by identity): an
-    event finds its row with one dictionary lookup."""
+    event finds its row with one dictionary lookup. The tallies of each scope are the sums of
+    its rows, kept up to date by ``changes`` (at each snapshot): only rows changed since add what
+    they added, so a snapshot costs what changed, not the whole hour."""
 
     start: float
     end: float
     rows: dict[EventScopes, HourRow] = field(default_factory=dict)
+    _changed: list[tuple[EventScopes, HourRow]] = field(default_factory=list)
+    # Per tally type, per scope: the sums of its fields (ints and floats, as the tally fields).
+    _sums: dict[type, dict[Scope, list[Any]]] = field(
+        default_factory=lambda: {factory: {} for factory in _FIELDS}
+    )
 
     def row(self, scopes: EventScopes) -> HourRow:
+        """The row of ``scopes``, made on its first event: a new row is a changed one."""
         found = self.rows.get(scopes)
         if found is None:
             found = self.rows[scopes] = HourRow()
+            self._changed.append((scopes, found))
+        return found
+
+    def mark_changed(self, scopes: EventScopes, row: HourRow) -> None:
+        """Note a row about to change (its ``changed`` was False)."""
+        row.changed = True
+        self._changed.append((scopes, row))
+
+    def changes(self) -> list[tuple[EventScopes, HourRow]]:
+        """What each changed row added since the last call, as a row of differences (for the
+        counters), the tallies brought up to date with them."""
+        found = []
+        for scopes, row in self._changed:
+            values = _row_sums(row)
+            difference = tuple(map(sub, values, row.reported or _NO_SUMS))
+            row.changed, row.reported = False, values
+            for factory, pick in _PICKS.items():
+                part = pick(difference)
+                sums = self._sums[factory]
+                for key in getattr(scopes, _KEYS[factory]):
+                    before = sums.get(key)
+                    sums[key] = list(part) if before is None else list(map(add, before, part))
+            exits = None
+            if row.exits:
+                reported = row.reported_exits or {}
+                exits = {
+                    reason: count - reported.get(reason, 0)
+                    for reason, count in row.exits.items()
+                    if count != reported.get(reason, 0)
+                }
+                row.reported_exits = dict(row.exits)
+            sums_added = dict(zip(ROW_SUMS, difference, strict=True))
+            found.append((scopes, HourRow(**sums_added, exits=exits)))
+        self._changed.clear()
         return found
 
     def contact_tallies(self) -> dict[Scope, ContactTally]:
-        return _sums(self.rows, "contact_keys", ContactTally)
+        """As of the last ``changes``."""
+        return _tallies(self._sums[ContactTally], ContactTally)
 
     def team_tallies(self) -> dict[Scope, TeamTally]:
-        """Without the agents' time, which ``KpiEngine`` adds from their timelines."""
-        return _sums(self.rows, "team_keys", TeamTally)
+        """As of the last ``changes``; without the agents' time, which ``KpiEngine`` adds from
+        their timelines."""
+        return _tallies(self._sums[TeamTally], TeamTally)
 
     def campaign_tallies(self) -> dict[Scope, CampaignTally]:
-        return _sums(self.rows, "campaign_keys", CampaignTally)
+        """As of the last ``changes``."""
+        return _tallies(self._sums[CampaignTally], CampaignTally)
 
 
 def _row_fields(factory: type) -> tuple[str, ...]:
-    return tuple(spec.name for spec in fields(factory) if spec.name in HourRow.__slots__)
+    return tuple(spec.name for spec in fields(factory) if spec.name in ROW_SUMS)
 
 
-# Per tally type, the fields it sums from the rows, and a getter of them all from a row at once.
+# Per tally type: the row sums it is made of, a getter of them from a row's sums, the scopes.
 _FIELDS: dict[type, tuple[str, ...]] = {
     factory: _row_fields(factory) for factory in (ContactTally, TeamTally, CampaignTally)
 }
-_GETTERS: dict[type, attrgetter[Any]] = {
-    factory: attrgetter(*names) for factory, names in _FIELDS.items()
+_PICKS: dict[type, itemgetter[Any]] = {
+    factory: itemgetter(*(ROW_SUMS.index(name) for name in names))
+    for factory, names in _FIELDS.items()
+}
+_KEYS: dict[type, str] = {
+    ContactTally: "contact_keys",
+    TeamTally: "team_keys",
+    CampaignTally: "campaign_keys",
 }
 
 
-def _sums(rows: dict[EventScopes, HourRow], keys: str, factory: type[Tally]) -> dict[Scope, Tally]:
-    """Per scope (the ``keys`` of each row's combination), the sum of its rows' fields. (Runs at
-    every snapshot: the fields are read and added a row at a time, by C functions.)"""
-    values_of = _GETTERS[factory]
-    sums: dict[Scope, list[Any]] = {}  # ints and floats, as the tally fields
-    for scopes, row in rows.items():
-        values = values_of(row)
-        for key in getattr(scopes, keys):
-            found = sums.get(key)
-            sums[key] = list(values) if found is None else list(map(add, found, values))
+def _tallies(sums: dict[Scope, list[Any]], factory: type[Tally]) -> dict[Scope, Tally]:
     names = _FIELDS[factory]
     return {key: factory(**dict(zip(names, found, strict=True))) for key, found in sums.items()}
