@@ -410,7 +410,8 @@ class KpiEngine:
         cut = self._newest - self._tolerance  # the oldest instant an event may still have
         for start in [start for start, bucket in self._buckets.items() if bucket.end <= cut]:
             # Out of reach of any event still accepted: what it counted joins the counters.
-            self._count_changes(self._buckets.pop(start))
+            for scopes, added in self._buckets.pop(start).changes(tallies=False):
+                self._counters.add_row(scopes, added)
         self._last_bucket = None  # it may have been one of those
         self._waiting.drop_stale(self._newest, self.config.stale_waiting_seconds)
         self._contacts.forget_old(self._newest)

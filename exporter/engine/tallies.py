@@ -176,15 +176,20 @@ class HourBucket:
         row.changed = True
         self._changed.append((scopes, row))
 
-    def changes(self) -> list[tuple[EventScopes, HourRow]]:
+    def changes(self, *, tallies: bool = True) -> list[tuple[EventScopes, HourRow]]:
         """What each changed row added since the last call, as a row of differences (for the
-        counters), the tallies brought up to date with them."""
+        counters), the tallies brought up to date with them unless ``tallies`` is False (the
+        bucket is dropped)."""
         found = []
         for scopes, row in self._changed:
+            if not tallies and not row.reported:  # never asked before: all of it is new
+                row.changed = False
+                found.append((scopes, row))
+                continue
             values = _row_sums(row)
             difference = tuple(map(sub, values, row.reported or _NO_SUMS))
             row.changed, row.reported = False, values
-            for factory, pick in _PICKS.items():
+            for factory, pick in _PICKS.items() if tallies else ():
                 part = pick(difference)
                 sums = self._sums[factory]
                 for key in getattr(scopes, _KEYS[factory]):
