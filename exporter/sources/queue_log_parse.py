@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -89,21 +90,16 @@ def parse_time(text: str, timezone: ZoneInfo) -> float:
     return moment.timestamp()
 
 
-def parse_file_line(line: str) -> Entry:
+def parse_file_line(line: str, strip: bool = True) -> Entry | None:
+    """The entry of a file-layout line, None for an empty one. ``strip=False`` for a line known
+    to hold no blank and no \\r (a *plain* line, see ``follow.text_blocks``): none of its fields
+    needs stripping."""
+    if not line:
+        return None
     fields = line.split("|")
-    # The time is left as written: float() skips blanks itself, and an error quotes it as is.
-    fields[1:] = [field.strip() for field in fields[1:]]
-    return parse_file_fields(fields)
-
-
-def parse_plain_file_line(line: str) -> Entry | None:
-    """``parse`` for a file-layout line known to hold no blank and no \\r (a *plain* line, see
-    ``follow.text_blocks``): none of its fields needs stripping. None for an empty line."""
-    return parse_file_fields(line.split("|")) if line else None
-
-
-def parse_file_fields(fields: list[str]) -> Entry:
-    """The entry of a file-layout line split on "|", its fields stripped (but the time)."""
+    if strip:
+        # The time is left as written: float() skips blanks itself, and an error quotes it as is.
+        fields[1:] = [field.strip() for field in fields[1:]]
     if len(fields) < FILE_LAYOUT_MIN_FIELDS:
         raise QueueLogLineError(
             "bad_field_count",
@@ -241,6 +237,10 @@ def _pbxware_data(event: str, column: Callable[[str], str]) -> tuple[str, ...]:
     return (column("param1"), column("param2"), column("param3"))
 
 
+# ``parse_file_line`` of a plain line: partial() adds no Python call of its own.
+_parse_plain_file_line = partial(parse_file_line, strip=False)
+
+
 class QueueLogLineParser:
     """Reads the lines of one queue_log stream in order, finding its layout from the first line
     (``layout="auto"``) and re-reading a table header wherever one appears (a rotated export
@@ -254,7 +254,7 @@ class QueueLogLineParser:
     def parser_for(self, plain: bool) -> Callable[[str], Entry | None]:
         """``parse``, or a faster equivalent for a block of plain lines (``follow.text_blocks``)
         once the layout is known to be the file layout (it then stays so)."""
-        return parse_plain_file_line if plain and self.layout == "file" else self.parse
+        return _parse_plain_file_line if plain and self.layout == "file" else self.parse
 
     def parse(self, line: str) -> Entry | None:
         """The entry on a line, None for a blank or header line; raises ``QueueLogLineError``."""
