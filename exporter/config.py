@@ -385,7 +385,12 @@ def parse_config_text(text: str, file: str) -> dict[str, Any]:
             except ConfigError as error:
                 problems.extend(str(error).splitlines())
             continue
-        value = yaml.safe_load(yaml.serialize(value_node))
+        try:
+            # A tagged scalar PyYAML cannot build (``!!int 08``) raises ValueError here.
+            value = yaml.safe_load(yaml.serialize(value_node))
+        except (yaml.YAMLError, ValueError) as error:
+            problems.append(f"{file}:{line}: {key}: not a value YAML can read: {error}")
+            continue
         try:
             settings[key] = convert(key, value)
         except ValueError as error:

@@ -95,3 +95,13 @@ def test_a_section_is_parsed_from_its_node_with_its_own_problems(
         "serve.yaml:1: log_level: 'loud' is not a log level (debug, info, warning, error)",
         "serve.yaml:3: agents is required",
     ]
+
+
+def test_a_tagged_value_yaml_cannot_build_is_a_located_problem() -> None:
+    # Found by hypothesis: PyYAML's int constructor raises ValueError on a YAML 1.1 octal "08".
+    with pytest.raises(ConfigError) as raised:
+        parse_config_text("admin_address: 127.0.0.1:9492\ntargets: !!int 08\n", "serve.yaml")
+    assert str(raised.value) == (
+        "serve.yaml:2: targets: not a value YAML can read: "
+        "invalid literal for int() with base 8: '08'"
+    )
