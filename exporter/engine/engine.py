@@ -9,15 +9,24 @@ Periods
 Attribution
     Every fact counts at the time it becomes known: an answer or abandon at that event's time, the
     handle time and resolution at ENDED, survey scores at SURVEY, agent state time split at each
-    clock hour boundary. Each event therefore updates a constant number of tallies (one per scope
-    rollup of the hour it falls in), and an out-of-order event simply lands in its own hour.
+    clock hour boundary. A contact event adds to one row: the sums of its combination of labels in
+    the hour it falls in (``tallies.HourRow``); an out-of-order event simply lands in its own
+    hour. Agent time is read from the agents' timelines (``exporter.engine.agents``).
 
 Scopes
-    Each event updates every scope of every KPI it feeds (site, channel, queue+channel; team,
+    Each event counts for every scope of every KPI it feeds (site, channel, queue+channel; team,
     team+agent; site, campaign), but only scopes whose labels it knows: an event without a channel
-    counts for the site, not for a channel "". Missing labels of a contact's event are taken from
-    what its earlier events said (a bounded memory, ``exporter.engine.contacts``), and an agent's
-    missing team from the agent's state events.
+    counts for the site, not for a channel "". The tallies of a scope are the sums of the rows of
+    the combinations it covers, and the raw counters too, brought up to date at each snapshot with
+    what the rows changed since (``HourBucket.changes``). Missing labels of a contact's event are
+    taken from what its earlier events said (a bounded memory, ``exporter.engine.contacts``), and
+    an agent's missing team from the agent's state events.
+
+Feeding
+    Live sources hand events one at a time to ``ingest`` (under a lock, so a scrape waits for one
+    event at most). Replay and backfill read past data in bulk on one thread: ``count`` takes an
+    Event object, ``count_contact`` and ``count_agent_state`` the fields alone, without building
+    one (``exporter.backfill.feed``).
 
 Out of order and bounded memory
     Events up to ``out_of_order_tolerance_seconds`` older than the newest accepted event still land
