@@ -45,6 +45,7 @@ def test_a_contact_started_afresh_takes_its_place_as_the_newest() -> None:
     _heard(memory, "a", T0)
     _heard(memory, "b", T0 + 50)
     # a, heard of too long ago, starts afresh (what the engine does) at T0 + 140.
+    memory.forget("a")
     memory.remember("a", None, "q2", "", "", "", "", T0 + 140)
     memory.forget_old(T0 + 151)  # b: 101 s, forgotten; a (fresh) kept behind it
     assert _kept(memory, "a", "b") == ["a"]

@@ -48,13 +48,12 @@ class ContactMemory:
         newest: float,
     ) -> ContactFacts:
         """Record an event's non-empty labels (the latest word wins) and return the facts;
-        ``facts`` = what is remembered of the contact, None to start afresh."""
+        ``facts`` = what is remembered of the contact, None for one not remembered (``forget``
+        one heard of too long ago first)."""
         if facts is None:
-            facts = ContactFacts(queue, channel, team, agent, campaign, heard_at=newest)
-            # Last in the order, which stays that of heard_at (an entry replaced by a new one, as
-            # a contact heard of too long ago is, would otherwise keep its place).
-            self._facts.pop(contact_id, None)
-            self._facts[contact_id] = facts
+            facts = self._facts[contact_id] = ContactFacts(
+                queue, channel, team, agent, campaign, heard_at=newest
+            )
             if len(self._facts) > self._max_entries:
                 self.forget_old(newest)
             return facts
@@ -72,6 +71,10 @@ class ContactMemory:
             facts.campaign = campaign
         facts.heard_at = newest
         return facts
+
+    def forget(self, contact_id: str) -> None:
+        """Forget one contact (heard of too long ago: it starts afresh, last in the order)."""
+        del self._facts[contact_id]
 
     def forget_old(self, newest: float) -> None:
         """Drop the contacts not heard of since ``newest - max_age``, and the least recently

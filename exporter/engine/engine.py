@@ -230,7 +230,9 @@ class KpiEngine:
             return self._refuse_contact(TOO_OLD, at, agent, new_agent_state, team)
         facts = self._remembered(contact_id)
         if facts is not None and facts.heard_at < newest - self._memory_age:
-            facts = None  # not heard of for too long: forgotten (see exporter.engine.contacts)
+            # Not heard of for too long: forgotten (see exporter.engine.contacts).
+            self._contacts.forget(contact_id)
+            facts = None
         if (kind is _ANSWERED or kind is _ABANDONED) and wait is None:
             # Sources should give the wait; derive it from the queue entry when it is known.
             entered = facts.entered_at if facts is not None else None

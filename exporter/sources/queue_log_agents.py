@@ -168,7 +168,12 @@ class AgentTracker:
             status.logged_in = True  # a queue call proves membership (a static member)
         status.call = callid
         status.outbound = None
-        return self._report(status)
+        # On a queue call: busy, the most telling state (what _report finds), inline as a call
+        # is connected on a third of the lines.
+        if status.state is _BUSY:
+            return None
+        status.state = _BUSY
+        return _BUSY
 
     def call_ended(self, agent: str, callid: str) -> AgentState | None:
         status = self._agents.get(agent) or self._add(agent)
