@@ -192,40 +192,10 @@ class QueueLogInterpreter:
             except (IndexError, KeyError):
                 wait = _number(event, data, 1, "hold time")
             contact_id = self._contact_id(callid, at)
-            state = self._agents.connect(agent, callid)
+            # The agent's new state comes with the contact (EventReceiver.contact).
+            state = self._agents.connect(agent, callid) if agent else None
             receiver.contact(
-                _ANSWERED,
-                at,
-                contact_id,
-                queue,
-                _VOICE,
-                team,
-                agent,
-                wait,
-                None,
-                None,
-                state if agent else None,
-            )
-            return
-        if event in _ENDED_BY_CALL:
-            try:
-                talk = _NUMBERS[data[1]]
-            except (IndexError, KeyError):
-                talk = _number(event, data, 2, "call time")
-            contact_id = self._contact_id(callid, at)
-            state = self._agents.call_ended(agent, callid)
-            receiver.contact(
-                _ENDED,
-                at,
-                contact_id,
-                queue,
-                _VOICE,
-                team,
-                agent,
-                None,
-                talk,
-                None,
-                state if agent else None,
+                _ANSWERED, at, contact_id, queue, _VOICE, team, agent, wait, None, None, state
             )
             return
         if event in _EXITS:
@@ -234,25 +204,22 @@ class QueueLogInterpreter:
             contact_id = self._contact_id(callid, at)
             receiver.contact(_ABANDONED, at, contact_id, queue, _VOICE, "", "", wait, None, reason)
             return
-        if event in _TRANSFERS:
-            talk = _transfer_talk_seconds(event, data)
-            contact_id = self._contact_id(callid, at)
+        if event in _ENDED_BY_CALL or event in _TRANSFERS:
+            if event in _TRANSFERS:
+                talk = _transfer_talk_seconds(event, data)
+                contact_id = self._contact_id(callid, at)
+                receiver.contact(
+                    _TRANSFERRED, at, contact_id, queue, _VOICE, team, agent, None, None, None
+                )
+            else:
+                try:
+                    talk = _NUMBERS[data[1]]
+                except (IndexError, KeyError):
+                    talk = _number(event, data, 2, "call time")
+                contact_id = self._contact_id(callid, at)
+            state = self._agents.call_ended(agent, callid) if agent else None
             receiver.contact(
-                _TRANSFERRED, at, contact_id, queue, _VOICE, team, agent, None, None, None
-            )
-            state = self._agents.call_ended(agent, callid)
-            receiver.contact(
-                _ENDED,
-                at,
-                contact_id,
-                queue,
-                _VOICE,
-                team,
-                agent,
-                None,
-                talk,
-                None,
-                state if agent else None,
+                _ENDED, at, contact_id, queue, _VOICE, team, agent, None, talk, None, state
             )
             return
         if event in _RINGS:
