@@ -94,7 +94,7 @@ _ABANDONED, _TRANSFERRED = ContactKind.ABANDONED, ContactKind.TRANSFERRED
 
 
 # Numbers already read, by their text: float() costs about 150 ns, and the same few hold and
-# talk times ("0", "12", ...) come back on most lines. Bounded against odd input.
+# talk times ("0", "12", ...) come back on most lines. Bounded: when full, it starts again.
 _NUMBERS: dict[str, float] = {}
 _NUMBERS_KEPT = 10_000
 
@@ -120,8 +120,9 @@ def _number(event: str, data: tuple[str, ...], position: int, what: str) -> floa
         raise QueueLogLineError(
             "bad_number", f"{event} data{position} ({what}) is negative: {text!r}"
         )
-    if len(_NUMBERS) < _NUMBERS_KEPT:
-        _NUMBERS[text] = value
+    if len(_NUMBERS) >= _NUMBERS_KEPT:
+        _NUMBERS.clear()  # start again with the numbers in use now
+    _NUMBERS[text] = value
     return value
 
 
@@ -186,11 +187,10 @@ class QueueLogInterpreter:
             return
         agent, team = self._who.get(interface) or self._identify(interface)
         if event == "CONNECT":
-            # _number's cache, looked up here first: a call fewer on most lines.
-            try:
-                wait = _NUMBERS[data[0]]
-            except (IndexError, KeyError):
-                wait = _number(event, data, 1, "hold time")
+            # _number's cache, looked up here first: a call fewer on most lines. (By get: a
+            # KeyError raised and caught costs more than the call it saves.)
+            known = _NUMBERS.get(data[0]) if data else None
+            wait = known if known is not None else _number(event, data, 1, "hold time")
             contact_id = self._contact_id(callid, at)
             # The agent's new state comes with the contact (EventReceiver.contact).
             state = self._agents.connect(agent, callid) if agent else None
@@ -212,10 +212,8 @@ class QueueLogInterpreter:
                     _TRANSFERRED, at, contact_id, queue, _VOICE, team, agent, None, None, None
                 )
             else:
-                try:
-                    talk = _NUMBERS[data[1]]
-                except (IndexError, KeyError):
-                    talk = _number(event, data, 2, "call time")
+                known = _NUMBERS.get(data[1]) if len(data) > 1 else None
+                talk = known if known is not None else _number(event, data, 2, "call time")
                 contact_id = self._contact_id(callid, at)
             state = self._agents.call_ended(agent, callid) if agent else None
             receiver.contact(
