@@ -26,7 +26,7 @@ from exporter.events import (
 )
 from exporter.sources.base import IngestStats
 from exporter.sources.queue_log import QueueLogSource
-from exporter.sources.queue_log_interpret import QueueLogInterpreter
+from exporter.sources.queue_log_interpret import _NUMBERS, _NUMBERS_KEPT, QueueLogInterpreter
 from exporter.sources.queue_log_parse import (
     QueueLogEntry,
     QueueLogLineError,
@@ -363,3 +363,12 @@ def test_calls_are_remembered_and_forgotten_as_an_ordered_scan_would(
         else:
             assert found == [reference.contact_id(callid, at)]
         assert interpreter.remembered_calls == len(reference.calls)
+
+
+def test_the_numbers_cache_stays_bounded_and_keeps_reading_right() -> None:
+    interpreter = QueueLogInterpreter()
+    for n in range(_NUMBERS_KEPT + 2_000):  # more distinct hold times than the cache keeps
+        answered = interpreter.interpret(entry("CONNECT", str(n), "b", "2", callid=f"c{n}"))
+        assert answered[0].wait_seconds == float(n)
+        assert len(_NUMBERS) <= _NUMBERS_KEPT
+    assert _NUMBERS.get(str(_NUMBERS_KEPT + 1_999)) == _NUMBERS_KEPT + 1_999.0  # refilled
