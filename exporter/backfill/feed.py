@@ -40,8 +40,9 @@ class _LeftOut:
         self.count = 0
 
     def contact(self, *fields: object, **named: object) -> None:
-        # Two events when the agent's new state comes along (EventReceiver.contact).
-        self.count += 2 if len(fields) > 10 and fields[10] is not None else 1
+        # Two events when the agent's new state comes along (EventReceiver.contact's 11th field).
+        new_agent_state = fields[10] if len(fields) > 10 else named.get("new_agent_state")
+        self.count += 1 if new_agent_state is None else 2
 
     def agent_state(self, *fields: object, **named: object) -> None:
         self.count += 1

@@ -421,18 +421,17 @@ class KpiEngine:
         cut = self._newest - self._tolerance  # the oldest instant an event may still have
         for start in [start for start, bucket in self._buckets.items() if bucket.end <= cut]:
             # Out of reach of any event still accepted: what it counted joins the counters.
-            for scopes, added in self._buckets.pop(start).changes(tallies=False):
-                self._counters.add_row(scopes, added)
+            self._count_changes(self._buckets.pop(start), tallies=False)
         self._last_bucket = None  # it may have been one of those
         self._waiting.drop_stale(self._newest, self.config.stale_waiting_seconds)
         self._contacts.forget_old(self._newest)
         self._keep_from = self._hours.start_of(cut)
         self._agents.trim(self._keep_from)
 
-    def _count_changes(self, bucket: HourBucket) -> None:
-        """What the rows of ``bucket`` added since the last time, into its tallies and the
-        counters."""
-        for scopes, added in bucket.changes():
+    def _count_changes(self, bucket: HourBucket, *, tallies: bool = True) -> None:
+        """What the rows of ``bucket`` added since the last time, into the counters and, unless
+        the bucket is being dropped, its tallies."""
+        for scopes, added in bucket.changes(tallies=tallies):
             self._counters.add_row(scopes, added)
 
     def declare(
@@ -467,7 +466,7 @@ class KpiEngine:
             start, end = self._hours.bounds(now)
             contacts = bucket.contact_tallies() if bucket else {}
             campaigns = bucket.campaign_tallies() if bucket else {}
-            teams = self._teams_with_open_states(bucket, now, start, end)
+            teams = self._team_tallies_now(bucket, now, start, end)
             waiting = self._waiting.by_scope()
             available = self._agents.available_counts(self._agent_scopes)
             variant = self.config.service_level_variant
@@ -507,7 +506,7 @@ class KpiEngine:
                 samples.extend(found)
             return EngineSnapshot(kpis=samples, counters=self._counters.families())
 
-    def _teams_with_open_states(
+    def _team_tallies_now(
         self, bucket: HourBucket | None, now: float, start: float, end: float
     ) -> dict[Scope, TeamTally]:
         """The hour's team tallies (handled contacts, from the hour rows) with the agents' time
