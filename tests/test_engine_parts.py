@@ -80,7 +80,7 @@ def test_a_state_reported_before_the_first_known_one_lasts_until_it() -> None:
     timelines.record(*_change(T0 + 600, "ann", "blue", AgentState.BUSY), keep_from=T0)
     timelines.record(*_change(T0 + 100, "ann", "blue", AgentState.AVAILABLE), keep_from=T0)
     assert _time(timelines, 0, 3600, 900) == {"available": 500.0, "busy": 300.0}
-    assert [s.state for _, s in timelines.current()] == [AgentState.BUSY]
+    assert [state for _, state, _ in timelines.current()] == [AgentState.BUSY]
 
 
 def test_two_changes_at_one_instant_the_later_reported_wins() -> None:
@@ -89,7 +89,7 @@ def test_two_changes_at_one_instant_the_later_reported_wins() -> None:
     timelines.record(*_change(T0 + 60, "ann", "blue", AgentState.BUSY), keep_from=T0)
     timelines.record(*_change(T0 + 60, "ann", "blue", AgentState.PAUSED), keep_from=T0)
     assert _time(timelines, 0, 3600, 100) == {"available": 60.0, "paused": 40.0}  # no busy
-    assert [s.state for _, s in timelines.current()] == [AgentState.PAUSED]
+    assert [state for _, state, _ in timelines.current()] == [AgentState.PAUSED]
 
 
 def test_a_change_inside_a_closed_segment_splits_it() -> None:

@@ -18,8 +18,10 @@ order is thus an append: nothing is credited then.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
+from operator import itemgetter
 
 from exporter.events import AgentState
 from exporter.targets.model import Scope
@@ -33,11 +35,10 @@ _LONGEST_TIMELINE = 64
 AVAILABLE_STATES = frozenset({AgentState.AVAILABLE, AgentState.LOGGED_IN})
 
 
-@dataclass(slots=True)
-class Segment:
-    start: float
-    state: AgentState
-    team: str
+# (start, state, team): the state from ``start`` until the next segment's start (the last one is
+# open). A tuple, not a dataclass: one is made per change of state, and it costs a fifth as much.
+Segment = tuple[float, AgentState, str]
+_start_of = itemgetter(0)
 
 
 class AgentTimelines:
@@ -52,21 +53,20 @@ class AgentTimelines:
         segments that ended by ``keep_from`` may go (``trim``)."""
         timeline = self._timelines.get(agent)
         if not timeline:
-            self._timelines[agent] = [Segment(at, state, team)]
+            self._timelines[agent] = [(at, state, team)]
             self._counted_until[agent] = at
             return
-        current = timeline[-1]
+        current_start, _, current_team = timeline[-1]
+        change = (at, state, team or current_team)
         until = self._counted_until[agent]
-        if at >= current.start and at >= until:  # in order, the usual case
-            change = Segment(at, state, team or current.team)
-            if at > current.start:
+        if at >= current_start and at >= until:  # in order, the usual case
+            if at > current_start:
                 timeline.append(change)
-                if len(timeline) > _LONGEST_TIMELINE and timeline[1].start <= keep_from:
+                if len(timeline) > _LONGEST_TIMELINE and timeline[1][0] <= keep_from:
                     self._trim(agent, timeline, keep_from)
             else:
                 timeline[-1] = change  # two changes at one instant: the later-reported one wins
             return
-        change = Segment(at, state, team or current.team)
         if at >= until:  # out of order, in time nobody counted yet: only the timeline changes
             self._insert(timeline, change)
             return
@@ -81,11 +81,11 @@ class AgentTimelines:
     def _insert(timeline: list[Segment], change: Segment) -> None:
         """Put a change into its place in the timeline (the later-reported one wins at one
         instant); it lasts until the next change."""
-        at = change.start
+        at = change[0]
         index = len(timeline) - 1
-        while index >= 0 and timeline[index].start > at:
+        while index >= 0 and timeline[index][0] > at:
             index -= 1
-        if index >= 0 and timeline[index].start == at:
+        if index >= 0 and timeline[index][0] == at:
             timeline[index] = change
         else:
             timeline.insert(index + 1, change)
@@ -95,27 +95,27 @@ class AgentTimelines:
         the counters with their time."""
         for agent, timeline in self._timelines.items():
             # Most timelines have nothing to drop: test that here, without a call per agent.
-            if len(timeline) > 1 and timeline[1].start <= keep_from:
+            if len(timeline) > 1 and timeline[1][0] <= keep_from:
                 self._trim(agent, timeline, keep_from)
 
     def _trim(self, agent: str, timeline: list[Segment], keep_from: float) -> None:
+        # The segments that ended by keep_from: those whose next one starts by then.
+        drop = bisect_right(timeline, keep_from, 1, len(timeline), key=_start_of) - 1
         until = self._counted_until[agent]
-        drop = 0
-        while drop < len(timeline) - 1 and timeline[drop + 1].start <= keep_from:
-            segment, end = timeline[drop], timeline[drop + 1].start
+        credits: dict[tuple[str, str, str], float] = {}  # one add per key, not per segment
+        start, state, team = timeline[0]
+        for end, next_state, next_team in islice(timeline, 1, drop + 1):
             if end > until:  # from the counters' watermark on
-                label = STATE_LABELS.get(segment.state)
+                label = STATE_LABELS.get(state)
                 if label is not None:
-                    key = (segment.team, agent, label)
-                    seconds = end - (segment.start if segment.start > until else until)
-                    if self._debt:
-                        self._credit_counter(key, seconds)
-                    else:  # nothing owed at all, the usual case (see _credit_counter)
-                        self._add(key, seconds)
+                    key = (team, agent, label)
+                    credits[key] = credits.get(key, 0.0) + end - (start if start > until else until)
                 until = end
-            drop += 1
+            start, state, team = end, next_state, next_team
         self._counted_until[agent] = until
         del timeline[:drop]
+        for key, seconds in credits.items():
+            self._credit_counter(key, seconds)
 
     def count_until(self, now: float) -> None:
         """Bring every agent's counters up to ``now`` (at a snapshot)."""
@@ -132,21 +132,11 @@ class AgentTimelines:
         counted up to ``now`` (occupancy of an hour so far)."""
         found: dict[tuple[str, str], dict[AgentState, float]] = {}
         for agent, timeline in self._timelines.items():
-            last = len(timeline) - 1
-            first = last
-            while first > 0 and timeline[first].start > start:
-                first -= 1  # the first segment that may overlap [start, end)
-            for position in range(first, last + 1):
-                segment = timeline[position]
-                until = timeline[position + 1].start if position < last else now
-                seconds = (until if until < end else end) - (
-                    segment.start if segment.start > start else start
-                )
-                if seconds > 0:
-                    states = found.get((segment.team, agent))
-                    if states is None:
-                        states = found[(segment.team, agent)] = {}
-                    states[segment.state] = states.get(segment.state, 0.0) + seconds
+            for seconds, state, team in _pieces(timeline, start, end, now):
+                states = found.get((team, agent))
+                if states is None:
+                    states = found[(team, agent)] = {}
+                states[state] = states.get(state, 0.0) + seconds
         return found
 
     def _credit_counter(self, key: tuple[str, str, str], seconds: float) -> None:
@@ -165,24 +155,25 @@ class AgentTimelines:
 
     def team_of(self, agent: str) -> str:
         timeline = self._timelines.get(agent)
-        return timeline[-1].team if timeline else ""
+        return timeline[-1][2] if timeline else ""
 
-    def current(self) -> Iterable[tuple[str, Segment]]:
-        """Every agent with its open segment (its state now)."""
+    def current(self) -> Iterator[tuple[str, AgentState, str]]:
+        """Every agent with its state now and team."""
         for agent, timeline in self._timelines.items():
-            yield agent, timeline[-1]
+            _, state, team = timeline[-1]
+            yield agent, state, team
 
     def available_counts(self, label_sets: Iterable[tuple[str, ...]]) -> dict[Scope, int]:
         """Agents whose state now is available or logged_in, per scope; 0 for scopes seen idle."""
         label_sets = tuple(label_sets)
         counts: dict[Scope, int] = {}
-        for _agent, segment in self.current():
-            available = 1 if segment.state in AVAILABLE_STATES else 0
+        for _agent, state, team in self.current():
+            available = 1 if state in AVAILABLE_STATES else 0
             for label_set in label_sets:
                 if label_set == ():
                     key: Scope = ()
-                elif label_set == ("team",) and segment.team:
-                    key = (("team", segment.team),)
+                elif label_set == ("team",) and team:
+                    key = (("team", team),)
                 else:
                     continue
                 counts[key] = counts.get(key, 0) + available
@@ -193,29 +184,12 @@ class AgentTimelines:
     ) -> dict[tuple[str, str, str], float]:
         """Seconds of [start, end) the agent's timeline spends in each counted state, keyed by
         (team, agent, state label). Time before the first known change counts nowhere."""
-        timeline = self._timelines.get(agent)
         found: dict[tuple[str, str, str], float] = {}
-        if not timeline:
-            return found
-        last = timeline[-1]
-        if last.start <= start:  # the usual case: the state now has lasted the whole time
-            label = STATE_LABELS.get(last.state)
-            if end > start and label is not None:
-                found[(last.team, agent, label)] = end - start
-            return found
-        index = len(timeline) - 1
-        while index > 0 and timeline[index].start > start:
-            index -= 1  # usually the last segment already holds ``start``
-        for position in range(index, len(timeline)):
-            segment = timeline[position]
-            piece_end = timeline[position + 1].start if position + 1 < len(timeline) else end
-            seconds = min(piece_end, end) - max(segment.start, start)
-            label = STATE_LABELS.get(segment.state)
-            if seconds > 0 and label is not None:
-                key = (segment.team, agent, label)
+        for seconds, state, team in _pieces(self._timelines.get(agent) or [], start, end, end):
+            label = STATE_LABELS.get(state)
+            if label is not None:
+                key = (team, agent, label)
                 found[key] = found.get(key, 0.0) + seconds
-            if piece_end >= end:
-                break
         return found
 
     def segment_count(self) -> int:
@@ -235,3 +209,24 @@ STATE_LABELS: dict[AgentState, str] = {
     AgentState.PAUSED: "paused",
     AgentState.OUTBOUND: "outbound",
 }
+
+
+def _pieces(
+    timeline: list[Segment], start: float, end: float, open_until: float
+) -> Iterator[tuple[float, AgentState, str]]:
+    """(seconds, state, team) of each segment's part in [start, end), the open (last) one lasting
+    until ``open_until``; only parts of more than 0 seconds."""
+    last = len(timeline) - 1
+    first = last
+    while first > 0 and timeline[first][0] > start:
+        first -= 1  # the first segment that may overlap; usually the last one already does
+    for position in range(first, last + 1):
+        segment_start, state, team = timeline[position]
+        until = timeline[position + 1][0] if position < last else open_until
+        seconds = (until if until < end else end) - (
+            segment_start if segment_start > start else start
+        )
+        if seconds > 0:
+            yield seconds, state, team
+        if until >= end:
+            return
