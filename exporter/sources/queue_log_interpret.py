@@ -41,6 +41,7 @@ queue entry: the first keeps the call id, later ones get ``<callid>#2``, ``#3``,
 
 from __future__ import annotations
 
+import math
 from collections import Counter, deque
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -144,7 +145,7 @@ class _Call:
     contact_id: str
     entries: int  # how many times this call id entered a queue
     last_seen: float
-    sightings: int = 1  # its places in QueueLogInterpreter._seen; all but the last are stale
+    placed: float  # when it took its place in QueueLogInterpreter._seen
 
 
 @dataclass
@@ -159,12 +160,14 @@ class QueueLogInterpreter:
     # back into a queue (its next entry is then "callid#2"), short enough that following a
     # live log for months keeps memory flat.
     call_memory_seconds: float = 24 * 3600.0
-    # callid -> its current contact
+    # callid -> its current contact. A call last seen before ``_cutoff`` is forgotten: it is
+    # treated as unknown when met again, and dropped when its turn in ``_seen`` comes.
     _calls: dict[str, _Call] = field(default_factory=dict)
-    # The calls in the order they were seen, a call once per line about it: its last place is
-    # its place among the remembered calls, least recently seen first (evicted from the front).
-    # Earlier places are stale and skipped. Cheaper than an OrderedDict's move_to_end and
-    # next(iter(...)) for the first, which cost as much as the rest of a line.
+    _cutoff: float = -math.inf  # call_memory_seconds before the latest queue entry
+    _next_drop: float = -math.inf  # the cutoff at which forgotten calls are dropped next
+    # Each remembered call once, in the order it took its place there: when first seen, and
+    # again at its turn if it was seen since (then at its last sighting). Checked from the front
+    # at each queue entry, so a line about a known call costs no bookkeeping of its own.
     _seen: deque[_Call] = field(default_factory=deque)
     _agents: AgentTracker = field(default_factory=AgentTracker)
     # interface -> (agent, team), as ``_identify`` finds them: one dict lookup per line instead
@@ -255,41 +258,45 @@ class QueueLogInterpreter:
         return None
 
     def _enter(self, callid: str, at: float) -> str:
+        cutoff = at - self.call_memory_seconds
+        if cutoff > self._cutoff:
+            self._cutoff = cutoff
+            if cutoff >= self._next_drop:  # once a minute of entries, not at each one
+                self._next_drop = cutoff + 60.0
+                self._drop_forgotten_calls()
         call = self._calls.get(callid)
         if call is None:
-            call = self._calls[callid] = _Call(callid, callid, 1, at)
+            call = self._calls[callid] = _Call(callid, callid, 1, at, at)
+            self._seen.append(call)
+        elif call.last_seen < self._cutoff:  # forgotten, not dropped yet: it starts again
+            call.contact_id, call.entries, call.last_seen = callid, 1, at
         else:
             call.entries += 1
             call.contact_id = f"{callid}#{call.entries}"
             call.last_seen = at
-            call.sightings += 1
-        self._seen.append(call)
-        self._forget_calls_before(at - self.call_memory_seconds)
         return call.contact_id
 
     def _contact_id(self, callid: str, at: float) -> str:
         call = self._calls.get(callid)
-        if call is None:
+        if call is None or call.last_seen < self._cutoff:
             return callid
         if at > call.last_seen:
             call.last_seen = at
-        call.sightings += 1
-        self._seen.append(call)
         return call.contact_id
 
-    def _forget_calls_before(self, cutoff: float) -> None:
-        """Forget calls from the least recently seen on, up to the first seen since ``cutoff``."""
-        seen = self._seen
-        while seen:
-            oldest = seen[0]
-            if oldest.sightings > 1:  # seen again later: a stale place
-                oldest.sightings -= 1
-            elif oldest.last_seen >= cutoff:
-                return
-            else:
+    def _drop_forgotten_calls(self) -> None:
+        """Drop the calls last seen before the cutoff, from the front of ``_seen`` up to the first
+        that took its place since; one seen since its place takes a new one at the back."""
+        seen, cutoff = self._seen, self._cutoff
+        while seen and seen[0].placed < cutoff:
+            oldest = seen.popleft()
+            if oldest.last_seen < cutoff:
                 del self._calls[oldest.callid]
-            seen.popleft()
+            else:
+                oldest.placed = oldest.last_seen
+                seen.append(oldest)
 
     @property
     def remembered_calls(self) -> int:
+        """Calls kept in memory: the forgotten ones not dropped yet included."""
         return len(self._calls)
