@@ -14,6 +14,7 @@ anchors, aliases and merge keys, tags, flow brackets, huge numbers, control char
 from __future__ import annotations
 
 import json
+import math
 import re
 import tempfile
 from collections.abc import Callable, Iterator
@@ -33,6 +34,7 @@ from exporter.sources.event_json import EventError, IdentifiedEvent, parse_event
 from exporter.sources.http_events import HttpEventSource
 from exporter.sources.journal import EventJournal
 from exporter.sources.queue_log import QueueLogSource
+from exporter.sources.queue_log_interpret import QueueLogInterpreter
 from exporter.sources.queue_log_parse import QueueLogLineError, QueueLogLineParser
 from exporter.sources.records import RecordsSource
 from exporter.sources.spec import SourceSpecError, load_mapping
@@ -281,20 +283,65 @@ def test_a_queue_log_of_any_bytes_is_read_to_its_end(
         _assert_located(_read_all(QueueLogSource(path)), path, caplog)
 
 
-def _outcome(parse: Callable[[str], object], line: str) -> object:
+def _outcome(read: Callable[[str, EventList], object], line: str) -> object:
+    """The events a line gives and what ``read`` returns, or the error it raises."""
+    found = EventList()
     try:
-        return parse(line)
+        returned = read(line, found)
     except QueueLogLineError as error:
         return error.reason, error.detail
+    return list(found), returned
+
+
+# File-layout lines field by field, good and bad, without blanks: what a plain block holds.
+_plain_fields = {
+    "time": ["1772442000", "1772442000.5", "5", "-1", "nan", "inf", "1e400", "x", ""],
+    "callid": ["call-1", "call-2", "NONE", ""],
+    "queue": ["sales", "NONE", ""],
+    "interface": ["SIP/1001", "Local/7@agents", "NONE", ""],
+    "event": [
+        "ENTERQUEUE",
+        "CONNECT",
+        "connect",
+        "COMPLETECALLER",
+        "ABANDON",
+        "EXITWITHKEY",
+        "TRANSFER",
+        "RINGNOANSWER",
+        "PAUSE",
+        "ADDMEMBER",
+        "REMOVEMEMBER",
+        "OUTCALL",
+        "",
+    ],
+}
+
+
+@st.composite
+def plain_lines(draw: st.DrawFn) -> str:
+    """A line of those fields, then data fields, cut after any of them."""
+    fields = [draw(st.sampled_from(values)) for values in _plain_fields.values()]
+    fields += draw(st.lists(st.sampled_from(["", "0", "10", "20", "x", "-3", "NONE"]), max_size=6))
+    return "|".join(fields[: draw(st.integers(1, len(fields)))])
 
 
 @fuzz
-@given(line=queue_log_texts.filter(lambda text: text.isascii() and not any(map(str.isspace, text))))
-def test_a_plain_line_parses_as_any_line_does(line: str) -> None:
-    """The fast path for lines of a plain block (no blank, no \\r) gives what ``parse`` does."""
-    for part in line.split("\n"):
-        parser = QueueLogLineParser("file")
-        assert _outcome(parser.parser_for(True), part) == _outcome(parser.parse, part)
+@given(lines=st.lists(plain_lines(), max_size=12), watch=st.sampled_from([math.inf, 1e9]))
+def test_the_interpreter_reads_a_plain_line_as_the_parser_and_feed_do(
+    lines: list[str], watch: float
+) -> None:
+    """``feed_line``, the fast path for lines of a plain block (no blank, no \\r), gives the
+    events and errors of ``parse`` then ``feed``, line after line; a line stamped after
+    ``watch`` gives nothing but its time."""
+    fast, slow = QueueLogInterpreter(), QueueLogInterpreter()
+    parser = QueueLogLineParser("file")
+
+    def parse_then_feed(line: str, found: EventList) -> float | None:
+        return slow.feed_by_watch(parser.parse(line), found, watch)
+
+    for line in lines:
+        expected = _outcome(parse_then_feed, line)
+        assert _outcome(lambda line, found: fast.feed_line(line, found, watch), line) == expected
 
 
 @fuzz

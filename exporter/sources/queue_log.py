@@ -105,32 +105,35 @@ class QueueLogSource(EventStream):
         told of each line's time first, when it is past its watch (every event of a line has
         the line's time)."""
         parser, interpreter = self._reader()
-        feed = interpreter.feed
+
+        def read_parsed(line: str, receiver: EventReceiver, watch: float) -> float | None:
+            return interpreter.feed_by_watch(parser.parse(line), receiver, watch)
+
         watch = stepper.watch if stepper is not None else math.inf
         number = 0  # of the line before the block
         try:
             with self.path.open("rb") as handle:
                 for lines, plain in text_blocks(handle):
-                    parse = parser.parser_for(plain)
+                    # A plain line of the file layout is read by the interpreter itself.
+                    read = (
+                        interpreter.feed_line if plain and parser.layout == "file" else read_parsed
+                    )
                     # numbering goes on from the block before (enumerate reads it once)
                     for number, text in enumerate(lines, number + 1):  # noqa: B020
                         try:
-                            entry = parse(text)
+                            later = read(text, receiver, watch)
                         except Exception as error:
                             self._refuse(stats, number, error)
                             continue
-                        if entry is None:
+                        if later is None:
                             continue
-                        target = receiver
-                        if entry[0] > watch:
-                            # Outside the try: what the stepper raises (StopFeeding, a sample
-                            # that cannot be written) ends the read.
-                            assert stepper is not None  # the watch is infinite without one
-                            watch = stepper.reach(entry[0])
-                            if entry[0] > watch:
-                                target = stepper.past_end
+                        # Stamped after the watch: step there first, then hand the line over.
+                        # Outside the try: what the stepper raises (StopFeeding, a sample that
+                        # cannot be written) ends the read.
+                        assert stepper is not None  # the watch is infinite without one
+                        watch = stepper.reach(later)
                         try:
-                            feed(entry, target)
+                            read(text, receiver if later <= watch else stepper.past_end, math.inf)
                         except Exception as error:
                             self._refuse(stats, number, error)
         finally:

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, deque
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from exporter.events import (
@@ -56,7 +56,14 @@ from exporter.events import (
     ExitReason,
 )
 from exporter.sources.queue_log_agents import AgentMap, AgentTracker
-from exporter.sources.queue_log_parse import Entry, QueueLogLineError
+from exporter.sources.queue_log_parse import (
+    FILE_LAYOUT_MIN_FIELDS,
+    NONE_VALUE,
+    Entry,
+    QueueLogLineError,
+    parse_file_line,
+    trim_data,
+)
 
 _ENDED_BY_CALL = frozenset({"COMPLETECALLER", "COMPLETEAGENT"})
 # Exit event -> (why the caller left, the data field holding the wait)
@@ -100,7 +107,7 @@ _NUMBERS: dict[str, float] = {}
 _NUMBERS_KEPT = 10_000
 
 
-def _number(event: str, data: tuple[str, ...], position: int, what: str) -> float:
+def _number(event: str, data: Sequence[str], position: int, what: str) -> float:
     """data<position> (1-based) of an ``event`` line as a non-negative number."""
     if len(data) >= position:
         known = _NUMBERS.get(data[position - 1])
@@ -127,14 +134,14 @@ def _number(event: str, data: tuple[str, ...], position: int, what: str) -> floa
     return value
 
 
-def _transfer_talk_seconds(event: str, data: tuple[str, ...]) -> float:
+def _transfer_talk_seconds(event: str, data: Sequence[str]) -> float:
     # Asterisk 1.4 wrote TRANSFER as exten|context|hold|talk; later versions append the original
     # position, and ATTENDEDTRANSFER's leading method fields vary (BRIDGE|id, APP|name, LINK|a|b).
     if event == "TRANSFER" and len(data) == 4:
         return _number(event, data, 4, "call time")
     if len(data) < 3:
         raise QueueLogLineError(
-            "bad_field_count", f"{event} needs ...|hold|talk|position, got {data}"
+            "bad_field_count", f"{event} needs ...|hold|talk|position, got {'|'.join(data)!r}"
         )
     return _number(event, data, len(data) - 1, "call time")
 
@@ -183,7 +190,62 @@ class QueueLogInterpreter:
     def feed(self, entry: Entry, receiver: EventReceiver) -> None:
         """Hand the events an entry means (often none) to ``receiver``, in order. Raises
         ``QueueLogLineError`` for bad data before handing anything, leaving the state as it was."""
-        at, callid, queue, interface, event, data = entry
+        self._interpret(*entry, receiver)
+
+    def feed_line(
+        self, line: str, receiver: EventReceiver, watch: float = math.inf
+    ) -> float | None:
+        """``feed`` of a *plain* file-layout line (no blank, no \\r: ``follow.text_blocks``),
+        read here rather than by ``parse_file_line``: replay's path, for files of tens of millions
+        of lines. A line stamped after ``watch`` is not handed over: its time is returned, for
+        the caller to step to it first (``Stepper``) and feed it again."""
+        fields = line.split("|")
+        # The line as parse_file_line reads it; a line it refuses or finds empty goes to it.
+        if len(fields) < FILE_LAYOUT_MIN_FIELDS or not fields[4]:
+            return self.feed_by_watch(parse_file_line(line, strip=False), receiver, watch)
+        try:
+            at = float(fields[0])
+        except ValueError:
+            return self.feed_by_watch(parse_file_line(line, strip=False), receiver, watch)
+        if not at >= 0:  # negative or NaN
+            return self.feed_by_watch(parse_file_line(line, strip=False), receiver, watch)
+        if at > watch:
+            return at
+        callid, queue, interface = fields[1], fields[2], fields[3]
+        data = fields[FILE_LAYOUT_MIN_FIELDS:]
+        self._interpret(
+            at,
+            "" if callid == NONE_VALUE else callid,
+            "" if queue == NONE_VALUE else queue,
+            "" if interface == NONE_VALUE else interface,
+            fields[4].upper(),
+            data if not data or data[-1] else trim_data(data),
+            receiver,
+        )
+        return None
+
+    def feed_by_watch(
+        self, entry: Entry | None, receiver: EventReceiver, watch: float
+    ) -> float | None:
+        """``feed`` of the entry of a line (None: the line has none) unless it is stamped after
+        ``watch``: then its time, as ``feed_line`` returns it."""
+        if entry is None:
+            return None
+        if entry[0] > watch:
+            return entry[0]
+        self.feed(entry, receiver)
+        return None
+
+    def _interpret(
+        self,
+        at: float,
+        callid: str,
+        queue: str,
+        interface: str,
+        event: str,
+        data: Sequence[str],
+        receiver: EventReceiver,
+    ) -> None:
         if event == "ENTERQUEUE":
             contact_id = self._enter(callid, at)
             receiver.contact(_OFFERED, at, contact_id, queue, _VOICE, "", "", None, None, None)

@@ -20,8 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from exporter.sources.base import split_csv
@@ -57,6 +56,7 @@ class QueueLogEntry(NamedTuple):
 
 # (at, callid, queue, agent, event, data), as in ``QueueLogEntry``.
 Entry = tuple[float, str, str, str, str, tuple[str, ...]]
+DataFields = TypeVar("DataFields", tuple[str, ...], list[str])
 
 
 def _named(value: str) -> str:
@@ -124,11 +124,11 @@ def parse_file_line(line: str, strip: bool = True) -> Entry | None:
         "" if queue == NONE_VALUE else queue,
         "" if agent == NONE_VALUE else agent,
         event,
-        data if not data or data[-1] else _trim(data),
+        data if not data or data[-1] else trim_data(data),
     )
 
 
-def _trim(data: tuple[str, ...]) -> tuple[str, ...]:
+def trim_data(data: DataFields) -> DataFields:
     """Without trailing empty fields (tables pad every row to data5)."""
     if not data or data[-1]:
         return data  # the usual case, answered without a copy
@@ -195,7 +195,7 @@ def _realtime_row(fields: list[str], index: dict[str, int], timezone: ZoneInfo) 
         queue=_named(fields[index["queuename"]]),
         agent=_named(fields[index["agent"]]),
         event=fields[index["event"]].strip().upper(),
-        data=_trim(data),
+        data=trim_data(data),
     )
 
 
@@ -213,7 +213,7 @@ def _pbxware_row(fields: list[str], index: dict[str, int], timezone: ZoneInfo) -
         queue=_named(column("queue_name")),
         agent=_named(agent),
         event=event,
-        data=_trim(_pbxware_data(event, column)),
+        data=trim_data(_pbxware_data(event, column)),
     )
 
 
@@ -237,10 +237,6 @@ def _pbxware_data(event: str, column: Callable[[str], str]) -> tuple[str, ...]:
     return (column("param1"), column("param2"), column("param3"))
 
 
-# ``parse_file_line`` of a plain line: partial() adds no Python call of its own.
-_parse_plain_file_line = partial(parse_file_line, strip=False)
-
-
 class QueueLogLineParser:
     """Reads the lines of one queue_log stream in order, finding its layout from the first line
     (``layout="auto"``) and re-reading a table header wherever one appears (a rotated export
@@ -250,11 +246,6 @@ class QueueLogLineParser:
         self.layout: Layout = layout
         self.timezone = timezone or ZoneInfo("UTC")
         self._header: TableHeader | None = None
-
-    def parser_for(self, plain: bool) -> Callable[[str], Entry | None]:
-        """``parse``, or a faster equivalent for a block of plain lines (``follow.text_blocks``)
-        once the layout is known to be the file layout (it then stays so)."""
-        return _parse_plain_file_line if plain and self.layout == "file" else self.parse
 
     def parse(self, line: str) -> Entry | None:
         """The entry on a line, None for a blank or header line; raises ``QueueLogLineError``."""
