@@ -1,4 +1,5 @@
-"""Asterisk queue_log entries to normalized events (pure, no I/O; keeps call and agent state).
+"""Asterisk queue_log entries (plain file-layout lines too) to normalized events (pure, no I/O;
+keeps call and agent state).
 
 What each Asterisk event becomes (data fields as ``app_queue.c`` writes them):
 
@@ -200,14 +201,12 @@ class QueueLogInterpreter:
         of lines. A line stamped after ``watch`` is not handed over: its time is returned, for
         the caller to step to it first (``Stepper``) and feed it again."""
         fields = line.split("|")
-        # The line as parse_file_line reads it; a line it refuses or finds empty goes to it.
-        if len(fields) < FILE_LAYOUT_MIN_FIELDS or not fields[4]:
-            return self.feed_by_watch(parse_file_line(line, strip=False), receiver, watch)
         try:
             at = float(fields[0])
         except ValueError:
-            return self.feed_by_watch(parse_file_line(line, strip=False), receiver, watch)
-        if not at >= 0:  # negative or NaN
+            at = math.nan
+        if not (at >= 0 and len(fields) >= FILE_LAYOUT_MIN_FIELDS and fields[4]):
+            # A line parse_file_line refuses (it says why) or finds empty.
             return self.feed_by_watch(parse_file_line(line, strip=False), receiver, watch)
         if at > watch:
             return at

@@ -43,8 +43,9 @@ class QueueLogLineError(ValueError):
 
 
 class QueueLogEntry(NamedTuple):
-    """One line, by field name; the hot path (``parse_file_line``) builds a plain ``Entry``
-    tuple of the same fields, a quarter of the cost."""
+    """One line, by field name; ``parse_file_line`` builds a plain ``Entry`` tuple of the same
+    fields, a quarter of the cost (and replay reads plain lines without either:
+    ``QueueLogInterpreter.feed_line``)."""
 
     at: float
     callid: str  # "" when NONE
