@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -229,7 +228,7 @@ def test_a_call_entering_a_second_queue_is_a_second_contact() -> None:
     assert ids == ["c1", "c1", "c1#2", "c1#2"]
 
 
-def test_call_ids_are_forgotten_a_day_after_their_last_line() -> None:
+def test_call_ids_are_forgotten_a_day_after_their_last_entry() -> None:
     # Following a live log for weeks must not remember every call ever seen.
     interpreter = QueueLogInterpreter(call_memory_seconds=3600.0)
     hour_of_calls = 60  # one call a minute, each with an entry, an answer and an end
@@ -238,7 +237,7 @@ def test_call_ids_are_forgotten_a_day_after_their_last_line() -> None:
         for event, data in (("ENTERQUEUE", ("", "555", "1")), ("CONNECT", ("3", "b", "2"))):
             line = QueueLogEntry(at, f"call-{minute}", "q", "SIP/1", event, data)
             interpreter.interpret(line)
-    # Calls seen within the last hour (minutes 120..179) are remembered, older ones are not.
+    # Calls entered within the last hour (minutes 120..179) are remembered, older ones are not.
     assert interpreter.remembered_calls == hour_of_calls + 1
     # A remembered call coming back is a second contact; a forgotten one starts again.
     back = interpreter.interpret(QueueLogEntry(10800.0, "call-179", "q", "", "ENTERQUEUE", ()))
@@ -299,41 +298,30 @@ def test_none_fields_become_empty_and_trailing_empty_data_is_dropped() -> None:
     assert parsed == QueueLogEntry(1767607210.0, "", "", "", "QUEUESTART", ())
 
 
-@dataclass
-class _Seen:
-    contact_id: str
-    entries: int
-    last_seen: float
-
-
 class _RememberedCalls:
-    """The call memory's rule, written plainly: a call not seen since ``memory`` seconds before
-    the latest queue entry is forgotten (its next entry is a first one again). The reference the
-    interpreter's bookkeeping must match."""
+    """The call memory's rule, written plainly: a call not entered into a queue since ``memory``
+    seconds before the latest entry is forgotten (its next entry is a first one again). The
+    reference the interpreter's bookkeeping must match."""
 
     def __init__(self, memory: float) -> None:
-        self.calls: dict[str, _Seen] = {}
+        self.calls: dict[str, tuple[int, float]] = {}  # callid -> (entries, last entered)
         self.memory = memory
         self.cutoff = float("-inf")
 
-    def remembered(self, callid: str) -> _Seen | None:
-        call = self.calls.get(callid)
-        return call if call is not None and call.last_seen >= self.cutoff else None
+    def entries(self, callid: str) -> int:
+        """Of a call remembered; 0 for one never seen or forgotten."""
+        entries, last_entered = self.calls.get(callid, (0, 0.0))
+        return entries if entries and last_entered >= self.cutoff else 0
 
     def enter(self, callid: str, at: float) -> str:
         self.cutoff = max(self.cutoff, at - self.memory)
-        call = self.remembered(callid)
-        entries = 1 if call is None else call.entries + 1
-        contact_id = callid if entries == 1 else f"{callid}#{entries}"
-        self.calls[callid] = _Seen(contact_id, entries, at)
-        return contact_id
+        entries = self.entries(callid) + 1
+        self.calls[callid] = (entries, at)
+        return callid if entries == 1 else f"{callid}#{entries}"
 
-    def contact_id(self, callid: str, at: float) -> str:
-        call = self.remembered(callid)
-        if call is None:
-            return callid
-        call.last_seen = max(at, call.last_seen)
-        return call.contact_id
+    def contact_id(self, callid: str) -> str:
+        entries = self.entries(callid)
+        return callid if entries <= 1 else f"{callid}#{entries}"
 
 
 @settings(max_examples=300, deadline=None)
@@ -362,9 +350,9 @@ def test_calls_are_remembered_and_forgotten_by_the_rule(
         if event == "ENTERQUEUE":
             assert found == [reference.enter(callid, at)]
         else:
-            assert found == [reference.contact_id(callid, at)]
+            assert found == [reference.contact_id(callid)]
         # Every call remembered is kept; forgotten ones may wait for their turn to be dropped.
-        remembered = sum(reference.remembered(callid) is not None for callid in reference.calls)
+        remembered = sum(reference.entries(callid) > 0 for callid in reference.calls)
         assert remembered <= interpreter.remembered_calls <= len(reference.calls)
 
 

@@ -147,15 +147,6 @@ def _transfer_talk_seconds(event: str, data: Sequence[str]) -> float:
     return _number(event, data, len(data) - 1, "call time")
 
 
-@dataclass(slots=True)
-class _Call:
-    callid: str
-    contact_id: str
-    entries: int  # how many times this call id entered a queue
-    last_seen: float
-    placed: float  # when it took its place in QueueLogInterpreter._seen
-
-
 @dataclass
 class QueueLogInterpreter:
     """Turns entries, in file order, into events. One interpreter per input stream."""
@@ -164,19 +155,17 @@ class QueueLogInterpreter:
     agent_map: AgentMap = field(default_factory=AgentMap)
     skipped: Counter[str] = field(default_factory=Counter)
     rings: int = 0  # RINGNOANSWER / RINGCANCELED rows seen (one per agent rung)
-    # How long a call id is remembered after its last line: long enough for any call to come
-    # back into a queue (its next entry is then "callid#2"), short enough that following a
+    # How long a call id is remembered after its last queue entry: long enough for any call to
+    # come back into a queue (its next entry is then "callid#2"), short enough that following a
     # live log for months keeps memory flat.
     call_memory_seconds: float = 24 * 3600.0
-    # callid -> its current contact. A call last seen before ``_cutoff`` is forgotten: it is
-    # treated as unknown when met again, and dropped when its turn in ``_seen`` comes.
-    _calls: dict[str, _Call] = field(default_factory=dict)
+    # callid -> (its queue entries so far, the time of the last one). A call last entered
+    # before ``_cutoff`` is forgotten: unknown when met again, and dropped in its turn.
+    _calls: dict[str, tuple[int, float]] = field(default_factory=dict)
     _cutoff: float = -math.inf  # call_memory_seconds before the latest queue entry
     _next_drop: float = -math.inf  # the cutoff at which forgotten calls are dropped next
-    # Each remembered call once, in the order it took its place there: when first seen, and
-    # again at its turn if it was seen since (then at its last sighting). Checked from the front
-    # at each queue entry, so a line about a known call costs no bookkeeping of its own.
-    _seen: deque[_Call] = field(default_factory=deque)
+    # (time, callid) of every queue entry, in file order: the calls to drop are at the front.
+    _entries: deque[tuple[float, str]] = field(default_factory=deque)
     _agents: AgentTracker = field(default_factory=AgentTracker)
     # interface -> (agent, team), as ``_identify`` finds them: one dict lookup per line instead
     # of a call to the agent map and two to the team mapping.
@@ -255,7 +244,7 @@ class QueueLogInterpreter:
             # KeyError raised and caught costs more than the call it saves.)
             known = _NUMBERS.get(data[0]) if data else None
             wait = known if known is not None else _number(event, data, 1, "hold time")
-            contact_id = self._contact_id(callid, at)
+            contact_id = self._contact_id(callid)
             # The agent's new state comes with the contact (EventReceiver.contact).
             state = self._agents.connect(agent, callid) if agent else None
             receiver.contact(
@@ -265,20 +254,20 @@ class QueueLogInterpreter:
         if event in _EXITS:
             reason, wait_field = _EXITS[event]
             wait = _number(event, data, wait_field, "wait time")
-            contact_id = self._contact_id(callid, at)
+            contact_id = self._contact_id(callid)
             receiver.contact(_ABANDONED, at, contact_id, queue, _VOICE, "", "", wait, None, reason)
             return
         if event in _ENDED_BY_CALL or event in _TRANSFERS:
             if event in _TRANSFERS:
                 talk = _transfer_talk_seconds(event, data)
-                contact_id = self._contact_id(callid, at)
+                contact_id = self._contact_id(callid)
                 receiver.contact(
                     _TRANSFERRED, at, contact_id, queue, _VOICE, team, agent, None, None, None
                 )
             else:
                 known = _NUMBERS.get(data[1]) if len(data) > 1 else None
                 talk = known if known is not None else _number(event, data, 2, "call time")
-                contact_id = self._contact_id(callid, at)
+                contact_id = self._contact_id(callid)
             state = self._agents.call_ended(agent, callid) if agent else None
             receiver.contact(
                 _ENDED, at, contact_id, queue, _VOICE, team, agent, None, talk, None, state
@@ -325,37 +314,27 @@ class QueueLogInterpreter:
             if cutoff >= self._next_drop:  # once a minute of entries, not at each one
                 self._next_drop = cutoff + 60.0
                 self._drop_forgotten_calls()
-        call = self._calls.get(callid)
-        if call is None:
-            call = self._calls[callid] = _Call(callid, callid, 1, at, at)
-            self._seen.append(call)
-        elif call.last_seen < self._cutoff:  # forgotten, not dropped yet: it starts again
-            call.contact_id, call.entries, call.last_seen = callid, 1, at
-        else:
-            call.entries += 1
-            call.contact_id = f"{callid}#{call.entries}"
-            call.last_seen = at
-        return call.contact_id
+        known = self._calls.get(callid)
+        entries = 1 if known is None or known[1] < self._cutoff else known[0] + 1
+        self._calls[callid] = (entries, at)
+        self._entries.append((at, callid))
+        return callid if entries == 1 else f"{callid}#{entries}"
 
-    def _contact_id(self, callid: str, at: float) -> str:
-        call = self._calls.get(callid)
-        if call is None or call.last_seen < self._cutoff:
+    def _contact_id(self, callid: str) -> str:
+        known = self._calls.get(callid)
+        if known is None or known[0] == 1 or known[1] < self._cutoff:
             return callid
-        if at > call.last_seen:
-            call.last_seen = at
-        return call.contact_id
+        return f"{callid}#{known[0]}"
 
     def _drop_forgotten_calls(self) -> None:
-        """Drop the calls last seen before the cutoff, from the front of ``_seen`` up to the first
-        that took its place since; one seen since its place takes a new one at the back."""
-        seen, cutoff = self._seen, self._cutoff
-        while seen and seen[0].placed < cutoff:
-            oldest = seen.popleft()
-            if oldest.last_seen < cutoff:
-                del self._calls[oldest.callid]
-            else:
-                oldest.placed = oldest.last_seen
-                seen.append(oldest)
+        """Drop the calls last entered before the cutoff, going through the entries from the
+        oldest up to the first since the cutoff."""
+        entries, calls, cutoff = self._entries, self._calls, self._cutoff
+        while entries and entries[0][0] < cutoff:
+            callid = entries.popleft()[1]
+            known = calls.get(callid)
+            if known is not None and known[1] < cutoff:  # not entered again since
+                del calls[callid]
 
     @property
     def remembered_calls(self) -> int:
