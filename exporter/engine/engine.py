@@ -335,10 +335,11 @@ class KpiEngine:
                 row.ai_cx_sum += score
         if new_agent_state is not None and agent:
             self._agents.record(at, agent, new_agent_state, team, self._keep_from)
+            self.counted += 2  # the contact's event and the agent's
+        else:
             self.counted += 1
         if newest >= self._next_housekeeping:
             self._housekeep()
-        self.counted += 1
         return None
 
     def _refuse_contact(
