@@ -1,4 +1,5 @@
-"""The engine's parts on their own: local clock hours, agent timelines, the contact memory."""
+"""The engine's parts on their own: local clock hours, agent timelines, the contact memory,
+who waits in queue."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from engine_fixtures import T0, instant
 from exporter.engine.agents import AgentTimelines
 from exporter.engine.clock import LocalHours
 from exporter.engine.contacts import ContactMemory
+from exporter.engine.scopes import ScopeCache
+from exporter.engine.waiting import _COMBINATIONS_KEPT, WaitingContacts
 from exporter.events import AgentState
 
 
@@ -145,3 +148,21 @@ def test_the_contact_memory_keeps_the_latest_word_but_not_blanks() -> None:
     memory.remember("c", memory.get("c"), "q", "", "", "ann", "", T0)
     facts = memory.remember("c", memory.get("c"), "", "", "", "bob", "", T0)
     assert (facts.queue, facts.agent) == ("q", "bob")
+
+
+def test_waiting_contacts_report_every_scope_offered_in_past_the_combinations_kept() -> None:
+    # More label combinations than are kept as such (a stream of ever-new agents): their
+    # scopes are kept instead, and every one is still reported, with who waits there now.
+    cache = ScopeCache((("channel",), ("channel", "queue")), (), ())
+    waiting = WaitingContacts()
+    combinations = _COMBINATIONS_KEPT + 5
+    for n in range(combinations):
+        queue = "first" if n == 0 else f"q{n % 3}"  # seen once, before the bound is reached
+        waiting.see(cache.of(queue, "voice", "", f"agent{n}", ""))
+    waiting.enter("c1", T0, cache.of("q9", "voice", "", "", ""))
+    view = waiting.by_scope()
+    queues = {(("channel", "voice"), ("queue", name)) for name in ("first", "q0", "q1", "q2", "q9")}
+    assert set(view) == {(("channel", "voice"),), *queues}
+    assert view[(("channel", "voice"), ("queue", "q9"))].waiting == 1
+    assert view[(("channel", "voice"), ("queue", "q0"))].waiting == 0
+    assert view[(("channel", "voice"),)].waiting == 1

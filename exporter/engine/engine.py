@@ -270,9 +270,9 @@ class KpiEngine:
                     facts.entered_at = at
                 # An answer or abandon reported before its offer: the contact is not waiting.
                 if facts.left_queue_at is None or facts.left_queue_at < at:
-                    self._waiting.enter(contact_id, at, scopes.contact_keys)
+                    self._waiting.enter(contact_id, at, scopes)
                 else:
-                    self._waiting.see(scopes.contact_keys)
+                    self._waiting.see(scopes)
             elif kind is _ANSWERED or kind is _ABANDONED or kind is _ENDED:
                 if facts.left_queue_at is None or at > facts.left_queue_at:
                     facts.left_queue_at = at

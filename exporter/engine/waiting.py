@@ -9,11 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from exporter.engine.scopes import EventScopes
 from exporter.targets.model import Scope
 
-# A contact waiting: when it entered the queue, and the scopes it waits in. A tuple, not a
-# dataclass: one is made per contact offered, and a tuple costs a fifth as much to build.
-WaitingContact = tuple[float, tuple[Scope, ...]]
+# A contact waiting: when it entered the queue, and the label combination it waits in (its
+# ``contact_keys`` are the scopes). A tuple, not a dataclass: one is made per contact offered,
+# and a tuple costs a fifth as much to build.
+WaitingContact = tuple[float, EventScopes]
+# Combinations remembered as such before their scopes are kept instead (``WaitingContacts.see``).
+_COMBINATIONS_KEPT = 10_000
 
 
 @dataclass(slots=True)
@@ -30,15 +34,26 @@ class QueueNow:
 class WaitingContacts:
     def __init__(self) -> None:
         self._waiting: dict[str, WaitingContact] = {}
+        # Where contacts were offered: label combinations, hashed by identity (one object per
+        # combination: ``scopes.ScopeCache``) rather than their scopes, nested tuples hashed
+        # anew each time; past a bound, their scopes.
+        self._seen_combinations: set[EventScopes] = set()
         self._seen: set[Scope] = set()
 
-    def enter(self, contact_id: str, at: float, scopes: tuple[Scope, ...]) -> None:
-        self._waiting[contact_id] = (at, scopes)
-        self._seen.update(scopes)
+    def enter(self, contact_id: str, at: float, combination: EventScopes) -> None:
+        self._waiting[contact_id] = (at, combination)
+        if combination not in self._seen_combinations:
+            self.see(combination)
 
-    def see(self, scopes: tuple[Scope, ...]) -> None:
-        """Report these scopes from now on (0 waiting included): contacts are offered there."""
-        self._seen.update(scopes)
+    def see(self, combination: EventScopes) -> None:
+        """Report its scopes from now on (0 waiting included): contacts are offered there."""
+        seen = self._seen_combinations
+        if len(seen) >= _COMBINATIONS_KEPT and combination not in seen:
+            # A stream of ever-new combinations (the cache makes new objects when it starts
+            # again): keep their scopes, which are few.
+            self._seen.update(key for kept in seen for key in kept.contact_keys)
+            seen.clear()
+        seen.add(combination)
 
     def leave(self, contact_id: str, at: float) -> None:
         """The contact left the queue at ``at`` (unless it re-entered a queue after that)."""
@@ -54,9 +69,12 @@ class WaitingContacts:
 
     def by_scope(self) -> dict[Scope, QueueNow]:
         """Every scope ever seen, with the contacts waiting in it now."""
-        view = {scope: QueueNow() for scope in self._seen}
-        for entered, scopes in self._waiting.values():
-            for scope in scopes:
+        seen = self._seen.union(
+            *(combination.contact_keys for combination in self._seen_combinations)
+        )
+        view = {scope: QueueNow() for scope in seen}
+        for entered, combination in self._waiting.values():
+            for scope in combination.contact_keys:
                 entry = view[scope]
                 entry.waiting += 1
                 if entry.oldest_entry is None or entered < entry.oldest_entry:
