@@ -8,11 +8,13 @@ ended a (talk 120), j (40), e (92), f (70); g waits since T+1400. Short abandons
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
 from exporter.cli import main
+from exporter.commands.replay import counts
 from exporter.sources.spec import SourceSpecError, parse_source_spec
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -187,3 +189,10 @@ def test_source_specs() -> None:
         parse_source_spec("records:")
     with pytest.raises(SourceSpecError, match="follow=maybe"):
         parse_source_spec("records:x.csv?follow=maybe")
+
+
+def test_counts_in_the_summary_have_thousands_separators() -> None:
+    # As the progress line and backfill's summary write them.
+    assert (
+        counts(Counter({"too_old": 1234, "bad_timestamp": 2})) == "bad_timestamp 2, too_old 1,234"
+    )

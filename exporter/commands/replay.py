@@ -31,7 +31,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def counts(counter: Counter[str]) -> str:
-    return ", ".join(f"{reason} {count}" for reason, count in sorted(counter.items()))
+    return ", ".join(f"{reason} {count:,}" for reason, count in sorted(counter.items()))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -81,13 +81,12 @@ def run(args: argparse.Namespace) -> int:
     )
 
     rejected = Counter({reason: n for (_, reason), n in stats.rejected_counts().items()})
-    summary = f"replay: {feed.counted} events counted, {feed.later} after --at left out"
+    summary = f"replay: {feed.counted:,} events counted, {feed.later:,} after --at left out"
     if rejected:
-        summary += f"; {sum(rejected.values())} lines rejected ({counts(rejected)})"
+        summary += f"; {sum(rejected.values()):,} lines rejected ({counts(rejected)})"
     if feed.refused:
-        summary += (
-            f"; {sum(feed.refused.values())} events refused by the engine ({counts(feed.refused)})"
-        )
+        refused = sum(feed.refused.values())
+        summary += f"; {refused:,} events refused by the engine ({counts(feed.refused)})"
     if isinstance(source, QueueLogSource) and source.skipped:
         summary += f"; skipped, not queue contacts: {counts(source.skipped)}"
     print(summary, file=sys.stderr)
