@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from exporter.cli import main
-from exporter.commands.replay import counts
+from exporter.commands.contact_data import counts
 from exporter.sources.spec import SourceSpecError, parse_source_spec
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -13,13 +13,12 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from exporter.commands.contact_data import SOURCE_HELP, add_data_arguments
+from exporter.commands.contact_data import SOURCE_HELP, add_data_arguments, left_out
 from exporter.commands.options import add_targets_option
 
 if TYPE_CHECKING:
@@ -101,7 +100,6 @@ def run(args: argparse.Namespace) -> int:
         open_sources,
         time_zone,
     )
-    from exporter.commands.replay import counts
     from exporter.engine import KpiEngine
     from exporter.sources.base import IngestStats
     from exporter.targets.store import StoreError, TargetStore
@@ -163,16 +161,10 @@ def run(args: argparse.Namespace) -> int:
         writer.close()
         progress.finish()
 
-    rejected = Counter({reason: n for (_, reason), n in stats.rejected_counts().items()})
     print(
         f"backfill: wrote {writer.samples:,} samples at {feed.steps:,} steps of {step:g} s "
         f"to {_files(writer.paths)}; {feed.counted:,} events counted"
-        + (f"; {sum(rejected.values())} lines rejected ({counts(rejected)})" if rejected else "")
-        + (
-            f"; {sum(feed.refused.values())} events refused by the engine ({counts(feed.refused)})"
-            if feed.refused
-            else ""
-        ),
+        + left_out(stats, feed.refused),
         file=sys.stderr,
     )
     print(_periods_text(history, start, end, zone), file=sys.stderr)

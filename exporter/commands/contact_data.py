@@ -6,6 +6,7 @@ formula settings. ``open_sources`` and ``engine_config`` turn the parsed options
 from __future__ import annotations
 
 import argparse
+from collections import Counter
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
     from exporter.engine import EngineConfig
+    from exporter.sources.base import IngestStats
     from exporter.sources.queue_log import QueueLogSource
     from exporter.sources.records import RecordsSource
 
@@ -139,3 +141,20 @@ def engine_config(args: argparse.Namespace, zone: ZoneInfo) -> EngineConfig:
         service_level_variant=ServiceLevelVariant(args.service_level_variant),
         **({"short_abandon_seconds": short} if short is not None else {}),
     )
+
+
+def counts(counter: Counter[str]) -> str:
+    """``reason count, ...`` in the order of the reasons."""
+    return ", ".join(f"{reason} {count:,}" for reason, count in sorted(counter.items()))
+
+
+def left_out(stats: IngestStats, refused: Counter[str]) -> str:
+    """What a summary adds about the lines the sources rejected and the events the engine
+    refused, by reason: "" when there were none."""
+    rejected = Counter({reason: n for (_, reason), n in stats.rejected_counts().items()})
+    text = ""
+    if rejected:
+        text += f"; {sum(rejected.values()):,} lines rejected ({counts(rejected)})"
+    if refused:
+        text += f"; {sum(refused.values()):,} events refused by the engine ({counts(refused)})"
+    return text

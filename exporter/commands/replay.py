@@ -11,9 +11,8 @@ import argparse
 import json
 import math
 import sys
-from collections import Counter
 
-from exporter.commands.contact_data import SOURCE_HELP, add_data_arguments
+from exporter.commands.contact_data import SOURCE_HELP, add_data_arguments, counts, left_out
 
 HELP = "compute KPI values from a queue_log or contact-records file as of an instant (JSON)"
 
@@ -28,10 +27,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "read in --timezone)",
     )
     add_data_arguments(parser, timezone_default="UTC")
-
-
-def counts(counter: Counter[str]) -> str:
-    return ", ".join(f"{reason} {count:,}" for reason, count in sorted(counter.items()))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -80,13 +75,8 @@ def run(args: argparse.Namespace) -> int:
         )
     )
 
-    rejected = Counter({reason: n for (_, reason), n in stats.rejected_counts().items()})
     summary = f"replay: {feed.counted:,} events counted, {feed.later:,} after --at left out"
-    if rejected:
-        summary += f"; {sum(rejected.values()):,} lines rejected ({counts(rejected)})"
-    if feed.refused:
-        refused = sum(feed.refused.values())
-        summary += f"; {refused:,} events refused by the engine ({counts(feed.refused)})"
+    summary += left_out(stats, feed.refused)
     if isinstance(source, QueueLogSource) and source.skipped:
         summary += f"; skipped, not queue contacts: {counts(source.skipped)}"
     print(summary, file=sys.stderr)

@@ -89,7 +89,6 @@ _STATE_SECONDS_FIELD: dict[AgentState, str] = {
     AgentState.AVAILABLE: "available_seconds",
     AgentState.LOGGED_IN: "available_seconds",
 }
-_BUSY, _AVAILABLE = "busy_seconds", "available_seconds"
 # Enum members read through their class cost a lookup each (about 65 ns on Python 3.11, several
 # per event): the per-event code reads them from these module constants.
 _OFFERED, _ANSWERED, _ABANDONED = ContactKind.OFFERED, ContactKind.ANSWERED, ContactKind.ABANDONED
@@ -516,22 +515,17 @@ class KpiEngine:
         for (team, agent), states in self._agents.time_in(start, end, now).items():
             if not team:
                 continue
-            busy = available = after_contact_work = 0.0
+            by_field: dict[str, float] = {}  # TeamTally's agent time fields
             for agent_state, seconds in states.items():
                 field = _STATE_SECONDS_FIELD.get(agent_state)
-                if field == _BUSY:
-                    busy += seconds
-                elif field == _AVAILABLE:
-                    available += seconds
-                elif field is not None:
-                    after_contact_work += seconds
-            if not (busy or available or after_contact_work):
+                if field is not None:
+                    by_field[field] = by_field.get(field, 0.0) + seconds
+            if not by_field:
                 continue
             keys = self._scopes.of("", "", team, agent, "").team_keys
             for tally in tallies_for(teams, keys, TeamTally):
-                tally.busy_seconds += busy
-                tally.available_seconds += available
-                tally.after_contact_work_seconds += after_contact_work
+                for field, seconds in by_field.items():
+                    setattr(tally, field, getattr(tally, field) + seconds)
         return teams
 
     def memory_stats(self) -> dict[str, int]:
