@@ -32,6 +32,10 @@ def context(browser: Any) -> Iterator[Any]:
 
     context.on("page", watch)
     yield context
+    for page in context.pages:
+        # A test may end while a page still loads (its stylesheet, its icon): closing then
+        # would cut those requests off and log an error no user sees.
+        page.wait_for_load_state("load")
     context.close()
     expected = ["Failed to load resource: the server responded with a status of 403 (FORBIDDEN)"]
     assert [error for error in errors if error not in expected] == []
