@@ -179,7 +179,7 @@ def test_an_invalid_value_is_refused_listing_the_problem_and_changes_nothing(
     before = files(directory)
     result = kpi_targets(
         "set", "--targets", str(directory), "--kpi", "service_level_ratio",
-        "--scope", "channel=voice", "--value", "1.5", "--user", "bob", "--reason", "typo",
+        "--scope", "channel=voice", "--value=-0.5", "--user", "bob", "--reason", "typo",
     )  # fmt: skip
     assert result.returncode == 1
     assert "set: refused to set the target for service_level_ratio" in result.stderr
