@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from werkzeug.datastructures import MultiDict
 
+from exporter.admin.doubts import Doubt, percent_doubt, scope_doubt
 from exporter.catalog import Kpi
 from exporter.targets import display
 from exporter.targets.edit_input import (
@@ -27,7 +28,6 @@ from exporter.targets.edit_input import (
     scope_from_fields,
     uses_percent,
 )
-from exporter.admin.doubts import Doubt, percent_doubt, scope_doubt
 from exporter.targets.model import Quantifier, Schedule, Scope, Target
 
 MAX_ROWS = 50  # schedule rows one form may carry

@@ -116,12 +116,11 @@ def range_problem(value: float, kpi: Kpi | None) -> str | None:
     "-5 s is below 0 s"), else None."""
     if kpi is None:
         return None
+    shown = display.format_value(value, kpi)
     if kpi.minimum is not None and value < kpi.minimum:
-        return (
-            f"{display.format_value(value, kpi)} is below {display.format_value(kpi.minimum, kpi)}"
-        )
+        return f"{shown} is below {display.format_value(kpi.minimum, kpi)}"
     if kpi.maximum is not None and value > kpi.maximum:
-        return f"{display.format_value(value, kpi)} is over {display.format_value(kpi.maximum, kpi)}"
+        return f"{shown} is over {display.format_value(kpi.maximum, kpi)}"
     return None
 
 
@@ -134,15 +133,14 @@ def unseen_scope_value(
     if not value or not known or value in known:
         return None
     close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+    never = f"the exporter has never seen {label} {value!r}"
     if close:
-        return f"the exporter has never seen {label} {value!r}: did you mean {close[0]!r}?", close[0]
+        return f"{never}: did you mean {close[0]!r}?", close[0]
     shown = ", ".join(repr(item) for item in known[:8]) + (", ..." if len(known) > 8 else "")
-    return f"the exporter has never seen {label} {value!r} (it has seen {shown})", None
+    return f"{never} (it has seen {shown})", None
 
 
-def parse_schedule_spec(
-    text: str, field: str = "--schedule", kpi: Kpi | None = None
-) -> Schedule:
+def parse_schedule_spec(text: str, field: str = "--schedule", kpi: Kpi | None = None) -> Schedule:
     """``DAYS[ HH:MM-HH:MM]=VALUE``, e.g. ``"mon-fri 09:00-17:00=0.85"``, ``"sat=70%"``; VALUE as
     ``parse_file_value`` reads it for ``kpi``."""
     spec, equals, value_text = text.rpartition("=")
