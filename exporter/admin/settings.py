@@ -77,8 +77,18 @@ class Problems:
             self.doubts.append(doubt)
 
     def messages(self) -> list[tuple[str, str]]:
-        """(field, message) in the order found, for the summary above the form."""
-        return [(name, message) for name, found in self.by_field.items() for message in found]
+        """(element id, message) for the summary above the form: the errors in the order found,
+        the questions before the reason (asked about fields above it) and the form's own last."""
+        errors = [
+            (f"{self.section}-{name}-error", message)
+            for name, found in self.by_field.items()
+            if name not in ("reason", "")
+            for message in found
+        ]
+        questions = [(f"doubt-{doubt.field}", doubt.message) for doubt in self.doubts]
+        reason = [(f"{self.section}-reason-error", m) for m in self.by_field.get("reason", [])]
+        whole = [("", message) for message in self.by_field.get("", [])]
+        return errors + questions + reason + whole
 
     def __bool__(self) -> bool:
         return bool(self.by_field)

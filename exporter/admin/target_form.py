@@ -208,8 +208,26 @@ ERROR_ORDER = (SCOPE_FIELD, QUANTIFIER_FIELD, VALUE_FIELD, FORM_FIELD)
 
 
 def error_summary(form: TargetForm, doubts: Iterable[Doubt] = ()) -> list[tuple[str, str]]:
-    """(element id, message) in the order the fields appear, for the summary at the top; the
-    questions to confirm come after the errors."""
+    """(element id, message) in the order the fields appear, for the summary at the top; a
+    question to confirm comes with its field's errors."""
+    asked: dict[str, list[Doubt]] = {}
+    for doubt in doubts:
+        asked.setdefault(_doubt_place(doubt.field), []).append(doubt)
     names = [*ERROR_ORDER, *(row_field(i) for i in range(len(form.rows))), "reason"]
-    errors = [(name, message) for name in names for message in form.errors.get(name, [])]
-    return errors + [(f"doubt-{doubt.field}", doubt.message) for doubt in doubts]
+    return [
+        item
+        for name in names
+        for item in [
+            *((name, message) for message in form.errors.get(name, [])),
+            *((f"doubt-{doubt.field}", doubt.message) for doubt in asked.get(name, [])),
+        ]
+    ]
+
+
+def _doubt_place(field: str) -> str:
+    """The error field a doubt's input belongs to: scope-queue -> scope, row-0-value -> row-0."""
+    if field.startswith("scope-"):
+        return SCOPE_FIELD
+    if field.startswith("row-"):
+        return field.removesuffix("-value")
+    return field
