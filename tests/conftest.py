@@ -7,6 +7,7 @@ import re
 import threading
 from collections.abc import Iterator
 from datetime import datetime
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -110,6 +111,65 @@ def app(store: TargetStore, state_dir: Path, clock: Clock) -> Flask:
 @pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
+
+
+class _FormFields(HTMLParser):
+    """The fields a browser would send from the form holding ``marker`` (e.g. the hidden input
+    ``name="section" value="exception"``), without pressing any button."""
+
+    def __init__(self, marker: tuple[str, str]) -> None:
+        super().__init__()
+        self.marker = marker
+        self.forms: list[list[tuple[str, str]]] = []
+        self._in_form = False
+        self._select: str | None = None
+        self._first: str | None = None
+        self._chosen = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {key: value or "" for key, value in attrs}
+        if tag == "form":
+            self._in_form = True
+            self.forms.append([])
+        if not self._in_form:
+            return
+        fields = self.forms[-1]
+        kind = a.get("type", "text")
+        if tag == "input" and "name" in a and kind not in ("submit", "button"):
+            if kind in ("checkbox", "radio") and "checked" not in a:
+                return
+            default = "on" if kind in ("checkbox", "radio") else ""
+            fields.append((a["name"], a.get("value", default)))
+        elif tag == "select":
+            self._select, self._first, self._chosen = a.get("name"), None, False
+        elif tag == "option" and self._select is not None:
+            if self._first is None:
+                self._first = a.get("value", "")
+            if "selected" in a:
+                fields.append((self._select, a.get("value", "")))
+                self._chosen = True
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._in_form = False
+        elif tag == "select" and self._select is not None:
+            if not self._chosen and self._first is not None:  # a browser sends the first option
+                self.forms[-1].append((self._select, self._first))
+            self._select = None
+
+
+def form_fields(html: str, marker: tuple[str, str]) -> dict[str, list[str]]:
+    """Name -> values the form holding the hidden input ``marker`` would send as it is shown (no
+    button pressed): what the next press of its button saves."""
+    parser = _FormFields(marker)
+    parser.feed(html)
+    for fields in parser.forms:
+        if marker in fields:
+            found: dict[str, list[str]] = {}
+            for name, value in fields:
+                found.setdefault(name, []).append(value)
+            return found
+    raise AssertionError(f"no form with {marker} in the page")
 
 
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

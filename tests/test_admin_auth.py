@@ -13,7 +13,7 @@ from exporter.admin import create_app
 from exporter.admin.security import LoginThrottle
 from exporter.admin.users import Role, UserFile, load_or_create_secret_key
 from exporter.targets.store import TargetStore
-from tests.conftest import PASSWORD, csrf_token, login
+from tests.conftest import PASSWORD, csrf_token, form_fields, login
 
 PAGES = ["/targets", "/targets?tab=team", "/preview", "/history", "/settings",
          "/targets/service_level_ratio/edit?channel=voice",
@@ -44,6 +44,20 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(client: FlaskClient
     assert wrong.status_code == unknown.status_code == 401
     assert b"Wrong user name or password." in wrong.data
     assert b"Wrong user name or password." in unknown.data
+
+
+def test_a_refused_login_keeps_the_name_typed_but_never_echoes_the_password(
+    client: FlaskClient,
+) -> None:
+    token = csrf_token(client, "/login")
+    refused = client.post(
+        "/login", data={"name": "ada", "password": "s3cret typo", "csrf_token": token}
+    )
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 401
+    fields = form_fields(html, ("csrf_token", token))
+    assert fields["name"] == ["ada"] and fields["password"] == [""]
+    assert "s3cret typo" not in html
 
 
 def test_failed_logins_are_throttled_then_allowed_again(app: Flask) -> None:

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 
 from exporter.targets.model import Quantifier, Schedule, Target
 from exporter.targets.store import TargetStore
-from tests.conftest import ROME, TARGETS_YAML, Clock
+from tests.conftest import ROME, TARGETS_YAML, Clock, form_fields
 
 
 def save_two_changes(store: TargetStore) -> None:
@@ -115,3 +115,18 @@ def test_the_week_grid_and_its_next_change(as_viewer: FlaskClient, clock: Clock)
 def test_preview_refuses_an_unknown_kpi(as_viewer: FlaskClient) -> None:
     response = as_viewer.get("/preview", query_string={"kpi": "../etc"})
     assert response.status_code == 404
+
+
+def test_refused_history_and_preview_filters_keep_what_was_typed(as_viewer: FlaskClient) -> None:
+    typed = {"kpi": "service_level_ratio", "scope": "channel", "user": "eddie",
+             "from": "2026-12-01", "to": "2026-12-31"}  # fmt: skip
+    response = as_viewer.get("/history", query_string=typed)
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Scope: &#39;channel&#39; is not label=value" in html
+    fields = form_fields(html, ("user", "eddie"))
+    assert {name: fields[name] for name in typed} == {k: [v] for k, v in typed.items()}
+    preview = as_viewer.get("/preview", query_string={"kpi": "service_level_ratio",
+                                                      "queue": "slaes"})  # fmt: skip
+    assert form_fields(preview.get_data(as_text=True), ("queue", "slaes"))["kpi"] == [
+        "service_level_ratio"
+    ]

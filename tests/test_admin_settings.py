@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import CALENDAR_YAML
+from tests.conftest import CALENDAR_YAML, form_fields
 
 
 def post(client: FlaskClient, section: str, **fields: Any) -> Any:
@@ -51,7 +51,8 @@ def test_a_bad_time_zone_is_refused_next_to_its_field(
     response = post(as_admin, "timezone", timezone="Mars/Olympus")
     assert response.status_code == 400
     html = response.get_data(as_text=True)
-    assert 'id="timezone-timezone-error">&#39;Mars/Olympus&#39; is not a time zone name' in html
+    assert 'id="timezone-timezone-error"><span>&#39;Mars/Olympus&#39; is not a time zone' in html
+    assert form_fields(html, ("section", "timezone"))["timezone"] == ["Mars/Olympus"]
     assert calendar(targets_dir) == CALENDAR_YAML
 
 
@@ -63,6 +64,7 @@ def test_operating_hours_per_team_and_queue(as_admin: FlaskClient, targets_dir: 
         "hours-1-hours": "22:00-06:00",
         "hours-2-who": "queues", "hours-2-name": "vip", "hours-2-days": "sat,sun",
         "hours-2-hours": "08:00-12:00, 14:00-18:00",
+        "confirmed-hours-2-name": "vip",  # a queue the exporter has not seen yet: confirmed
     }  # fmt: skip
     assert post(as_admin, "hours", **rows).status_code == 302
     text = calendar(targets_dir)
@@ -108,15 +110,18 @@ def test_add_and_remove_an_exception(as_admin: FlaskClient, targets_dir: Path) -
     assert calendar(targets_dir) == CALENDAR_YAML
 
 
-def test_an_exception_value_for_a_missing_target_is_refused_with_the_checks_words(
+def test_an_exception_value_for_a_missing_target_is_refused_in_the_forms_words(
     as_admin: FlaskClient, targets_dir: Path
 ) -> None:
     response = post(as_admin, "exception", date="2026-12-24", name="Eve", kind="usual",
                     value_kpi="abandonment_ratio", value="5")  # fmt: skip
     assert response.status_code == 400
-    assert "no target for abandonment_ratio with no scope in targets.yaml" in response.get_data(
-        as_text=True
-    )
+    html = response.get_data(as_text=True)
+    assert (
+        'id="exception-value_kpi-error"><span>Abandonment rate has no target yet: set one on the '
+        "targets page first"
+    ) in html
+    assert "targets.yaml" not in html
     assert calendar(targets_dir) == CALENDAR_YAML
 
 
@@ -205,3 +210,195 @@ def test_any_settings_input_gets_a_page_never_a_server_error(
     response = post(as_admin, section, **dict(zip(names, values, strict=True)), kind="hours",
                     value_kpi="service_level_ratio", value=values[0])  # fmt: skip
     assert response.status_code in (200, 302, 400, 409), response.status_code
+
+
+# --- a refused form comes back as typed; every problem at once, in the form's words ----------
+
+SPECIAL_HOURS = {"date": "2026-12-24", "name": "Christmas Eve", "kind": "hours",
+                 "hours": "08:00-14:00", "value_kpi": "service_level_ratio",
+                 "value_scope": "channel=voice", "value": "70"}  # fmt: skip
+
+
+def resend(client: FlaskClient, html: str, section: str, **changes: str) -> Any:
+    """Press the button of the refused form as it came back, with ``changes`` typed."""
+    fields = form_fields(html, ("section", section))
+    fields.update({name: [value] for name, value in changes.items()})
+    return client.post("/settings", data=fields)
+
+
+def test_a_refused_exception_comes_back_as_typed_and_the_next_press_saves_it(
+    as_admin: FlaskClient, targets_dir: Path
+) -> None:
+    refused = post(as_admin, "exception", **SPECIAL_HOURS, reason="")
+    assert refused.status_code == 400
+    html = refused.get_data(as_text=True)
+    fields = form_fields(html, ("section", "exception"))
+    assert {name: fields[name] for name in SPECIAL_HOURS} == {
+        name: [value] for name, value in SPECIAL_HOURS.items()
+    }
+    assert 'id="kind-closed" name="kind" value="closed">' in html  # not checked
+    assert calendar(targets_dir) == CALENDAR_YAML
+
+    saved = resend(as_admin, html, "exception", reason="half day")
+    assert saved.status_code == 302, saved.get_data(as_text=True)
+    assert (
+        '  - date: 2026-12-24\n    name: Christmas Eve\n    hours: "08:00-14:00"\n    values:\n'
+        "      - {kpi: service_level_ratio, scope: {channel: voice}, value: 0.7}\n"
+    ) in calendar(targets_dir)
+    assert "closed: true" not in calendar(targets_dir).split("2026-12-25")[0]
+
+
+def test_every_problem_of_an_exception_is_shown_at_once_in_the_forms_words(
+    as_admin: FlaskClient, targets_dir: Path
+) -> None:
+    response = post(as_admin, "exception", **{**SPECIAL_HOURS, "value": "150", "name": "",
+                                              "hours": "8-14"}, reason="")  # fmt: skip
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    summary = html.split('id="problems"')[1].split("</div>")[0]
+    for message in (
+        "150 % is over 100 %",
+        "say why (it goes to the history)",
+        "name the day, e.g. Christmas",
+        "bad time &#39;8&#39;: expected HH:MM",
+    ):
+        assert message in summary, message  # fmt: skip
+    assert 'id="exception-value-error"><span>150 % is over 100 %</span>' in html
+    assert "out of range" not in html and "service_level_ratio:" not in html
+    assert calendar(targets_dir) == CALENDAR_YAML
+
+
+def test_a_scope_no_target_has_is_named_by_its_field(
+    as_admin: FlaskClient, targets_dir: Path
+) -> None:
+    response = post(as_admin, "exception", **{**SPECIAL_HOURS, "value_scope": "channel=voise"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert (
+        'id="exception-value_scope-error"><span>Scope of the target: Service level has no target '
+        "for channel=voise (did you mean &#39;channel=voice&#39;?); its targets are for "
+        "channel=voice</span>"
+    ) in html
+    assert "line " not in html.split('id="problems"')[1].split("</div>")[0]
+    assert calendar(targets_dir) == CALENDAR_YAML
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [({"kind": "closed"}, "value_kpi", "no target is in force on a closed day"),
+     ({"kind": "usual", "value_kpi": "", "value_scope": "", "value": ""}, "kind",
+      "Usual hours change only a target value"),
+     ({"value_kpi": ""}, "value_kpi", "choose the metric this value is for"),
+     ({"kind": ""}, "kind", "choose Closed all day, Special hours or Usual hours"),
+     ({"kind": "closed", "value_kpi": "", "value": "", "value_scope": ""}, "hours",
+      "choose Special hours to open at these hours that day")],
+)  # fmt: skip
+def test_what_an_exception_would_not_save_as_meant_is_refused(
+    as_admin: FlaskClient, targets_dir: Path, fields: dict[str, str], field: str, message: str
+) -> None:
+    response = post(as_admin, "exception", **{**SPECIAL_HOURS, **fields})
+    assert response.status_code == 400
+    assert f'id="exception-{field}-error"><span>{message}' in response.get_data(as_text=True)
+    assert calendar(targets_dir) == CALENDAR_YAML
+
+
+def test_a_ratio_typed_in_a_percent_field_is_asked_about_both_ways(
+    as_admin: FlaskClient, targets_dir: Path
+) -> None:
+    asked = post(as_admin, "exception", **{**SPECIAL_HOURS, "value": "0.7"})
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 400
+    assert "0.7 % is less than 1 %: did you mean 70 % (the ratio 0.7)?" in html
+    assert '<button type="submit" name="use-value" value="70">I mean 70 %</button>' in html
+    assert 'name="confirmed-value" value="0.7">I mean 0.7 %</button>' in html
+    assert calendar(targets_dir) == CALENDAR_YAML
+
+    as_typed = resend(as_admin, html, "exception", **{"confirmed-value": "0.7"})
+    assert as_typed.status_code == 302
+    assert "value: 0.007}" in calendar(targets_dir)
+    again = post(as_admin, "exception", **{**SPECIAL_HOURS, "value": "0.7"}).get_data(as_text=True)
+    other = resend(as_admin, again, "exception", **{"use-value": "70"})
+    assert other.status_code == 302
+    assert "value: 0.7}" in calendar(targets_dir)
+
+
+def test_a_confirmation_survives_another_refusal_but_not_a_new_value(
+    as_admin: FlaskClient, targets_dir: Path
+) -> None:
+    confirmed = post(as_admin, "exception", **{**SPECIAL_HOURS, "value": "0.7"}, reason="",
+                     **{"confirmed-value": "0.7"})  # fmt: skip
+    html = confirmed.get_data(as_text=True)
+    assert "did you mean 70 %" not in html and "say why" in html
+    assert form_fields(html, ("section", "exception"))["confirmed-value"] == ["0.7"]
+    changed = resend(as_admin, html, "exception", value="0.5", reason="r")
+    assert "did you mean 50 %" in changed.get_data(as_text=True)
+    assert calendar(targets_dir) == CALENDAR_YAML
+
+
+def test_a_queue_the_exporter_never_saw_in_operating_hours_is_asked_about(
+    as_admin: FlaskClient, targets_dir: Path
+) -> None:
+    rows = {"rows": "1", "hours-0-who": "queues", "hours-0-name": "slaes",
+            "hours-0-days": "mon-fri", "hours-0-hours": "08:00-20:00"}  # fmt: skip
+    asked = post(as_admin, "hours", **rows)
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 400
+    assert "never seen queue &#39;slaes&#39;: did you mean &#39;sales&#39;?" in html
+    assert calendar(targets_dir) == CALENDAR_YAML
+    used = resend(as_admin, html, "hours", **{"use-hours-0-name": "sales"})
+    assert used.status_code == 302
+    assert 'sales: {mon-fri: "08:00-20:00"}' in calendar(targets_dir)
+
+
+def test_refused_hours_keep_their_rows_and_reason_and_adding_a_row_keeps_the_reason(
+    as_admin: FlaskClient, targets_dir: Path
+) -> None:
+    rows = {"rows": "2", "hours-0-who": "default", "hours-0-days": "weekdays",
+            "hours-0-hours": "08:00-20:00", "hours-1-who": "teams", "hours-1-name": "night",
+            "hours-1-days": "sat", "hours-1-hours": "22:00-06:00"}  # fmt: skip
+    refused = post(as_admin, "hours", **rows, reason="new hours")
+    fields = form_fields(refused.get_data(as_text=True), ("section", "hours"))
+    assert {name: fields[name] for name in rows} == {k: [v] for k, v in rows.items()}
+    assert fields["reason"] == ["new hours"]
+    added = post(as_admin, "hours", **rows, reason="new hours", add_row="1")
+    html = added.get_data(as_text=True)
+    fields = form_fields(html, ("section", "hours"))
+    assert fields["rows"] == ["3"] and fields["reason"] == ["new hours"]
+    assert fields["hours-1-name"] == ["night"] and fields["hours-2-days"] == [""]
+    assert 'name="hours-2-who" aria-label="Row 3: applies to" autofocus>' in html
+    assert calendar(targets_dir) == CALENDAR_YAML
+
+
+def test_refused_holiday_import_and_time_zone_keep_what_was_typed(
+    as_admin: FlaskClient, targets_dir: Path
+) -> None:
+    typed = {"country": "US", "subdivision": "ZZ", "year": "2027"}
+    html = post(as_admin, "holidays", **typed, reason="US offices").get_data(as_text=True)
+    fields = form_fields(html, ("section", "holidays"))
+    assert {name: fields[name] for name in typed} == {k: [v] for k, v in typed.items()}
+    assert fields["reason"] == ["US offices"]
+    both = post(as_admin, "holidays", country="XX", year="soon").get_data(as_text=True)
+    assert "give a year such as 2027" in both and "&#39;XX&#39; is not a country" in both
+    assert form_fields(both, ("section", "holidays"))["year"] == ["soon"]
+    zone = post(as_admin, "timezone", timezone="", reason="r").get_data(as_text=True)
+    assert form_fields(zone, ("section", "timezone"))["timezone"] == [""]
+    assert calendar(targets_dir) == CALENDAR_YAML
+
+
+def test_a_refused_removal_keeps_its_reason_in_its_row(
+    as_admin: FlaskClient, targets_dir: Path
+) -> None:
+    (targets_dir / "calendar.yaml").write_text(CALENDAR_YAML + "# hand edit\n")  # stale form
+    html = post(as_admin, "remove", date="2026-12-25", reason="open after all")
+    page = html.get_data(as_text=True)
+    assert html.status_code == 409
+    assert form_fields(page, ("date", "2026-12-25"))["reason"] == ["open after all"]
+    assert calendar(targets_dir) == CALENDAR_YAML + "# hand edit\n"
+
+
+def test_after_a_refusal_the_page_opens_on_the_focused_summary(as_admin: FlaskClient) -> None:
+    html = post(as_admin, "exception", **SPECIAL_HOURS, reason="").get_data(as_text=True)
+    assert html.count('id="problems"') == 1
+    assert '<div class="error-box" role="alert" id="problems" tabindex="-1" autofocus>' in html
+    assert html.index('id="problems"') > html.index("<h3>Add an exception</h3>")
+    assert 'id="problems"' not in as_admin.get("/settings").get_data(as_text=True)

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exporter.targets.store import TargetStore
-from tests.conftest import CALENDAR_YAML, TARGETS_YAML, csrf_token
+from tests.conftest import CALENDAR_YAML, TARGETS_YAML, csrf_token, form_fields
 
 EDIT_VOICE = "/targets/service_level_ratio/edit?channel=voice"
 EDIT_AHT = "/targets/average_handle_time_seconds/edit"
@@ -83,7 +83,8 @@ def test_the_user_in_the_audit_is_the_logged_in_one_never_typed(
     ("fields", "field_id", "message"),
     [
         ({"value": "lots"}, "value-error", "&#39;lots&#39; is not a number"),
-        ({"value": "150"}, "value-error", "value 1.5 is out of range for service_level_ratio"),
+        ({"value": "150"}, "value-error", "150 % is over 100 %"),
+        ({"value": "-5"}, "value-error", "-5 % is below 0 %"),
         ({"value": "", "row-0-value": ""}, "value-error",
          "give a value at all times and/or at least one schedule row"),
         ({"quantifier": "sideways"}, "quantifier-error", "choose Or more or Or less"),
@@ -226,7 +227,10 @@ def test_script_tags_are_escaped_everywhere_they_are_shown(
     url = "/targets/service_level_ratio/edit?new=1"
     data = form(as_editor, url, is_new="1", value="90", reason=evil,
                 **{"scope-queue": evil, "scope-channel": "voice"})  # fmt: skip
-    assert as_editor.post(url, data=data).status_code == 302
+    asked = as_editor.post(url, data=data)  # a queue the exporter has never seen: confirm first
+    assert asked.status_code == 400
+    assert evil not in asked.get_data(as_text=True)
+    assert as_editor.post(url, data={**data, "confirmed-scope-queue": evil}).status_code == 302
     for page in ("/targets", "/history", "/preview?kpi=service_level_ratio&queue=" + evil):
         html = as_editor.get(page).get_data(as_text=True)
         assert evil not in html, page
@@ -293,3 +297,101 @@ def test_the_built_in_read_only_targets_refuse_a_save_with_what_to_do(
     assert "Not saved." in page and "read-only: run `kpi-targets init` for an editable" in page
     assert (targets_dir / "targets.yaml").read_bytes() == before
     assert not (targets_dir / "audit.jsonl").exists() or audit(targets_dir) == []
+
+
+# --- what is saved is what was typed -------------------------------------------------------------
+
+TYPED = {"quantifier": "or_more", "value": "80", "rows": "2",
+         "row-0-days": ["0", "1", "2", "3", "4"], "row-0-from": "09:00", "row-0-to": "17:00",
+         "row-0-value": "85", "row-1-days": ["5"], "row-1-from": "", "row-1-to": "",
+         "row-1-value": "150"}  # fmt: skip
+
+
+def fields_of(html: str, marker: tuple[str, str] = ("is_new", "0")) -> dict[str, list[str]]:
+    return form_fields(html, marker)
+
+
+def test_a_refused_target_comes_back_as_typed_with_every_problem_at_once(
+    as_editor: FlaskClient, targets_dir: Path
+) -> None:
+    response = as_editor.post(EDIT_VOICE, data=form(as_editor, EDIT_VOICE, **TYPED, reason=""))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    fields = fields_of(html)
+    expected = {k: v if isinstance(v, list) else [v] for k, v in TYPED.items()}
+    assert {name: fields.get(name, [""]) for name in TYPED} == expected
+    summary = html.split('id="error-summary"')[1].split("</div>")[0]
+    assert "150 % is over 100 %" in summary and "say why (it goes to the history)" in summary
+    assert "out of range" not in html
+    assert (targets_dir / "targets.yaml").read_text() == TARGETS_YAML
+
+
+def test_0_85_in_a_percent_field_is_asked_about_and_either_reading_can_be_saved(
+    as_editor: FlaskClient, targets_dir: Path
+) -> None:
+    asked = as_editor.post(EDIT_VOICE, data=form(as_editor, EDIT_VOICE, value="0.85"))
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 400
+    assert "0.85 % is less than 1 %: did you mean 85 % (the ratio 0.85)?" in html
+    assert "Not saved yet. Please confirm:" in html
+    assert (targets_dir / "targets.yaml").read_text() == TARGETS_YAML
+    meant = {**fields_of(html), "use-value": "85"}
+    assert as_editor.post(EDIT_VOICE, data=meant).status_code == 302
+    assert "      - value: 0.85\n" in (targets_dir / "targets.yaml").read_text()
+
+    again = as_editor.post(EDIT_VOICE, data=form(as_editor, EDIT_VOICE, value="0.85"))
+    as_typed = {**fields_of(again.get_data(as_text=True)), "confirmed-value": "0.85"}
+    assert as_editor.post(EDIT_VOICE, data=as_typed).status_code == 302
+    assert "      - value: 0.0085\n" in (targets_dir / "targets.yaml").read_text()
+
+
+def test_a_ratio_in_a_schedule_row_is_asked_about_and_85_with_a_sign_is_not(
+    as_editor: FlaskClient, targets_dir: Path
+) -> None:
+    row = {"row-0-days": ["5"], "row-0-value": "0.7"}
+    html = as_editor.post(EDIT_VOICE, data=form(as_editor, EDIT_VOICE, value="80", **row))
+    page = html.get_data(as_text=True)
+    assert 'id="doubt-row-0-value"' in page and "did you mean 70 %" in page
+    signed = form(as_editor, EDIT_VOICE, value="0.5 %", **row, **{"confirmed-row-0-value": "0.7"})
+    assert as_editor.post(EDIT_VOICE, data=signed).status_code == 302  # "%" typed: no question
+    written = (targets_dir / "targets.yaml").read_text()
+    assert "      - value: 0.005\n" in written and "value: 0.007\n" in written
+
+
+def test_a_queue_the_exporter_never_saw_is_asked_about_with_did_you_mean(
+    as_editor: FlaskClient, targets_dir: Path
+) -> None:
+    url = "/targets/service_level_ratio/edit?new=1"
+    data = form(as_editor, url, is_new="1", value="90", **{"scope-queue": "slaes"})
+    asked = as_editor.post(url, data=data)
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 400
+    assert "never seen queue &#39;slaes&#39;: did you mean &#39;sales&#39;?" in html
+    assert '<button type="submit" name="use-scope-queue" value="sales">Use sales</button>' in html
+    assert (targets_dir / "targets.yaml").read_text() == TARGETS_YAML
+    used = {**fields_of(html, ("is_new", "1")), "use-scope-queue": "sales"}
+    assert as_editor.post(url, data=used).status_code == 302
+    assert "scope: {queue: sales}" in (targets_dir / "targets.yaml").read_text()
+    far = as_editor.post(url, data={**data, "scope-queue": "zzz", "scope-channel": "chat"})
+    assert "never seen queue &#39;zzz&#39; (it has seen &#39;sales&#39;, &#39;support&#39;)" in (
+        far.get_data(as_text=True)
+    )
+
+
+def test_a_refused_delete_keeps_its_reason(as_editor: FlaskClient, targets_dir: Path) -> None:
+    url = "/targets/service_level_ratio/delete?channel=voice"
+    token = csrf_token(as_editor, url)
+    stale = as_editor.post(url, data={"csrf_token": token, "reason": "no more voice",
+                                      "base_version": "0000000000000000"})  # fmt: skip
+    assert stale.status_code == 409
+    html = stale.get_data(as_text=True)
+    assert form_fields(html, ("base_version", fields_of_version(html)))["reason"] == [
+        "no more voice"
+    ]
+    assert (targets_dir / "targets.yaml").read_text() == TARGETS_YAML
+
+
+def fields_of_version(html: str) -> str:
+    found = re.search(r'name="base_version" value="([^"]+)"', html)
+    assert found is not None
+    return found.group(1)

@@ -7,7 +7,9 @@ and scanned with axe-core: no serious or critical violation is allowed.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +26,19 @@ _AXE = Axe()
 @pytest.fixture
 def context(browser: Any) -> Iterator[Any]:
     """A browser context whose pages may log no error (a CSP violation, a missing file...)."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    with watched_context(browser, 1366, 900) as context:
+        yield context
+
+
+REFUSED = "Failed to load resource: the server responded with a status of 400 (BAD REQUEST)"
+
+
+@contextmanager
+def watched_context(
+    browser: Any, width: int, height: int, *, refusals: bool = False
+) -> Iterator[Any]:
+    """As ``context``; with ``refusals`` a refused form (400, what the test does) is expected."""
+    context = browser.new_context(viewport={"width": width, "height": height})
     errors: list[str] = []
 
     def watch(page: Any) -> None:
@@ -38,13 +52,14 @@ def context(browser: Any) -> Iterator[Any]:
         page.wait_for_load_state("load")
     context.close()
     expected = ["Failed to load resource: the server responded with a status of 403 (FORBIDDEN)"]
+    expected += [REFUSED] if refusals else []
     assert [error for error in errors if error not in expected] == []
 
 
-def shoot(page: Any, name: str) -> None:
+def shoot(page: Any, name: str, *, full_page: bool = True) -> None:
     SCREENSHOTS.mkdir(exist_ok=True)
     (SCREENSHOTS / ".gitignore").write_text("*\n")
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=full_page)
 
 
 def assert_accessible(page: Any, name: str) -> None:
@@ -187,3 +202,100 @@ def test_a_holiday_added_in_settings_shows_closed_in_the_grid(
     assert ten.locator("td").nth(0).inner_text() == "80 % (now)"
     assert ten.locator("td").nth(1).inner_text() == "closed: Immaculate Conception"
     shoot(page, "preview-holiday")
+
+
+def wait_for_focus(page: Any, element_id: str) -> None:
+    """The element gets the focus as the page loads (autofocus runs at the first rendering,
+    just after the load); fails after 5 s."""
+    deadline = time.monotonic() + 5
+    while (focused := page.evaluate("document.activeElement.id")) != element_id:
+        # polled from here: the page's CSP forbids the eval that wait_for_function would need
+        assert time.monotonic() < deadline, f"the focus is on {focused!r}, not {element_id!r}"
+        page.wait_for_timeout(50)
+
+
+def in_view(page: Any, selector: str) -> bool:
+    """The element's top is inside the window (the page opened scrolled to it)."""
+    top: float = page.eval_on_selector(selector, "e => e.getBoundingClientRect().top")
+    height: float = page.evaluate("window.innerHeight")
+    return 0 <= top < height
+
+
+@pytest.mark.parametrize(("width", "height"), [(1280, 800), (390, 844)])
+def test_a_refused_exception_comes_back_as_typed_on_its_focused_summary_then_saves_it(
+    browser: Any, live_url: str, width: int, height: int
+) -> None:
+    with watched_context(browser, width, height, refusals=True) as context:
+        page = context.new_page()
+        browser_log_in(page, live_url, "ada")
+        page.goto(f"{live_url}/settings")
+        page.locator("#exception-date").fill("2026-12-24")
+        page.locator("#exception-name").fill("Christmas Eve")
+        page.get_by_label("Special hours", exact=True).check()
+        page.locator("#exception-hours").fill("08:00-14:00")
+        page.get_by_label("Metric").select_option("service_level_ratio")
+        page.locator("#value-scope").fill("channel=voice")
+        page.locator("#value-value").fill("150")
+        page.get_by_role("button", name="Add the exception").click()  # no reason, 150 %
+
+        wait_for_focus(page, "problems")
+        assert in_view(page, "#problems")
+        summary = page.locator("#problems").inner_text()
+        assert "150 % is over 100 %" in summary and "say why (it goes to the history)" in summary
+        assert page.locator("#exception-date").input_value() == "2026-12-24"
+        assert page.locator("#exception-name").input_value() == "Christmas Eve"
+        assert page.get_by_label("Special hours", exact=True).is_checked()
+        assert not page.get_by_label("Closed all day").is_checked()
+        assert page.locator("#exception-hours").input_value() == "08:00-14:00"
+        assert page.get_by_label("Metric").input_value() == "service_level_ratio"
+        assert page.locator("#value-scope").input_value() == "channel=voice"
+        assert page.locator("#value-value").input_value() == "150"
+        assert_accessible(page, f"settings-exception-refused-{width}")
+        shoot(page, f"settings-exception-refused-{width}-view", full_page=False)
+
+        page.locator("#value-value").fill("0.7")
+        page.locator("#exception-reason").fill("half day")
+        page.get_by_role("button", name="Add the exception").click()
+        wait_for_focus(page, "problems")
+        assert "did you mean 70 % (the ratio 0.7)?" in page.locator("#problems").inner_text()
+        assert page.locator("#exception-reason").input_value() == "half day"
+        assert_accessible(page, f"settings-exception-asked-{width}")
+        shoot(page, f"settings-exception-asked-{width}-view", full_page=False)
+        page.get_by_role("button", name="I mean 70 %").click()
+
+        assert "Exception 2026-12-24 Christmas Eve saved." in page.locator(".flash").inner_text()
+        eve = page.locator("tr", has=page.get_by_role("rowheader", name="2026-12-24"))
+        assert "Open 08:00-14:00" in eve.inner_text()
+        assert "Service level (channel voice): 70 %" in eve.inner_text()
+
+
+def test_a_refused_target_keeps_its_fields_and_0_85_is_saved_as_the_85_percent_meant(
+    browser: Any, live_url: str
+) -> None:
+    with watched_context(browser, 1366, 900, refusals=True) as context:
+        _refuse_then_confirm_a_target(context, live_url)
+
+
+def _refuse_then_confirm_a_target(context: Any, live_url: str) -> None:
+    page = context.new_page()
+    browser_log_in(page, live_url, "eddie")
+    page.get_by_role("link", name="Edit Service level, channel voice").click()
+    page.get_by_label("KPI value at all times").fill("0.85")
+    schedule = page.get_by_role("group", name="Schedule 1")
+    schedule.get_by_label("Sat", exact=True).check()
+    schedule.get_by_label("Value (%)").fill("70")
+    page.get_by_role("button", name="Save", exact=True).last.click()  # no reason
+
+    wait_for_focus(page, "error-summary")
+    summary = page.locator("#error-summary").inner_text()
+    assert "say why (it goes to the history)" in summary
+    assert "did you mean 85 % (the ratio 0.85)?" in summary
+    assert page.get_by_label("KPI value at all times").input_value() == "0.85"
+    assert schedule.get_by_label("Sat", exact=True).is_checked()
+    assert schedule.get_by_label("Value (%)").input_value() == "70"
+    assert_accessible(page, "edit-refused-asked")
+
+    page.get_by_label("Reason for this change").fill("Q1 objective")
+    page.get_by_role("button", name="I mean 85 %").click()
+    text = row(page, "service_level_ratio").inner_text()
+    assert "85 % or more" in text and "70 % or more" in text and "0.85 %" not in text

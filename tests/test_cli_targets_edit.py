@@ -179,7 +179,7 @@ def test_an_invalid_value_is_refused_listing_the_problem_and_changes_nothing(
     before = files(directory)
     result = kpi_targets(
         "set", "--targets", str(directory), "--kpi", "service_level_ratio",
-        "--scope", "channel=voice", "--value", "1.5", "--user", "bob", "--reason", "typo",
+        "--scope", "channel=voice", "--value=-0.5", "--user", "bob", "--reason", "typo",
     )  # fmt: skip
     assert result.returncode == 1
     assert "set: refused to set the target for service_level_ratio" in result.stderr
@@ -247,3 +247,31 @@ def test_list_prints_yaml_that_loads_back(directory: Path) -> None:
         "    schedules:\n"
         "      - value: 0.8\n"
     )
+
+
+def test_ratios_are_given_as_0_85_or_85_percent_and_85_alone_is_refused(directory: Path) -> None:
+    common = ("--targets", str(directory), "--kpi", "service_level_ratio", "--user", "bob")
+    percent = kpi_targets("set", *common, "--scope", "channel=chat", "--value", "85%",
+                          "--schedule", "sat=70 %", "--reason", "in percent")  # fmt: skip
+    assert percent.returncode == 0, percent.stderr
+    ratio = kpi_targets("set", *common, "--scope", "channel=email", "--value", "0.85",
+                        "--schedule", "sat=0.7", "--reason", "as a ratio")  # fmt: skip
+    assert ratio.returncode == 0, ratio.stderr
+    parsed = load_dir(directory)
+    assert parsed.target_set is not None
+    values = {
+        dict(t.scope)["channel"]: [s.value for s in t.schedules] for t in parsed.target_set.targets
+    }
+    assert values == {"voice": [0.8], "chat": [0.85, 0.7], "email": [0.85, 0.7]}
+
+    before = files(directory)
+    bare = kpi_targets("set", *common, "--scope", "channel=voice", "--value", "85",
+                       "--reason", "r")  # fmt: skip
+    assert bare.returncode == 2
+    assert "--value: 85 is over 1: write a ratio as 0.85 or 85%" in bare.stderr
+    seconds = kpi_targets("set", "--targets", str(directory), "--kpi",
+                          "average_handle_time_seconds", "--value", "30%", "--user", "bob",
+                          "--reason", "r")  # fmt: skip
+    assert seconds.returncode == 2
+    assert "'30%': a % sign is for ratios only; give seconds" in seconds.stderr
+    assert files(directory) == before

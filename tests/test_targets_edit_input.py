@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from exporter import catalog
 from exporter.targets.display import describe_schedule, format_value
@@ -14,8 +16,12 @@ from exporter.targets.edit_input import (
     assemble,
     default_quantifier,
     field_problems,
+    parse_file_value,
     parse_number,
+    range_problem,
+    ratio_reading,
     schedule_from_row,
+    unseen_scope_value,
 )
 from exporter.targets.model import Quantifier, Schedule, Target, TimeRange
 
@@ -78,3 +84,68 @@ def test_values_in_words() -> None:
     assert format_value(0.85, catalog.get("service_level_ratio")) == "85 %"
     assert format_value(300.0, catalog.get("average_handle_time_seconds")) == "300 s"
     assert format_value(4.25, catalog.get("customer_satisfaction_score")) == "4.25"
+
+
+@pytest.mark.parametrize(
+    ("text", "reading"),
+    [("0.85", "85"), (" 0.5 ", "50"), (".075", "7.5"), ("0.0001", "0.01"), ("0.85%", None),
+     ("0.85 %", None), ("1", None), ("0", None), ("85", None), ("-0.5", None), ("x", None),
+     ("nan", None)],
+)  # fmt: skip
+def test_a_ratio_in_a_percent_field_has_a_percent_reading(text: str, reading: str | None) -> None:
+    assert ratio_reading(text, percent=True) == reading
+    assert ratio_reading(text, percent=False) is None  # seconds, scores: 0.85 is just 0.85
+
+
+@given(st.decimals(min_value=0, max_value=1, places=4, allow_nan=False))
+def test_the_percent_reading_is_the_ratio_times_100(number: object) -> None:
+    text = str(number)
+    reading = ratio_reading(text, percent=True)
+    if reading is None:
+        assert parse_number(text, "v") in (0.0, 1.0)
+    else:
+        assert parse_number(reading, "v", percent=True) == pytest.approx(float(text))
+
+
+def test_range_problems_speak_the_forms_units() -> None:
+    ratio, seconds = catalog.get("service_level_ratio"), catalog.get("average_handle_time_seconds")
+    assert range_problem(1.5, ratio) == "150 % is over 100 %"
+    assert range_problem(-0.05, ratio) == "-5 % is below 0 %"
+    assert range_problem(-5, seconds) == "-5 s is below 0 s"
+    assert range_problem(0.85, ratio) is None and range_problem(1e9, seconds) is None
+
+
+def test_command_line_values_for_ratios_take_either_spelling() -> None:
+    ratio, seconds = catalog.get("service_level_ratio"), catalog.get("average_handle_time_seconds")
+    assert parse_file_value("85%", "--value", ratio) == 0.85
+    assert parse_file_value(" 57.5 % ", "--value", ratio) == 0.575
+    assert parse_file_value("0.85", "--value", ratio) == 0.85
+    assert parse_file_value("1", "--value", ratio) == 1.0
+    assert parse_file_value("300", "--value", seconds) == 300.0
+    with pytest.raises(InputError, match=r"85 is over 1: write a ratio as 0\.85 or 85%"):
+        parse_file_value("85", "--value", ratio)
+    with pytest.raises(InputError, match="a % sign is for ratios only; give seconds"):
+        parse_file_value("30%", "--value", seconds)
+
+
+@given(st.text(max_size=20))
+def test_command_line_values_are_a_number_or_a_located_error(text: str) -> None:
+    for kpi in (catalog.get("service_level_ratio"), catalog.get("average_handle_time_seconds")):
+        try:
+            parse_file_value(text, "--value", kpi)
+        except InputError as error:
+            assert error.field == "--value" and error.message
+
+
+def test_unseen_scope_values_suggest_the_closest_seen_one() -> None:
+    seen = {"queue": {"sales", "support"}}
+    assert unseen_scope_value("queue", "slaes", seen) == (
+        "the exporter has never seen queue 'slaes': did you mean 'sales'?",
+        "sales",
+    )
+    assert unseen_scope_value("queue", "zzz", seen) == (
+        "the exporter has never seen queue 'zzz' (it has seen 'sales', 'support')",
+        None,
+    )
+    assert unseen_scope_value("queue", "sales", seen) is None
+    assert unseen_scope_value("team", "night", seen) is None  # nothing seen to compare with

@@ -7,7 +7,7 @@ exactly as ``kpi-targets check``, version-checked, written atomically and audite
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -16,16 +16,26 @@ from zoneinfo import available_timezones
 import holidays
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from exporter import catalog
 from exporter.admin.auth import requires
 from exporter.admin.context import admin_context
+from exporter.admin.doubts import Doubt, confirmations, percent_doubt, scope_doubt, with_choices
 from exporter.admin.users import Role
 from exporter.targets import calendar_edit, daytime, display
 from exporter.targets.calendar_edit import ExceptionValueInput, HoursRow
 from exporter.targets.daytime import DayTimeError
-from exporter.targets.edit_input import InputError, parse_number, parse_scope_items, uses_percent
+from exporter.targets.edit_input import (
+    InputError,
+    parse_number,
+    parse_scope_items,
+    range_problem,
+    uses_percent,
+)
+from exporter.targets.model import Scope
+from exporter.targets.problems import did_you_mean
 from exporter.targets.store import InvalidTargetsError, StaleVersionError, StoreError
 
 blueprint = Blueprint("settings", __name__)
@@ -36,6 +46,8 @@ WHO_WORDS = {
     calendar_edit.WHO_TEAM: "Team",
     calendar_edit.WHO_QUEUE: "Queue",
 }
+WHO_LABELS = {calendar_edit.WHO_TEAM: "team", calendar_edit.WHO_QUEUE: "queue"}
+KINDS = {"closed": "Closed all day", "hours": "Special hours", "usual": "Usual hours"}
 
 
 @cache
@@ -50,16 +62,39 @@ def countries() -> list[tuple[str, str]]:
 
 @dataclass
 class Problems:
-    """Errors per form field, and for the form as a whole (key "" )."""
+    """Errors per form field, and for the form as a whole (key "" ), in the order found; and the
+    questions to confirm before saving (``exporter.admin.doubts``)."""
 
     section: str = ""
     by_field: dict[str, list[str]] = field(default_factory=dict)
+    doubts: list[Doubt] = field(default_factory=list)
 
     def add(self, name: str, message: str) -> None:
         self.by_field.setdefault(name, []).append(message)
 
+    def ask(self, doubt: Doubt | None) -> None:
+        if doubt is not None:
+            self.doubts.append(doubt)
+
+    def messages(self) -> list[tuple[str, str]]:
+        """(element id, message) for the summary above the form: the errors in the order found,
+        the questions before the reason (asked about fields above it) and the form's own last."""
+        errors = [
+            (f"{self.section}-{name}-error", message)
+            for name, found in self.by_field.items()
+            if name not in ("reason", "")
+            for message in found
+        ]
+        questions = [(f"doubt-{doubt.field}", doubt.message) for doubt in self.doubts]
+        reason = [(f"{self.section}-reason-error", m) for m in self.by_field.get("reason", [])]
+        whole = [("", message) for message in self.by_field.get("", [])]
+        return errors + questions + reason + whole
+
     def __bool__(self) -> bool:
         return bool(self.by_field)
+
+
+Change = tuple[Callable[[str], str], str]  # the rewrite of calendar.yaml, and the words saying it
 
 
 def _exception_rows() -> list[dict[str, str]]:
@@ -87,24 +122,35 @@ def _exception_rows() -> list[dict[str, str]]:
 def _render(
     problems: Problems | None = None,
     hours: list[HoursRow] | None = None,
-    form: dict[str, str] | None = None,
+    form: Mapping[str, str] | None = None,
     status: int = 200,
+    focus_row: int | None = None,
 ) -> tuple[str, int]:
+    """The page; after a refusal ``problems`` and ``form`` (as posted) fill the refused form
+    again with every field as typed, its messages summed up above it (focused on load)."""
     store = admin_context().store
     calendar_text = store.calendar_path.read_text(encoding="utf-8")
     rows = hours if hours is not None else calendar_edit.hours_rows(calendar_text)
+    problems = Problems() if problems is None else problems
+    typed = dict(form or {})
     return render_template(
         "settings.html",
         version=store.current().version,
-        timezone=(form or {}).get("timezone") or calendar_edit.timezone_of(calendar_text),
+        timezone=typed.get("timezone", "")
+        if problems.section == "timezone"
+        else calendar_edit.timezone_of(calendar_text),
         timezones=sorted(available_timezones()),
         hours=rows or [HoursRow(calendar_edit.WHO_DEFAULT, "", "", "")],
+        focus_row=focus_row,
         who_words=list(WHO_WORDS.items()),
+        kinds=list(KINDS.items()),
         exceptions=_exception_rows(),
         kpis=[(kpi.name, kpi.title) for kpi in catalog.CATALOG if kpi.eligible],
         countries=countries(),
-        form=form or {},
-        problems=problems or Problems(),
+        form=typed,
+        problems=problems,
+        doubts=problems.doubts,
+        confirmations=confirmations(typed),
         this_year=admin_context().now().year,
     ), status
 
@@ -118,15 +164,17 @@ def page() -> tuple[str, int]:
 @blueprint.post("/settings")
 @requires(Role.ADMIN)
 def save() -> tuple[str, int] | Response:
-    form = {key: value for key, value in request.form.items() if key != "csrf_token"}
+    posted = with_choices(request.form)
+    form = {key: value for key, value in posted.items() if key != "csrf_token"}
     section = form.get("section", "")
     problems = Problems(section)
-    rows = _hours_rows(problems) if section == "hours" else []
-    if section == "hours" and request.form.get("add_row"):
-        return _render(hours=[*rows, HoursRow(calendar_edit.WHO_DEFAULT, "", "", "")])
-    handlers: dict[str, Callable[[Problems], tuple[Callable[[str], str], str] | None]] = {
+    rows = _hours_rows(posted) if section == "hours" else []
+    if section == "hours" and posted.get("add_row"):
+        blank = HoursRow(calendar_edit.WHO_DEFAULT, "", "", "")
+        return _render(problems, hours=[*rows, blank], form=form, focus_row=len(rows))
+    handlers: dict[str, Callable[[Problems, MultiDict[str, str]], Change | None]] = {
         "timezone": _timezone,
-        "hours": lambda p: _hours(p, rows),
+        "hours": lambda p, f: _hours(p, f, rows),
         "exception": _exception,
         "remove": _remove,
         "holidays": _holidays,
@@ -136,12 +184,12 @@ def save() -> tuple[str, int] | Response:
         problems.section = "timezone"
         problems.add("", f"unknown settings form {section!r}")
         return _render(problems, form=form, status=400)
+    change = handler(problems, posted)
     reason = form.get("reason", "").strip()
     if not reason:
         problems.add("reason", "say why (it goes to the history)")
-    change = handler(problems)
     hours_shown = rows if section == "hours" else None
-    if problems or change is None:
+    if problems or problems.doubts or change is None:
         return _render(problems, hours=hours_shown, form=form, status=400)
     rewrite, done = change
     try:
@@ -153,7 +201,7 @@ def save() -> tuple[str, int] | Response:
         return _render(problems, hours=hours_shown, form=form, status=409)
     except InvalidTargetsError as error:
         for problem in error.problems:
-            problems.add("", f"line {problem.line}: {problem.message}")
+            problems.add("", f"{problem.file} line {problem.line}: {problem.message}")
         return _render(problems, hours=hours_shown, form=form, status=400)
     except StoreError as error:
         problems.add("", str(error))
@@ -162,29 +210,29 @@ def save() -> tuple[str, int] | Response:
     return redirect(url_for("settings.page"))
 
 
-def _timezone(problems: Problems) -> tuple[Callable[[str], str], str] | None:
-    zone = request.form.get("timezone", "").strip()
+def _timezone(problems: Problems, form: MultiDict[str, str]) -> Change | None:
+    zone = form.get("timezone", "").strip()
     if zone not in available_timezones():
         problems.add("timezone", f"{zone!r} is not a time zone name such as Europe/Rome")
         return None
     return (lambda text: calendar_edit.set_timezone(text, zone)), f"Time zone set to {zone}."
 
 
-def _hours_rows(problems: Problems) -> list[HoursRow]:
+def _hours_rows(form: MultiDict[str, str]) -> list[HoursRow]:
     try:
-        count = min(int(request.form.get("rows", "0")), MAX_ROWS)
+        count = min(int(form.get("rows", "0")), MAX_ROWS)
     except ValueError:
         count = 0
     rows = []
     for index in range(max(count, 0)):
         prefix = f"hours-{index}-"
-        if request.form.get(prefix + "remove"):
+        if form.get(prefix + "remove"):
             continue
         row = HoursRow(
-            request.form.get(prefix + "who", calendar_edit.WHO_DEFAULT),
-            request.form.get(prefix + "name", "").strip(),
-            request.form.get(prefix + "days", "").strip().lower().replace(" ", ""),
-            request.form.get(prefix + "hours", "").strip(),
+            form.get(prefix + "who", calendar_edit.WHO_DEFAULT),
+            form.get(prefix + "name", "").strip(),
+            form.get(prefix + "days", "").strip().lower().replace(" ", ""),
+            form.get(prefix + "hours", "").strip(),
         )
         if not (row.name or row.days or row.hours):
             continue
@@ -192,13 +240,16 @@ def _hours_rows(problems: Problems) -> list[HoursRow]:
     return rows
 
 
-def _hours(problems: Problems, rows: list[HoursRow]) -> tuple[Callable[[str], str], str] | None:
+def _hours(problems: Problems, form: MultiDict[str, str], rows: list[HoursRow]) -> Change | None:
+    seen = admin_context().seen_labels()
     for index, row in enumerate(rows):
         name = f"hours-{index}"
         if row.who not in WHO_WORDS:
             problems.add(name, "choose Everyone, Team or Queue")
         if row.who != calendar_edit.WHO_DEFAULT and not row.name:
             problems.add(name, f"name the {WHO_WORDS.get(row.who, 'team').lower()}")
+        if row.who in WHO_LABELS and row.name:
+            problems.ask(scope_doubt(form, f"{name}-name", WHO_LABELS[row.who], row.name, seen))
         try:
             daytime.parse_day_item(row.days)
         except DayTimeError as error:
@@ -214,8 +265,8 @@ def _hours(problems: Problems, rows: list[HoursRow]) -> tuple[Callable[[str], st
     return (lambda text: calendar_edit.set_operating_hours(text, rows)), words
 
 
-def _date(problems: Problems, name: str) -> date | None:
-    text = request.form.get(name, "").strip()
+def _date(problems: Problems, form: MultiDict[str, str], name: str) -> date | None:
+    text = form.get(name, "").strip()
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -223,16 +274,16 @@ def _date(problems: Problems, name: str) -> date | None:
         return None
 
 
-def _exception(problems: Problems) -> tuple[Callable[[str], str], str] | None:
-    day = _date(problems, "date")
-    name = request.form.get("name", "").strip()
+def _exception(problems: Problems, form: MultiDict[str, str]) -> Change | None:
+    day = _date(problems, form, "date")
+    name = form.get("name", "").strip()
     if not name:
         problems.add("name", "name the day, e.g. Christmas")
-    closed = request.form.get("kind") == "closed"
-    hours = request.form.get("hours", "").strip() if request.form.get("kind") == "hours" else ""
-    if request.form.get("hours", "").strip() and request.form.get("kind") != "hours":
-        problems.add("hours", "choose Special hours to open at these hours that day")
-    if request.form.get("kind") == "hours":
+    kind = form.get("kind", "")
+    if kind not in KINDS:
+        problems.add("kind", "choose Closed all day, Special hours or Usual hours")
+    hours = form.get("hours", "").strip()
+    if kind == "hours":
         if not hours:
             problems.add("hours", "give the special hours, e.g. 08:00-13:00")
         for part in hours.split(",") if hours else ():
@@ -240,29 +291,101 @@ def _exception(problems: Problems) -> tuple[Callable[[str], str], str] | None:
                 daytime.parse_range(part.strip())
             except DayTimeError as error:
                 problems.add("hours", str(error))
-    values = []
-    kpi_name = request.form.get("value_kpi", "").strip()
-    if kpi_name:
-        kpi = catalog.find(kpi_name)
-        try:
-            scope_text = request.form.get("value_scope", "").replace(",", " ").split()
-            scope = parse_scope_items(scope_text, "value_scope")
-            value = parse_number(request.form.get("value", ""), "value", percent=uses_percent(kpi))
-            values.append(ExceptionValueInput(kpi_name, scope, value))
-        except InputError as error:
-            problems.add(error.field, error.message)
+    elif hours:
+        problems.add("hours", "choose Special hours to open at these hours that day")
+    if kind == "usual" and not form.get("value_kpi", "").strip():
+        problems.add(
+            "kind",
+            "Usual hours change only a target value: choose the metric and value below, "
+            "or choose Closed all day or Special hours",
+        )
+    values = _exception_values(problems, form, kind)
     if problems or day is None:
         return None
     return (
         lambda text: calendar_edit.add_exception(
-            text, day, name, closed=closed, hours=hours, values=values
+            text, day, name, closed=kind == "closed", hours=hours if kind == "hours" else "",
+            values=values,
         ),
         f"Exception {day.isoformat()} {name} saved.",
+    )  # fmt: skip
+
+
+def _exception_values(
+    problems: Problems, form: MultiDict[str, str], kind: str
+) -> list[ExceptionValueInput]:
+    """The different target value of the exception form (none, or one for an existing target)."""
+    kpi_name = form.get("value_kpi", "").strip()
+    scope_text = form.get("value_scope", "").strip()
+    value_text = form.get("value", "")
+    if not kpi_name:
+        if scope_text or value_text.strip():
+            problems.add("value_kpi", "choose the metric this value is for")
+        return []
+    kpi = catalog.find(kpi_name)
+    if kpi is None or not kpi.eligible:
+        problems.add("value_kpi", f"{kpi_name!r} is not a metric with targets")
+        return []
+    if kind == "closed":
+        problems.add(
+            "value_kpi",
+            "no target is in force on a closed day: choose Special hours or Usual hours to "
+            "change a target that day",
+        )
+    scope: Scope | None = None
+    try:
+        scope = parse_scope_items(scope_text.replace(",", " ").split(), "value_scope")
+    except InputError as error:
+        problems.add(error.field, error.message)
+    value: float | None = None
+    try:
+        value = parse_number(value_text, "value", percent=uses_percent(kpi))
+    except InputError as error:
+        problems.add(error.field, error.message)
+    else:
+        out_of_range = range_problem(value, kpi)
+        if out_of_range is not None:
+            problems.add("value", out_of_range)
+        elif uses_percent(kpi):
+            problems.ask(percent_doubt(form, "value", value_text))
+    if scope is not None:
+        _check_target_exists(problems, kpi, scope)
+    if scope is None or value is None:
+        return []
+    return [ExceptionValueInput(kpi.name, scope, value)]
+
+
+def _check_target_exists(problems: Problems, kpi: catalog.Kpi, scope: Scope) -> None:
+    """An exception value changes an existing target: say so in the form's words if none."""
+    targets = admin_context().store.current().target_set.targets
+    known = [target.scope for target in targets if target.kpi == kpi.name]
+    if scope in known:
+        return
+    if not known:
+        problems.add(
+            "value_kpi",
+            f"{kpi.title} has no target yet: set one on the targets page first (a date "
+            "exception changes the value of an existing target)",
+        )
+        return
+    spelled = [scope_text(other) for other in known]
+    problems.add(
+        "value_scope",
+        f"Scope of the target: {kpi.title} has no target for {scope_text(scope)}"
+        f"{did_you_mean(scope_text(scope), spelled)}; its targets are for " + ", ".join(spelled),
     )
 
 
-def _remove(problems: Problems) -> tuple[Callable[[str], str], str] | None:
-    day = _date(problems, "date")
+def scope_text(scope: Scope) -> str:
+    """A scope as the form's scope field takes it: "channel=voice queue=sales", or "empty (all
+    contacts)"."""
+    if not scope:
+        return "empty (all contacts)"
+    return " ".join(f"{label}={value}" for label, value in scope)
+
+
+def _remove(problems: Problems, form: MultiDict[str, str]) -> Change | None:
+    day = _date(problems, form, "date")
     if day is None:
         return None
     return (
@@ -271,18 +394,16 @@ def _remove(problems: Problems) -> tuple[Callable[[str], str], str] | None:
     )
 
 
-def _holidays(problems: Problems) -> tuple[Callable[[str], str], str] | None:
-    code = request.form.get("country", "").strip().upper()
-    subdivision = request.form.get("subdivision", "").strip().upper() or None
-    try:
-        year = int(request.form.get("year", ""))
-        if not 1900 <= year <= 2200:
-            raise ValueError
-    except ValueError:
+def _holidays(problems: Problems, form: MultiDict[str, str]) -> Change | None:
+    code = form.get("country", "").strip().upper()
+    subdivision = form.get("subdivision", "").strip().upper() or None
+    year_text = form.get("year", "").strip()
+    year = int(year_text) if year_text.isascii() and year_text.isdigit() else None
+    if year is None or not 1900 <= year <= 2200:
         problems.add("year", "give a year such as 2027")
-        return None
     if code not in dict(countries()):
         problems.add("country", f"{code!r} is not a country the holidays library knows")
+    if problems or year is None:
         return None
     try:
         found = holidays.country_holidays(code, subdiv=subdivision, years=year)

@@ -3,10 +3,12 @@ into a ``Target`` with each problem on its field (rules in ``exporter.targets.ed
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from werkzeug.datastructures import MultiDict
 
+from exporter.admin.doubts import Doubt, percent_doubt, scope_doubt
 from exporter.catalog import Kpi
 from exporter.targets import display
 from exporter.targets.edit_input import (
@@ -20,6 +22,7 @@ from exporter.targets.edit_input import (
     default_quantifier,
     field_problems,
     parse_number,
+    range_problem,
     row_field,
     schedule_from_row,
     scope_from_fields,
@@ -131,10 +134,11 @@ def from_post(kpi: Kpi, is_new: bool, form: MultiDict[str, str]) -> TargetForm:
 
 
 def read_target(form: TargetForm, calendar_text: str) -> Target | None:
-    """The target the form describes, or None with ``form.errors`` saying what is wrong where."""
+    """The target the form describes, or None with ``form.errors`` saying what is wrong where:
+    every problem of the form at once, in the form's words and units."""
     kpi = form.kpi
     try:
-        quantifier = Quantifier(form.quantifier)
+        quantifier: Quantifier | None = Quantifier(form.quantifier)
     except ValueError:
         form.add_error(QUANTIFIER_FIELD, "choose Or more or Or less")
         quantifier = None
@@ -144,35 +148,86 @@ def read_target(form: TargetForm, calendar_text: str) -> Target | None:
             at_all_times = parse_number(form.value, VALUE_FIELD, percent=form.percent)
         except InputError as error:
             form.add_error(error.field, error.message)
+        else:
+            _check_range(form, VALUE_FIELD, at_all_times)
     timed = []
     filled = [row for row in form.rows if not row.blank]
     for index, row in enumerate(filled):
         try:
-            timed.append(
-                schedule_from_row(
-                    index, row.days, row.start, row.end, row.value, percent=form.percent
-                )
+            schedule = schedule_from_row(
+                index, row.days, row.start, row.end, row.value, percent=form.percent
             )
         except InputError as error:
             form.add_error(error.field, error.message)
+            continue
+        _check_range(form, row_field(index), schedule.value)
+        timed.append(schedule)
     form.rows = filled or [Row()]
+    target = None
+    if not form.errors and quantifier is not None:
+        try:
+            target = assemble(
+                kpi.name, quantifier, scope_from_fields(form.scope), at_all_times, timed
+            )
+        except InputError as error:
+            form.add_error(error.field, error.message)
+        else:
+            form.add_problems(field_problems(target, calendar_text))
     if not form.reason.strip():
         form.add_error("reason", "say why (it goes to the history)")
-    if form.errors or quantifier is None:
-        return None
-    try:
-        target = assemble(kpi.name, quantifier, scope_from_fields(form.scope), at_all_times, timed)
-    except InputError as error:
-        form.add_error(error.field, error.message)
-        return None
-    form.add_problems(field_problems(target, calendar_text))
     return None if form.errors else target
+
+
+def _check_range(form: TargetForm, name: str, value: float) -> None:
+    problem = range_problem(value, form.kpi)
+    if problem is not None:
+        form.add_error(name, problem)
+
+
+def doubts(
+    form: TargetForm, posted: Mapping[str, str], seen: Mapping[str, Iterable[str]]
+) -> list[Doubt]:
+    """What to confirm before saving: ratios typed in percent fields, and (for a new target)
+    scope values the exporter has never seen. ``posted`` holds the confirmations."""
+    found: list[Doubt | None] = []
+    if form.percent:
+        found.append(percent_doubt(posted, VALUE_FIELD, form.value))
+        found.extend(
+            percent_doubt(posted, f"row-{index}-value", row.value)
+            for index, row in enumerate(form.rows)
+        )
+    if form.is_new:
+        found.extend(
+            scope_doubt(posted, f"scope-{label}", label, value, seen)
+            for label, value in form.scope.items()
+        )
+    return [doubt for doubt in found if doubt is not None]
 
 
 ERROR_ORDER = (SCOPE_FIELD, QUANTIFIER_FIELD, VALUE_FIELD, FORM_FIELD)
 
 
-def error_summary(form: TargetForm) -> list[tuple[str, str]]:
-    """(field id, message) in the order the fields appear, for the summary at the top."""
+def error_summary(form: TargetForm, doubts: Iterable[Doubt] = ()) -> list[tuple[str, str]]:
+    """(element id, message) in the order the fields appear, for the summary at the top; a
+    question to confirm comes with its field's errors."""
+    asked: dict[str, list[Doubt]] = {}
+    for doubt in doubts:
+        asked.setdefault(_doubt_place(doubt.field), []).append(doubt)
     names = [*ERROR_ORDER, *(row_field(i) for i in range(len(form.rows))), "reason"]
-    return [(name, message) for name in names for message in form.errors.get(name, [])]
+    return [
+        item
+        for name in names
+        for item in [
+            *((name, message) for message in form.errors.get(name, [])),
+            *((f"doubt-{doubt.field}", doubt.message) for doubt in asked.get(name, [])),
+        ]
+    ]
+
+
+def _doubt_place(field: str) -> str:
+    """The error field a doubt's input belongs to: scope-queue -> scope, row-0-value -> row-0."""
+    if field.startswith("scope-"):
+        return SCOPE_FIELD
+    if field.startswith("row-"):
+        return field.removesuffix("-value")
+    return field

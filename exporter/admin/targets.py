@@ -17,9 +17,11 @@ from werkzeug.wrappers import Response
 from exporter import catalog
 from exporter.admin.auth import requires
 from exporter.admin.context import admin_context
+from exporter.admin.doubts import Doubt, confirmations, with_choices
 from exporter.admin.target_form import (
     Row,
     TargetForm,
+    doubts,
     error_summary,
     from_post,
     from_target,
@@ -152,6 +154,8 @@ def _render_edit(
     form: TargetForm,
     status: int = 200,
     conflict: dict[str, object] | None = None,
+    questions: list[Doubt] | None = None,
+    confirmed: list[tuple[str, str]] | None = None,
 ) -> tuple[str, int]:
     context = admin_context()
     suggestions = context.suggestions()
@@ -167,7 +171,9 @@ def _render_edit(
         ],
         unit=display.unit_hint(form.kpi),
         days=list(enumerate(display.DAY_TITLES)),
-        summary=error_summary(form),
+        summary=error_summary(form, questions or []),
+        doubts=questions or [],
+        confirmations=confirmed or [],
         form_errors=form.errors.get(FORM_FIELD, []),
         conflict=conflict,
         delete_url=None
@@ -191,34 +197,38 @@ def edit(kpi: str) -> tuple[str, int]:
 @requires(Role.EDITOR)
 def save(kpi: str) -> tuple[str, int] | Response:
     found = _eligible_kpi(kpi)
-    form = from_post(found, request.form.get("is_new") == "1", request.form)
-    if request.form.get("add_row"):
+    posted = with_choices(request.form)
+    form = from_post(found, posted.get("is_new") == "1", posted)
+    confirmed = confirmations(posted)
+    if posted.get("add_row"):
         form.rows.append(Row())
-        return _render_edit(form)
-    store = admin_context().store
+        return _render_edit(form, confirmed=confirmed)
+    context = admin_context()
+    store = context.store
     target = read_target(form, store.calendar_path.read_text(encoding="utf-8"))
-    if target is None:
-        return _render_edit(form, 400)
-    if form.is_new and _find(target.kpi, target.scope) is not None:
+    scope = scope_from_fields(form.scope)
+    if form.is_new and _find(found.name, scope) is not None:
         form.add_error(
             SCOPE_FIELD,
-            f"{found.title} already has a target for {display.describe_scope(target.scope)}: "
+            f"{found.title} already has a target for {display.describe_scope(scope)}: "
             "edit that one from the targets page",
         )
-        return _render_edit(form, 400)
+    questions = doubts(form, posted, context.seen_labels())
+    if target is None or form.errors or questions:
+        return _render_edit(form, 400, questions=questions, confirmed=confirmed)
     try:
         version = store.set_target(
             target, user=current_user.name, reason=form.reason, base_version=form.base_version
         )
     except StaleVersionError as error:
-        return _conflict(form, error)
+        return _conflict(form, error, confirmed)
     except InvalidTargetsError as error:
         for problem in error.problems:
             form.add_error(FORM_FIELD, problem.message)
-        return _render_edit(form, 400)
+        return _render_edit(form, 400, confirmed=confirmed)
     except StoreError as error:
         form.add_error(FORM_FIELD, str(error))
-        return _render_edit(form, 400)
+        return _render_edit(form, 400, confirmed=confirmed)
     for problem in store.current().problems:
         if problem.severity == "warning" and found.name in problem.message:
             flash(f"Warning: {problem.message}")
@@ -229,7 +239,9 @@ def save(kpi: str) -> tuple[str, int] | Response:
     return redirect(_tab_url(found))
 
 
-def _conflict(form: TargetForm, error: StaleVersionError) -> tuple[str, int]:
+def _conflict(
+    form: TargetForm, error: StaleVersionError, confirmed: list[tuple[str, str]]
+) -> tuple[str, int]:
     """Refused: show who changed the targets, and the current values; keep what was typed."""
     current = _find(form.kpi.name, scope_from_fields(form.scope))
     last = error.last_change or {}
@@ -241,7 +253,7 @@ def _conflict(form: TargetForm, error: StaleVersionError) -> tuple[str, int]:
         "reason": last.get("reason", ""),
         "current": display.describe_target(current, form.kpi) if current else ["Not set"],
     }
-    return _render_edit(form, 409, conflict)
+    return _render_edit(form, 409, conflict, confirmed=confirmed)
 
 
 @blueprint.route("/targets/<kpi>/delete", methods=["GET", "POST"])

@@ -11,6 +11,10 @@ Exit status: 0 done, 1 refused (invalid, stale, not found; every problem listed)
 schedule covers the whole of those days. ``from`` is inclusive, ``to`` exclusive; ``to`` before
 ``from`` crosses midnight and belongs to the starting day; ``-24:00`` runs to midnight.
 Examples: ``"mon-fri 09:00-17:00=0.85"``, ``"sat=0.7"``, ``"mon,wed 22:00-06:00=0.6"``.
+
+Values are in the file's units (``0.85``, ``300``); a ratio may also be given in percent with the
+sign (``--value 85%``, ``"sat=70%"``), as the admin form reads it. ``--value 85`` for a ratio is
+refused with both spellings rather than guessed.
 """
 
 from __future__ import annotations
@@ -86,13 +90,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="or_more (actual >= value) or or_less (actual <= value); default: the existing "
         "target's, else the KPI's natural direction",
     )
-    set_parser.add_argument("--value", default=None, metavar="X", help="value at all times")
+    set_parser.add_argument(
+        "--value",
+        default=None,
+        metavar="X",
+        help="value at all times, in the file's units (0.85, 300); ratios also as 85%%",
+    )
     set_parser.add_argument(
         "--schedule",
         action="append",
         default=[],
         metavar="SPEC",
-        help='timed value, e.g. "mon-fri 09:00-17:00=0.85" or "sat=0.7" (repeatable)',
+        help='timed value, e.g. "mon-fri 09:00-17:00=0.85" or "sat=70%%" (repeatable)',
     )
     actions.add_parser(
         "delete",
@@ -152,10 +161,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _set(store: TargetStore, args: argparse.Namespace, scope: Scope) -> int:
-    from exporter.targets.edit_input import assemble, parse_number, parse_schedule_spec
+    from exporter import catalog
+    from exporter.targets.edit_input import assemble, parse_file_value, parse_schedule_spec
 
-    timed = [parse_schedule_spec(spec) for spec in args.schedule]
-    value = None if args.value is None else parse_number(args.value, "--value")
+    kpi = catalog.find(args.kpi)
+    timed = [parse_schedule_spec(spec, kpi=kpi) for spec in args.schedule]
+    value = None if args.value is None else parse_file_value(args.value, "--value", kpi)
     if value is None and not timed:
         raise InputError("--value", 'give --value X and/or --schedule "DAYS[ HH:MM-HH:MM]=VALUE"')
     quantifier = _quantifier(store, args, scope)

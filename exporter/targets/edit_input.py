@@ -3,10 +3,14 @@
 The rules live here once, so the command line and the web form agree:
 
 - a value is a finite number; in the admin form a ratio KPI is typed in percent (``85`` = 0.85),
-  on the command line in the file's units (``0.85``);
+  on the command line in the file's units (``0.85``) or in percent with the sign (``85%``);
+  a number between 0 and 1 in a percent field (``0.85``) may be a ratio meant as 85 %, so the
+  form asks (``ratio_reading``); a value out of the KPI's bounds is said in the form's units
+  ("150 % is over 100 %", ``range_problem``);
 - ``--schedule`` is ``DAYS[ HH:MM-HH:MM]=VALUE``; a form row is days + from/to + value; no hours
   (or 00:00-24:00) is the whole day;
-- a scope is label=value pairs, each label once;
+- a scope is label=value pairs, each label once; a value the exporter has never seen for its label
+  (``queue=slaes`` while it has seen ``sales``) is worth a question (``unseen_scope_value``);
 - the quantifier defaults to the existing target's, else the KPI's natural direction.
 
 ``field_problems`` then checks the built target with the same parser as ``kpi-targets check`` and
@@ -15,6 +19,7 @@ says which field each problem belongs to. Pure logic, no I/O.
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,6 +28,7 @@ from datetime import time
 from decimal import Decimal, InvalidOperation
 
 from exporter.catalog import Direction, Kpi, Unit
+from exporter.targets import display
 from exporter.targets.daytime import DayTimeError, parse_day_item, parse_range, parse_time
 from exporter.targets.model import Quantifier, Schedule, Scope, Target, TimeRange, scope_of
 from exporter.targets.parse import dump_targets, parse_texts
@@ -70,8 +76,73 @@ def uses_percent(kpi: Kpi | None) -> bool:
     return kpi is not None and kpi.unit is Unit.RATIO
 
 
-def parse_schedule_spec(text: str, field: str = "--schedule") -> Schedule:
-    """``DAYS[ HH:MM-HH:MM]=VALUE``, e.g. ``"mon-fri 09:00-17:00=0.85"`` or ``"sat=0.7"``."""
+def parse_file_value(text: str, field: str, kpi: Kpi | None) -> float:
+    """A value on the command line: in the file's units (``0.85``, ``300``), or for a ratio KPI in
+    percent with the sign (``85%`` = 0.85). ``85`` for a ratio is refused with both spellings,
+    so the command line and the form (which reads ``85`` as 85 %) never disagree silently."""
+    stripped = text.strip()
+    if stripped.endswith("%"):
+        if not uses_percent(kpi):
+            unit = kpi.unit if kpi is not None else "this KPI's unit"
+            raise InputError(field, f"{stripped!r}: a % sign is for ratios only; give {unit}")
+        return parse_number(stripped, field, percent=True)
+    value = parse_number(stripped, field)
+    if uses_percent(kpi) and 1 < value <= 100:
+        raise InputError(
+            field,
+            f"{stripped} is over 1: write a ratio as {display.plain_number(value / 100)} "
+            f"or {stripped}%",
+        )
+    return value
+
+
+def ratio_reading(text: str, *, percent: bool) -> str | None:
+    """In a percent field, a number strictly between 0 and 1 typed without a % sign (``0.85``)
+    may be a ratio meant as 85 %: that percent as text (``"85"``), else None."""
+    stripped = text.strip()
+    if not percent or stripped.endswith("%"):
+        return None
+    try:
+        number = Decimal(stripped)
+    except InvalidOperation:
+        return None
+    if not number.is_finite() or not 0 < number < 1:
+        return None
+    return format((number * 100).normalize(), "f")
+
+
+def range_problem(value: float, kpi: Kpi | None) -> str | None:
+    """A value out of the KPI's bounds in the form's units ("150 % is over 100 %",
+    "-5 s is below 0 s"), else None."""
+    if kpi is None:
+        return None
+    shown = display.format_value(value, kpi)
+    if kpi.minimum is not None and value < kpi.minimum:
+        return f"{shown} is below {display.format_value(kpi.minimum, kpi)}"
+    if kpi.maximum is not None and value > kpi.maximum:
+        return f"{shown} is over {display.format_value(kpi.maximum, kpi)}"
+    return None
+
+
+def unseen_scope_value(
+    label: str, value: str, seen: Mapping[str, Iterable[str]]
+) -> tuple[str, str | None] | None:
+    """``(message, closest seen value or None)`` when the exporter has seen values for ``label``
+    but never ``value``; None when it has seen it (or nothing to compare with)."""
+    known = sorted(set(seen.get(label, ())))
+    if not value or not known or value in known:
+        return None
+    close = difflib.get_close_matches(value, known, n=1, cutoff=0.6)
+    never = f"the exporter has never seen {label} {value!r}"
+    if close:
+        return f"{never}: did you mean {close[0]!r}?", close[0]
+    shown = ", ".join(repr(item) for item in known[:8]) + (", ..." if len(known) > 8 else "")
+    return f"{never} (it has seen {shown})", None
+
+
+def parse_schedule_spec(text: str, field: str = "--schedule", kpi: Kpi | None = None) -> Schedule:
+    """``DAYS[ HH:MM-HH:MM]=VALUE``, e.g. ``"mon-fri 09:00-17:00=0.85"``, ``"sat=70%"``; VALUE as
+    ``parse_file_value`` reads it for ``kpi``."""
     spec, equals, value_text = text.rpartition("=")
     parts = spec.split()
     if not equals or len(parts) not in (1, 2):
@@ -85,7 +156,7 @@ def parse_schedule_spec(text: str, field: str = "--schedule") -> Schedule:
         hours = parse_range(parts[1]) if len(parts) == 2 else None
     except DayTimeError as error:
         raise InputError(field, f"{text!r}: {error}") from None
-    value = parse_number(value_text, field)
+    value = parse_file_value(value_text, field, kpi)
     return Schedule(value=value, days=days, hours=_whole_day_is_none(hours))
 
 
