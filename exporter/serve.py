@@ -45,7 +45,7 @@ from exporter.http_server import HttpServer, bind_error_reason, metrics_app
 from exporter.logs import configure_logging
 from exporter.reload import WebState, load_web, reload
 from exporter.sources.base import EventSink, IngestStats, Source
-from exporter.targets.model import TargetSet
+from exporter.targets.model import Calendar, TargetSet
 from exporter.targets.store import TargetStore
 from exporter.web_config import BasicAuth, WebConfig, WebConfigError, WsgiApp, new_ssl_context
 
@@ -119,8 +119,11 @@ class BuiltSources:
     events_token: str | None = None
 
 
-def build_sources(settings: ServeSettings, clock: SimulationClock) -> BuiltSources:
-    """The sources the settings name (each checked: spec, file, token).
+def build_sources(
+    settings: ServeSettings, clock: SimulationClock, calendar: Calendar | None = None
+) -> BuiltSources:
+    """The sources the settings name (each checked: spec, file, token). The embedded simulator
+    (no ``simulator:`` section) has contacts in every hour ``calendar`` is on duty, in its zone.
 
     Raises StartupError listing every unusable spec, missing file, or HTTP source without a token.
     """
@@ -131,9 +134,9 @@ def build_sources(settings: ServeSettings, clock: SimulationClock) -> BuiltSourc
     for spec_text in settings.sources:
         try:
             if spec_text == "simulator":
-                from exporter.simulator import SimulatorSource, default_config
+                from exporter.simulator import SimulatorSource
 
-                simulated = settings.simulator or default_config()
+                simulated = settings.simulator or _demo_config(calendar, clock.now())
                 built.sources.append(
                     SimulatorSource(
                         replace(simulated, seed=settings.simulator_seed),
@@ -160,6 +163,17 @@ def build_sources(settings: ServeSettings, clock: SimulationClock) -> BuiltSourc
     if problems:
         raise StartupError("\n".join(problems))
     return built
+
+
+def _demo_config(calendar: Calendar | None, now: float) -> Any:
+    """The embedded simulator, busy in every hour ``calendar`` is on duty (in its time zone)."""
+    from exporter.demo import on_duty_hours
+    from exporter.simulator import default_config
+
+    if calendar is None:
+        return default_config()
+    hours = on_duty_hours(calendar, now)
+    return default_config(on_duty_hours=hours, timezone=calendar.timezone.key)
 
 
 def _http_source(settings: ServeSettings, now: Callable[[], float]) -> tuple[Any, str]:
@@ -418,7 +432,8 @@ def _prepare(settings: ServeSettings, runtime: _Runtime) -> _Prepared:
     )
     built = BuiltSources([])
     try:
-        built = build_sources(settings, clock)
+        calendar = store.current().target_set.calendar if store is not None else None
+        built = build_sources(settings, clock, calendar)
         if built.http_source is not None:
             runtime.journal = built.http_source.journal
     except StartupError as error:

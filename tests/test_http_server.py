@@ -7,7 +7,8 @@ import socket
 from pathlib import Path
 
 import pytest
-from processes import ROOT, Process, free_port, http_get, serve_command
+from example_targets import copy_example_targets
+from processes import Process, free_port, http_get, serve_command
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +25,7 @@ def test_landing_page_404s_name_filter_and_idle_connections(tmp_path: Path) -> N
             metrics,
             admin,
             "--targets",
-            str(ROOT / "targets"),
+            str(copy_example_targets(tmp_path / "targets")),
             "--simulator-start",
             "2026-03-02T10:40:00+01:00",
         ),
