@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo
 
 from prometheus_client import CollectorRegistry
@@ -48,6 +48,9 @@ from exporter.sources.base import EventSink, IngestStats, Source
 from exporter.targets.model import Calendar, TargetSet
 from exporter.targets.store import TargetStore
 from exporter.web_config import BasicAuth, WebConfig, WebConfigError, WsgiApp, new_ssl_context
+
+if TYPE_CHECKING:
+    from exporter.simulator.config import SimulatorConfig
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +168,7 @@ def build_sources(
     return built
 
 
-def _demo_config(calendar: Calendar | None, now: float) -> Any:
+def _demo_config(calendar: Calendar | None, now: float) -> SimulatorConfig:
     """The embedded simulator, busy in every hour ``calendar`` is on duty (in its time zone)."""
     from exporter.demo import on_duty_hours
     from exporter.simulator import default_config
@@ -432,8 +435,8 @@ def _prepare(settings: ServeSettings, runtime: _Runtime) -> _Prepared:
     )
     built = BuiltSources([])
     try:
-        calendar = store.current().target_set.calendar if store is not None else None
-        built = build_sources(settings, clock, calendar)
+        on_duty = store.current().target_set.calendar if store is not None else None
+        built = build_sources(settings, clock, on_duty)
         if built.http_source is not None:
             runtime.journal = built.http_source.journal
     except StartupError as error:
