@@ -504,6 +504,7 @@ def _start(settings: ServeSettings, prepared: _Prepared, runtime: _Runtime, out:
     except OSError as error:
         message = f"cannot use the state directory {settings.state_dir}: {error}"
         raise StartupError(message) from None
+    admin_app.config["SIMULATED_CLOCK"] = _simulated_clock(settings, prepared.demo_note)
     admin_auth = BasicAuth(
         admin_app,
         users,
@@ -560,6 +561,19 @@ def _start(settings: ServeSettings, prepared: _Prepared, runtime: _Runtime, out:
     )
     if prepared.demo_note:
         log.info("simulator: %s", prepared.demo_note)
+
+
+def _simulated_clock(settings: ServeSettings, demo_note: str | None) -> str | None:
+    """Why the exporter's clock is not the wall clock, in words; None when it is."""
+    if "simulator" not in settings.sources:
+        return None
+    if demo_note is not None:
+        return "the simulation started at the last on-duty moment"
+    if settings.simulator_start is not None:
+        return "the simulation started at --simulator-start"
+    if settings.simulator_speed != 1.0:
+        return f"the simulation runs {settings.simulator_speed:g} times real time"
+    return None
 
 
 def _demo_note(zone: ZoneInfo, start: float) -> str:

@@ -115,3 +115,17 @@ def test_the_week_grid_and_its_next_change(as_viewer: FlaskClient, clock: Clock)
 def test_preview_refuses_an_unknown_kpi(as_viewer: FlaskClient) -> None:
     response = as_viewer.get("/preview", query_string={"kpi": "../etc"})
     assert response.status_code == 404
+
+
+def test_preview_names_the_simulated_clock(as_viewer: FlaskClient) -> None:
+    html = as_viewer.get("/preview").get_data(as_text=True)
+    assert "Now: Mon 21 Dec 2026 10:00 CET (Europe/Rome)." in html
+    assert as_viewer.application.config.get("SIMULATED_CLOCK") is None
+    as_viewer.application.config["SIMULATED_CLOCK"] = (
+        "the simulation started at the last on-duty moment"
+    )
+    html = as_viewer.get("/preview").get_data(as_text=True)
+    assert (
+        "Simulated time: Mon 21 Dec 2026 10:00 CET (Europe/Rome; the simulation started at the "
+        "last on-duty moment)." in html
+    )
