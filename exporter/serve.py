@@ -490,8 +490,16 @@ def _start(settings: ServeSettings, prepared: _Prepared, runtime: _Runtime, out:
     PlatformCollector(registry=registry)
 
     users = prepared.web_config.basic_auth_users
-    metrics_auth = BasicAuth(metrics_app(registry), users)
     clock = prepared.clock
+    simulated = _simulated_clock(settings, prepared.demo_note)
+
+    def clock_note() -> str | None:
+        if simulated is None:
+            return None
+        local = datetime.fromtimestamp(clock.now(), store.current().target_set.calendar.timezone)
+        return f"simulated time: {local:%a %d %b %H:%M %Z} ({simulated})"
+
+    metrics_auth = BasicAuth(metrics_app(registry, clock_note), users)
     try:
         admin_app = create_app(
             http_events=built.http_source,
@@ -504,7 +512,7 @@ def _start(settings: ServeSettings, prepared: _Prepared, runtime: _Runtime, out:
     except OSError as error:
         message = f"cannot use the state directory {settings.state_dir}: {error}"
         raise StartupError(message) from None
-    admin_app.config["SIMULATED_CLOCK"] = _simulated_clock(settings, prepared.demo_note)
+    admin_app.config["SIMULATED_CLOCK"] = simulated
     admin_auth = BasicAuth(
         admin_app,
         users,

@@ -103,6 +103,9 @@ def test_the_default_run_on_a_sunday_night_shows_kpis_and_targets(
             return True if all(series in body for series in wanted) else None
 
         wait_for("KPIs and targets in force", in_force, timeout=30)
+        landing = http_get(f"http://127.0.0.1:{metrics}/")[1]
+        assert "<p>simulated time: Sat 28 Nov 10:4" in landing  # 10:45 and a few seconds on
+        assert " CET (the simulation started at the last on-duty moment)</p>" in landing
     finally:
         assert process.stop() == 0, process.stderr
 

@@ -37,6 +37,9 @@ def test_landing_page_404s_name_filter_and_idle_connections(tmp_path: Path) -> N
         status, body = http_get(f"{base}/")
         assert status == 200
         assert '<a href="/metrics">Metrics</a>' in body
+        # Started at 10:40 Rome time a few seconds ago: the page names the simulated clock.
+        assert "<p>simulated time: Mon 02 Mar 10:40 CET (the simulation started at " in body
+        assert "--simulator-start)</p>" in body
         assert http_get(f"{base}/favicon.ico")[0] == 404
         assert http_get(f"{base}/metrics/extra") == (
             404,
