@@ -14,6 +14,6 @@ if [ ! -e "$demo/targets.yaml" ] || [ ! -e "$demo/calendar.yaml" ]; then
     done
     echo "Copied the example targets/ to $demo: the demo and the admin UI edit that copy"
 fi
-echo "kpi-targets is installed in .venv: run '. .venv/bin/activate' in a shell to type the README's commands"
+echo "kpi-targets is installed in .venv: the README's blocks call .venv/bin/kpi-targets ('. .venv/bin/activate' puts it on your PATH)"
 echo "Demo targets: $demo (kept across runs; to start again from the examples: rm -r $demo)"
 exec .venv/bin/kpi-targets serve --targets "$demo" "$@"

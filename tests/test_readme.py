@@ -31,7 +31,8 @@ README = ROOT / "README.md"
 _FENCE = re.compile(r"^```sh( no-run)?\n(.*?)^```$", re.DOTALL | re.MULTILINE)
 FRESH_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
 
-# After the block: every server it started in the background must have stopped, with exit 0.
+# After the block: every server it started in the background must have stopped, the last one with
+# exit 0 (each block starts at most one).
 _EPILOGUE = r"""
 for _ in $(seq 100); do [ -z "$(jobs -rp)" ] && break; sleep 0.1; done
 if [ -n "$(jobs -rp)" ]; then
@@ -39,9 +40,9 @@ if [ -n "$(jobs -rp)" ]; then
     kill $(jobs -rp)
     exit 1
 fi
-for pid in $(jobs -p); do
-    wait "$pid" || { echo "background job $pid exited $?" >&2; exit 1; }
-done
+if [ -n "${!:-}" ]; then  # the last server the block started (bash keeps its status)
+    wait "$!" || { status=$?; echo "the background job $! exited $status" >&2; exit 1; }
+fi
 """
 
 
