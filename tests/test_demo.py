@@ -20,7 +20,7 @@ from exporter.targets.parse import parse_texts
 ROME = ZoneInfo("Europe/Rome")
 
 
-# The example calendar without its operating hours: on duty around the clock.
+# A calendar without operating hours: on duty around the clock.
 ALWAYS_ON = "timezone: Europe/Rome\n"
 
 
@@ -122,8 +122,8 @@ def test_the_simulator_is_busy_in_every_hour_the_calendar_is_on_duty() -> None:
     assert always == frozenset(range(24))
     config = default_config(on_duty_hours=always)
     assert [queue.arrivals.per_hour[6] for queue in config.queues] == [36.0, 54.0, 45.0, 4.8]
-    # Frozen at 06:30: the half hour from 06:00 has offered contacts (the demo's peak-less mean
-    # is (36 + 54 + 45 + 4.8) / 2 = 70 in half an hour; fewer than 20 would be a quiet simulator).
+    # Frozen at 06:30: the half hour from 06:00 has offered contacts (about (36 + 54 + 45 + 4.8) / 2
+    # = 70 arrive, some chats end in the bot; 20 or fewer would be a quiet simulator).
     six = _at("2026-11-30T06:00")
     events = list(simulate(default_config(start=six, on_duty_hours=always), six + 1800))
     offered = [e for e in events if isinstance(e, ContactEvent) and e.kind is ContactKind.OFFERED]
