@@ -20,7 +20,7 @@ import socket
 import ssl
 import sys
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from cheroot import wsgi
@@ -39,21 +39,24 @@ WORKER_THREADS = 8  # requests served at once per port; more connections wait in
 _SHUTDOWN_SECONDS = 5
 
 
-def landing_page(title: str, links: Iterable[tuple[str, str]]) -> bytes:
+def landing_page(title: str, links: Iterable[tuple[str, str]], note: str | None = None) -> bytes:
     items = "".join(
         f'<li><a href="{html.escape(href)}">{html.escape(text)}</a></li>' for href, text in links
     )
+    noted = f"<p>{html.escape(note)}</p>" if note else ""
     return (
         '<!doctype html><html><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title></head><body><h1>{html.escape(title)}</h1>"
-        f"<p>Version {html.escape(__version__)}</p><ul>{items}</ul></body></html>\n"
+        f"<p>Version {html.escape(__version__)}</p>{noted}<ul>{items}</ul></body></html>\n"
     ).encode()
 
 
-def metrics_app(registry: CollectorRegistry) -> WsgiApp:
-    """``/`` landing page, ``/metrics`` exposition (``?name[]=`` filters), 404 elsewhere."""
+def metrics_app(
+    registry: CollectorRegistry, clock_note: Callable[[], str | None] = lambda: None
+) -> WsgiApp:
+    """``/`` landing page (with ``clock_note()``, the simulated time, when there is one),
+    ``/metrics`` exposition (``?name[]=`` filters), 404 elsewhere."""
     exposition = make_wsgi_app(registry)
-    landing = landing_page("KPI Targets exporter", [("/metrics", "Metrics")])
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -61,7 +64,7 @@ def metrics_app(registry: CollectorRegistry) -> WsgiApp:
             return exposition(environ, start_response)
         if path == "/":
             start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
-            return [landing]
+            return [landing_page("KPI Targets exporter", [("/metrics", "Metrics")], clock_note())]
         start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
         return [b"404 Not Found: the metrics are at /metrics\n"]
 

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 from zoneinfo import ZoneInfo
 
 from prometheus_client import CollectorRegistry
@@ -45,9 +45,12 @@ from exporter.http_server import HttpServer, bind_error_reason, metrics_app
 from exporter.logs import configure_logging
 from exporter.reload import WebState, load_web, reload
 from exporter.sources.base import EventSink, IngestStats, Source
-from exporter.targets.model import TargetSet
+from exporter.targets.model import Calendar, TargetSet
 from exporter.targets.store import TargetStore
 from exporter.web_config import BasicAuth, WebConfig, WebConfigError, WsgiApp, new_ssl_context
+
+if TYPE_CHECKING:
+    from exporter.simulator.config import SimulatorConfig
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +122,11 @@ class BuiltSources:
     events_token: str | None = None
 
 
-def build_sources(settings: ServeSettings, clock: SimulationClock) -> BuiltSources:
-    """The sources the settings name (each checked: spec, file, token).
+def build_sources(
+    settings: ServeSettings, clock: SimulationClock, calendar: Calendar | None = None
+) -> BuiltSources:
+    """The sources the settings name (each checked: spec, file, token). The embedded simulator
+    (no ``simulator:`` section) has contacts in every hour ``calendar`` is on duty, in its zone.
 
     Raises StartupError listing every unusable spec, missing file, or HTTP source without a token.
     """
@@ -131,9 +137,9 @@ def build_sources(settings: ServeSettings, clock: SimulationClock) -> BuiltSourc
     for spec_text in settings.sources:
         try:
             if spec_text == "simulator":
-                from exporter.simulator import SimulatorSource, default_config
+                from exporter.simulator import SimulatorSource
 
-                simulated = settings.simulator or default_config()
+                simulated = settings.simulator or _demo_config(calendar, clock.now())
                 built.sources.append(
                     SimulatorSource(
                         replace(simulated, seed=settings.simulator_seed),
@@ -160,6 +166,17 @@ def build_sources(settings: ServeSettings, clock: SimulationClock) -> BuiltSourc
     if problems:
         raise StartupError("\n".join(problems))
     return built
+
+
+def _demo_config(calendar: Calendar | None, now: float) -> SimulatorConfig:
+    """The embedded simulator, busy in every hour ``calendar`` is on duty (in its time zone)."""
+    from exporter.demo import on_duty_hours
+    from exporter.simulator import default_config
+
+    if calendar is None:
+        return default_config()
+    hours = on_duty_hours(calendar, now)
+    return default_config(on_duty_hours=hours, timezone=calendar.timezone.key)
 
 
 def _http_source(settings: ServeSettings, now: Callable[[], float]) -> tuple[Any, str]:
@@ -418,7 +435,8 @@ def _prepare(settings: ServeSettings, runtime: _Runtime) -> _Prepared:
     )
     built = BuiltSources([])
     try:
-        built = build_sources(settings, clock)
+        on_duty = store.current().target_set.calendar if store is not None else None
+        built = build_sources(settings, clock, on_duty)
         if built.http_source is not None:
             runtime.journal = built.http_source.journal
     except StartupError as error:
@@ -472,8 +490,16 @@ def _start(settings: ServeSettings, prepared: _Prepared, runtime: _Runtime, out:
     PlatformCollector(registry=registry)
 
     users = prepared.web_config.basic_auth_users
-    metrics_auth = BasicAuth(metrics_app(registry), users)
     clock = prepared.clock
+    simulated = _simulated_clock(settings, prepared.demo_note)
+
+    def clock_note() -> str | None:
+        if simulated is None:
+            return None
+        local = datetime.fromtimestamp(clock.now(), store.current().target_set.calendar.timezone)
+        return f"simulated time: {local:%a %d %b %H:%M %Z} ({simulated})"
+
+    metrics_auth = BasicAuth(metrics_app(registry, clock_note), users)
     try:
         admin_app = create_app(
             http_events=built.http_source,
@@ -486,6 +512,7 @@ def _start(settings: ServeSettings, prepared: _Prepared, runtime: _Runtime, out:
     except OSError as error:
         message = f"cannot use the state directory {settings.state_dir}: {error}"
         raise StartupError(message) from None
+    admin_app.config["SIMULATED_CLOCK"] = simulated
     admin_auth = BasicAuth(
         admin_app,
         users,
@@ -542,6 +569,19 @@ def _start(settings: ServeSettings, prepared: _Prepared, runtime: _Runtime, out:
     )
     if prepared.demo_note:
         log.info("simulator: %s", prepared.demo_note)
+
+
+def _simulated_clock(settings: ServeSettings, demo_note: str | None) -> str | None:
+    """Why the exporter's clock is not the wall clock, in words; None when it is."""
+    if "simulator" not in settings.sources:
+        return None
+    if demo_note is not None:
+        return "the simulation started at the last on-duty moment"
+    if settings.simulator_start is not None:
+        return "the simulation started at --simulator-start"
+    if settings.simulator_speed != 1.0:
+        return f"the simulation runs {settings.simulator_speed:g} times real time"
+    return None
 
 
 def _demo_note(zone: ZoneInfo, start: float) -> str:

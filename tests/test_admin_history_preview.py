@@ -130,3 +130,17 @@ def test_refused_history_and_preview_filters_keep_what_was_typed(as_viewer: Flas
     assert form_fields(preview.get_data(as_text=True), ("queue", "slaes"))["kpi"] == [
         "service_level_ratio"
     ]
+
+
+def test_preview_names_the_simulated_clock(as_viewer: FlaskClient) -> None:
+    html = as_viewer.get("/preview").get_data(as_text=True)
+    assert "Now: Mon 21 Dec 2026 10:00 CET (Europe/Rome)." in html
+    assert as_viewer.application.config.get("SIMULATED_CLOCK") is None
+    as_viewer.application.config["SIMULATED_CLOCK"] = (
+        "the simulation started at the last on-duty moment"
+    )
+    html = as_viewer.get("/preview").get_data(as_text=True)
+    assert (
+        "Simulated time: Mon 21 Dec 2026 10:00 CET (Europe/Rome; the simulation started at the "
+        "last on-duty moment)." in html
+    )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
+from example_targets import copy_example_targets
 
 from exporter.cli import main
 from exporter.targets import calendar_edit
@@ -14,16 +14,11 @@ from exporter.targets.store import TargetStore
 
 FIXTURES = Path(__file__).parent / "fixtures" / "queue_log"
 CALLS = f"queue_log:{FIXTURES / 'calls.queue_log'}"
-TARGETS = Path(__file__).resolve().parents[1] / "targets"
 
 
 @pytest.fixture
 def targets(tmp_path: Path) -> Path:
-    directory = tmp_path / "targets"
-    directory.mkdir()
-    for name in ("targets.yaml", "calendar.yaml"):
-        shutil.copy(TARGETS / name, directory / name)
-    return directory
+    return copy_example_targets(tmp_path / "targets")
 
 
 def backfill(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str]:

@@ -5,7 +5,6 @@ Chromium: a Mon-Fri 09:00-17:00 target set in the browser shows in the week grid
 from __future__ import annotations
 
 import re
-import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -13,7 +12,8 @@ from typing import Any
 import pytest
 
 from tests.conftest import browser_log_in, save_weekday_schedule
-from tests.processes import KPI_TARGETS, ROOT, Process, free_port, http_get, wait_for
+from tests.example_targets import copy_example_targets
+from tests.processes import KPI_TARGETS, Process, free_port, http_get, wait_for
 
 pytestmark = pytest.mark.integration
 
@@ -43,7 +43,7 @@ def voice_target(metrics: int) -> str | None:
 
 def test_a_weekday_target_set_in_the_browser_reaches_metrics(browser: Any, tmp_path: Path) -> None:
     targets = tmp_path / "targets"
-    shutil.copytree(ROOT / "targets", targets)
+    copy_example_targets(targets)
     # Voice starts with 80 % at all times only: the test adds the weekday schedule.
     weekday = (
         "      - days: [mon-fri]            # stricter during weekday business hours\n"

@@ -12,7 +12,6 @@ at one fixed instant, so "All" and "one value" see the same samples.
 from __future__ import annotations
 
 import math
-import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
+from example_targets import copy_example_targets
 from grafana_queries import (
     VARIABLES,
     PanelQuery,
@@ -28,7 +28,7 @@ from grafana_queries import (
     several,
     substitute,
 )
-from processes import ROOT, wait_for
+from processes import wait_for
 from prometheus_stack import Prometheus, stack
 
 from exporter.targets.model import Quantifier
@@ -59,7 +59,7 @@ def _labels(series: dict[str, Any]) -> frozenset[tuple[str, str]]:
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
     tmp = tmp_path_factory.mktemp("dashboards")
     targets = tmp / "targets"
-    shutil.copytree(ROOT / "targets", targets, ignore=shutil.ignore_patterns("audit.jsonl"))
+    copy_example_targets(targets)
     args = ["--targets", str(targets), "--simulator-start", SIMULATED_START]
     with stack([[*args, "--simulator-speed", "5"]], tmp) as (_, prometheus):
         # Every level published, and some of everything counted since the first scrape (survey

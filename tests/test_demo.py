@@ -3,22 +3,30 @@ moment the calendar was on duty (``exporter.demo``), and says so."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from processes import ROOT, Process, free_port, http_get, serve_command, wait_for
+from example_targets import copy_example_targets, example_text
+from processes import Process, free_port, http_get, serve_command, wait_for
 
-from exporter.demo import demo_start
-from exporter.targets.parse import load_dir
+from exporter.demo import demo_start, on_duty_hours
+from exporter.events import ContactEvent, ContactKind
+from exporter.simulator import simulate
+from exporter.simulator.config import WORKDAY_SHAPE, default_config
+from exporter.targets.parse import parse_texts
 
 ROME = ZoneInfo("Europe/Rome")
 
 
-def _calendar():  # type: ignore[no-untyped-def]
-    target_set = load_dir(ROOT / "targets").target_set
+# A calendar without operating hours: on duty around the clock.
+ALWAYS_ON = "timezone: Europe/Rome\n"
+
+
+def _calendar(calendar_yaml: str | None = None):  # type: ignore[no-untyped-def]
+    texts = example_text("targets.yaml"), calendar_yaml or example_text("calendar.yaml")
+    target_set = parse_texts(*texts).target_set
     assert target_set is not None
     return target_set.calendar
 
@@ -70,7 +78,7 @@ def test_the_default_run_on_a_sunday_night_shows_kpis_and_targets(
         encoding="utf-8",
     )
     monkeypatch.setenv("PYTHONPATH", str(shift))
-    shutil.copytree(ROOT / "targets", tmp_path / "targets")
+    copy_example_targets(tmp_path / "targets")
     metrics, admin = free_port(), free_port()
     process = Process(
         serve_command(metrics, admin),
@@ -95,5 +103,65 @@ def test_the_default_run_on_a_sunday_night_shows_kpis_and_targets(
             return True if all(series in body for series in wanted) else None
 
         wait_for("KPIs and targets in force", in_force, timeout=30)
+        landing = http_get(f"http://127.0.0.1:{metrics}/")[1]
+        assert "<p>simulated time: Sat 28 Nov 10:4" in landing  # 10:45 and a few seconds on
+        assert " CET (the simulation started at the last on-duty moment)</p>" in landing
+    finally:
+        assert process.stop() == 0, process.stderr
+
+
+def test_the_simulator_is_busy_in_every_hour_the_calendar_is_on_duty() -> None:
+    monday = _at("2026-11-30T06:30")
+    # The example calendar: Mon-Fri 08:00-20:00, Sat 09:00-13:00, so 08 to 19; the workday shape
+    # already has contacts then, and stays as it is.
+    assert on_duty_hours(_calendar(), monday) == frozenset(range(8, 20))
+    example = default_config(on_duty_hours=on_duty_hours(_calendar(), monday))
+    assert example.queues[0].arrivals.per_hour == tuple(120.0 * w for w in WORKDAY_SHAPE)
+    # On duty around the clock: 06:00 (0 in the workday shape) gets 30 % of the peak.
+    always = on_duty_hours(_calendar(ALWAYS_ON), monday)
+    assert always == frozenset(range(24))
+    config = default_config(on_duty_hours=always)
+    assert [queue.arrivals.per_hour[6] for queue in config.queues] == [36.0, 54.0, 45.0, 4.8]
+    # Frozen at 06:30: the half hour from 06:00 has offered contacts (about (36 + 54 + 45 + 4.8) / 2
+    # = 70 arrive, some chats end in the bot; 20 or fewer would be a quiet simulator).
+    six = _at("2026-11-30T06:00")
+    events = list(simulate(default_config(start=six, on_duty_hours=always), six + 1800))
+    offered = [e for e in events if isinstance(e, ContactEvent) and e.kind is ContactKind.OFFERED]
+    assert len(offered) > 20
+    # The workday shape alone (before) offers nobody then.
+    quiet = simulate(default_config(start=six), six + 1800)
+    assert [e for e in quiet if isinstance(e, ContactEvent)] == []
+
+
+@pytest.mark.integration
+def test_always_on_duty_at_0630_the_demo_shows_kpis_at_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The wall clock set to Monday 2026-11-30 06:30 in Rome (as above) and a calendar on
+    # duty around the clock: the demo starts now (no demo note), and at 06:30 the simulator's
+    # hour of backfill already holds contacts, so kpi_value shows within seconds.
+    shift = tmp_path / "shift"
+    shift.mkdir()
+    (shift / "sitecustomize.py").write_text(
+        "import time\n"
+        f"_real, _offset = time.time, {_at('2026-11-30T06:30')} - time.time()\n"
+        "time.time = lambda: _real() + _offset\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("PYTHONPATH", str(shift))
+    targets = copy_example_targets(tmp_path / "targets")
+    (targets / "calendar.yaml").write_text(ALWAYS_ON, encoding="utf-8")
+    metrics, admin = free_port(), free_port()
+    process = Process(serve_command(metrics, admin), cwd=tmp_path)
+    try:
+        lines = [process.read_line(30) for _ in range(3)]
+        assert lines[2] == "Targets: targets\n"
+        wanted = 'kpi_value{channel="voice",kpi="service_level_ratio",level="channel"}'
+
+        def kpis() -> str | None:
+            body = http_get(f"http://127.0.0.1:{metrics}/metrics")[1]
+            return body if wanted in body else None
+
+        wait_for("kpi_value at 06:30", kpis, timeout=20)
     finally:
         assert process.stop() == 0, process.stderr

@@ -7,7 +7,8 @@ import socket
 from pathlib import Path
 
 import pytest
-from processes import ROOT, Process, free_port, http_get, serve_command
+from example_targets import copy_example_targets
+from processes import Process, free_port, http_get, serve_command
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +25,7 @@ def test_landing_page_404s_name_filter_and_idle_connections(tmp_path: Path) -> N
             metrics,
             admin,
             "--targets",
-            str(ROOT / "targets"),
+            str(copy_example_targets(tmp_path / "targets")),
             "--simulator-start",
             "2026-03-02T10:40:00+01:00",
         ),
@@ -36,6 +37,9 @@ def test_landing_page_404s_name_filter_and_idle_connections(tmp_path: Path) -> N
         status, body = http_get(f"{base}/")
         assert status == 200
         assert '<a href="/metrics">Metrics</a>' in body
+        # Started at 10:40 Rome time a few seconds ago: the page names the simulated clock.
+        assert "<p>simulated time: Mon 02 Mar 10:40 CET (the simulation started at " in body
+        assert "--simulator-start)</p>" in body
         assert http_get(f"{base}/favicon.ico")[0] == 404
         assert http_get(f"{base}/metrics/extra") == (
             404,

@@ -20,6 +20,7 @@ import venv
 from pathlib import Path
 
 import pytest
+from example_targets import example_text
 from processes import ROOT, Process, free_port, http_get, wait_for
 
 
@@ -148,9 +149,7 @@ def test_init_writes_an_editable_copy_that_check_accepts(installed: Path, tmp_pa
             [promtool, *command], cwd=tmp_path, capture_output=True, text=True, timeout=120
         )
         assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert (tmp_path / "targets" / "targets.yaml").read_bytes() == (
-        ROOT / "targets" / "targets.yaml"
-    ).read_bytes()
+    assert (tmp_path / "targets" / "targets.yaml").read_text() == example_text("targets.yaml")
     check = subprocess.run(
         [kpi_targets, "check"], cwd=tmp_path, capture_output=True, text=True, timeout=60
     )

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from processes import KPI_TARGETS, ROOT, Process, free_port, http_get, wait_for
+from example_targets import copy_example_targets
+from processes import KPI_TARGETS, Process, free_port, http_get, wait_for
 
 from exporter.rules import RULES_FILE_NAME, render_rules
 from exporter.targets.model import Quantifier, Schedule, Target
@@ -64,7 +65,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
     prometheus = _binary("prometheus")
     tmp = tmp_path_factory.mktemp("stack")
     targets = tmp / "targets"
-    shutil.copytree(ROOT / "targets", targets, ignore=shutil.ignore_patterns("audit.jsonl"))
+    copy_example_targets(targets)
     rules = tmp / "rules"
     rules.mkdir()
     (rules / RULES_FILE_NAME).write_text(render_rules(for_duration="1s"), encoding="utf-8")

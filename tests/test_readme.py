@@ -3,21 +3,20 @@ the settings table of ``exporter.config``.
 
 The rule (also in the README's Development section):
 
-- every block fenced ```` ```sh ```` runs as one bash script (``set -euo pipefail``), in a scratch
-  directory holding what ``kpi-targets init`` writes (``targets/``, ``serve.yaml``,
-  ``prometheus/``), with this environment's ``kpi-targets`` and ``python3`` first on PATH, as after
-  ``. .venv/bin/activate``;
+- every block fenced ```` ```sh ```` runs as pasted in a new shell after the README's two commands:
+  one bash script (``set -euo pipefail``) in a fresh clone of the repository whose ``.venv`` is this
+  environment and whose ``scripts/run.sh`` has made the demo's ``var/targets``, with a fresh
+  environment (the system's PATH, a new HOME; nothing of the developer's shell);
 - a block fenced ```` ```sh no-run ```` is shown, not run (it runs forever, needs files a
-  contact center has, or is the test command itself); say why next to it;
-- ``kpi-targets serve`` (without ``--check-only``) runs until it prints its URLs, then the block
-  goes on with it running (a trailing ``&`` changes nothing); it is stopped with SIGTERM at the
-  next ``serve`` or at the end of the block and must exit 0. Ports 9491 and 9492 are replaced by
-  free ones, which a ``serve`` without address flags also uses.
+  contact center has, or changes the machine); say why next to it;
+- a block that starts ``kpi-targets serve`` in the background waits for it itself (``curl
+  --retry-connrefused``) and stops it (``kill $!``): a server still running when the block ends, or
+  one that did not exit 0, fails it; so does a block that changes a tracked file of the clone.
+  Ports 9491 and 9492 are replaced by free ones, which a ``serve`` without address flags also uses.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 import sys
@@ -29,43 +28,41 @@ from processes import ROOT, free_port
 from exporter.config import default_text, env_of, flag_of, settings_specs
 
 README = ROOT / "README.md"
-_BACKGROUND_SERVE = re.compile(r"^(kpi-targets serve\b.*?)\s*&\s*$", re.MULTILINE)
 _FENCE = re.compile(r"^```sh( no-run)?\n(.*?)^```$", re.DOTALL | re.MULTILINE)
+FRESH_PATH = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin"
 
-# Defines `kpi-targets` so that `serve` is started, waited for and stopped at the end.
-_PRELUDE = r"""
-set -euo pipefail
-_serve_pids=()
-_stop_serves() {
-    local status=0 pid
-    for pid in "${_serve_pids[@]}"; do
-        kill -TERM "$pid" 2>/dev/null || true
-        wait "$pid" || { echo "kpi-targets serve (pid $pid) exited $?" >&2; status=1; }
-    done
-    return $status
-}
-trap '_stop_serves || exit 1' EXIT
-kpi-targets() {
-    if [ "${1:-}" != serve ] || [[ " $* " == *" --check-only "* ]]; then
-        command kpi-targets "$@"
-        return
-    fi
-    _stop_serves || return 1  # one at a time: the next serve takes the same ports
-    _serve_pids=()
-    local out
-    out=$(mktemp serve.XXXXXX)
-    command kpi-targets "$@" >"$out" 2>"$out.err" &
-    local pid=$!
-    _serve_pids+=("$pid")
-    for _ in $(seq 600); do
-        grep -q '^Metrics: ' "$out" && { cat "$out"; return 0; }
-        kill -0 "$pid" 2>/dev/null || { cat "$out" "$out.err" >&2; return 1; }
-        sleep 0.1
-    done
-    echo "kpi-targets serve did not print its URLs within 60 s" >&2
-    return 1
-}
+# After the block: every server it started in the background must have stopped, the last one with
+# exit 0 (each block starts at most one).
+_EPILOGUE = r"""
+for _ in $(seq 100); do [ -z "$(jobs -rp)" ] && break; sleep 0.1; done
+if [ -n "$(jobs -rp)" ]; then
+    echo "the block left running: $(jobs -r)" >&2
+    kill $(jobs -rp)
+    exit 1
+fi
+if [ -n "${!:-}" ]; then  # the last server the block started (bash keeps its status)
+    wait "$!" || { status=$?; echo "the background job $! exited $status" >&2; exit 1; }
+fi
 """
+
+
+def _clone(tmp_path: Path) -> Path:
+    """A fresh clone after ``scripts/run.sh``: this environment as its .venv, var/targets made."""
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=120)
+    (clone / ".venv").mkdir()
+    (clone / ".venv" / "bin").symlink_to(Path(sys.executable).parent)
+    made = subprocess.run(
+        ["scripts/run.sh", "--check-only"],
+        cwd=clone,
+        env={"PATH": FRESH_PATH, "HOME": str(tmp_path), "KPI_TARGETS_NO_INSTALL": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    assert (clone / "var" / "targets" / "targets.yaml").is_file()
+    return clone
 
 
 def blocks() -> list[tuple[int, bool, str]]:
@@ -91,25 +88,23 @@ def test_the_readme_has_blocks_to_run_and_marks_the_others() -> None:
     [pytest.param(line, text, id=f"README.md:{line}") for line, runs, text in blocks() if runs],
 )
 def test_readme_block_runs_as_pasted(line: int, script: str, tmp_path: Path) -> None:
+    clone = _clone(tmp_path)
     metrics, admin = free_port(), free_port()
     script = script.replace("9491", str(metrics)).replace("9492", str(admin))
-    script = _BACKGROUND_SERVE.sub(r"\1", script)  # the wrapper backgrounds serve itself
-    init = subprocess.run(
-        [sys.executable, "-m", "exporter", "init"], cwd=tmp_path, capture_output=True, timeout=60
-    )
-    assert init.returncode == 0, init.stderr
+    home = tmp_path / "home"
+    home.mkdir()
     env = {
-        **os.environ,
-        "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PATH": FRESH_PATH,
+        "HOME": str(home),
         "USER": "readme",
+        "LANG": "C.UTF-8",
+        # A serve without address flags listens where the README's 9491 and 9492 now point.
+        "KPI_TARGETS_METRICS_ADDRESS": f"127.0.0.1:{metrics}",
+        "KPI_TARGETS_ADMIN_ADDRESS": f"127.0.0.1:{admin}",
     }
-    env = {k: v for k, v in env.items() if not k.startswith("KPI_TARGETS_")}
-    # A serve without address flags listens where the README's 9491 and 9492 now point.
-    env["KPI_TARGETS_METRICS_ADDRESS"] = f"127.0.0.1:{metrics}"
-    env["KPI_TARGETS_ADMIN_ADDRESS"] = f"127.0.0.1:{admin}"
     done = subprocess.run(
-        ["bash", "-c", _PRELUDE + script],
-        cwd=tmp_path,
+        ["bash", "-c", "set -euo pipefail\n" + script + _EPILOGUE],
+        cwd=clone,
         env=env,
         capture_output=True,
         text=True,
@@ -119,6 +114,11 @@ def test_readme_block_runs_as_pasted(line: int, script: str, tmp_path: Path) -> 
         f"README.md:{line}: the block failed (exit {done.returncode})\n--- stdout\n"
         f"{done.stdout[-3000:]}\n--- stderr\n{done.stderr[-3000:]}"
     )
+    changed = subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=no"],
+        cwd=clone, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert changed == "", f"README.md:{line}: the block changed tracked files:\n{changed}"
 
 
 def flag_reference() -> str:

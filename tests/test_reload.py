@@ -12,7 +12,8 @@ from pathlib import Path
 
 import bcrypt
 import pytest
-from processes import KPI_TARGETS, ROOT, Process, free_port, http_get, wait_for
+from example_targets import copy_example_targets
+from processes import KPI_TARGETS, Process, free_port, http_get, wait_for
 
 
 def _logged(process: Process, text: str) -> bool | None:
@@ -37,7 +38,7 @@ def test_sighup_applies_a_valid_config_and_keeps_the_running_one_when_invalid(
     metrics, admin = free_port(), free_port()
     config = tmp_path / "serve.yaml"
     base = f"metrics_address: 127.0.0.1:{metrics}\nadmin_address: 127.0.0.1:{admin}\n"
-    base += f"targets: {ROOT / 'targets'}\nweb_config_file: web.yml\n"
+    base += f"targets: {copy_example_targets(tmp_path / 'targets')}\nweb_config_file: web.yml\n"
     config.write_text(base, encoding="utf-8")
     web = tmp_path / "web.yml"
     web.write_text("", encoding="utf-8")  # no TLS, no users
@@ -91,7 +92,7 @@ def test_settings_from_the_environment(tmp_path: Path, monkeypatch: pytest.Monke
     monkeypatch.setenv("KPI_TARGETS_METRICS_ADDRESS", f"127.0.0.1:{metrics}")
     monkeypatch.setenv("KPI_TARGETS_ADMIN_ADDRESS", "127.0.0.1:1")  # the flag below wins
     monkeypatch.setenv("KPI_TARGETS_LOG_FORMAT", "json")
-    monkeypatch.setenv("KPI_TARGETS_TARGETS", str(ROOT / "targets"))
+    monkeypatch.setenv("KPI_TARGETS_TARGETS", str(copy_example_targets(tmp_path / "targets")))
     process = Process(
         [*KPI_TARGETS, "serve", "--admin-address", f"127.0.0.1:{admin}"], cwd=tmp_path
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import signal
 import socket
 import time
@@ -12,9 +11,9 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
+from example_targets import copy_example_targets
 from processes import (
     KPI_TARGETS,
-    ROOT,
     Process,
     free_port,
     http_get,
@@ -37,7 +36,7 @@ from exporter.serve import SimulationClock
 @pytest.fixture
 def targets_dir(tmp_path: Path) -> Path:
     directory = tmp_path / "targets"
-    shutil.copytree(ROOT / "targets", directory)
+    copy_example_targets(directory)
     return directory
 
 

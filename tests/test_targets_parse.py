@@ -8,6 +8,7 @@ from pathlib import Path
 from textwrap import dedent
 
 import pytest
+from example_targets import copy_example_targets
 
 from exporter.targets.model import Quantifier, Schedule, Target, TimeRange
 from exporter.targets.parse import Problem, dump_targets, load_dir, parse_texts
@@ -778,7 +779,7 @@ def test_load_dir_reports_non_utf8_text(tmp_path: Path) -> None:
     assert "not UTF-8 text" in result.problems[0].message
 
 
-def test_default_files_are_valid_without_warnings() -> None:
-    result = load_dir(Path(__file__).parent.parent / "targets")
+def test_default_files_are_valid_without_warnings(tmp_path: Path) -> None:
+    result = load_dir(copy_example_targets(tmp_path / "targets"))
     assert result.problems == []
     assert result.target_set is not None

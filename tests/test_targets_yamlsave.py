@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import difflib
 from datetime import time
-from pathlib import Path
 
+from example_targets import example_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,9 +13,8 @@ from exporter.targets.model import Quantifier, Schedule, Target, TimeRange
 from exporter.targets.parse import parse_texts
 from exporter.targets.yamlsave import replace_target
 
-REPO_TARGETS = Path(__file__).resolve().parent.parent / "targets"
-SHIPPED = (REPO_TARGETS / "targets.yaml").read_text()
-CALENDAR = (REPO_TARGETS / "calendar.yaml").read_text()
+SHIPPED = example_text("targets.yaml")
+CALENDAR = example_text("calendar.yaml")
 VOICE = (("channel", "voice"),)
 
 

@@ -18,7 +18,8 @@ from typing import Any
 
 import bcrypt
 import pytest
-from processes import KPI_TARGETS, ROOT, Process, free_port, http_get, serve_command, wait_for
+from example_targets import copy_example_targets
+from processes import KPI_TARGETS, Process, free_port, http_get, serve_command, wait_for
 
 from exporter.web_config import BasicAuth, WebConfigError, parse_web_config
 
@@ -163,7 +164,7 @@ def test_tls_and_basic_auth_on_both_ports_and_prometheus_scrapes_over_them(
         encoding="utf-8",
     )
     targets = tmp_path / "targets"
-    shutil.copytree(ROOT / "targets", targets, ignore=shutil.ignore_patterns("audit.jsonl"))
+    copy_example_targets(targets)
     metrics, admin, prometheus_port = free_port(), free_port(), free_port()
     exporter = Process(
         serve_command(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, current_app, render_template, request
 
 from exporter import catalog
 from exporter.admin.auth import requires
@@ -68,6 +68,7 @@ def page() -> str:
         "preview.html",
         in_force=in_force,
         local_now=local_now.strftime("%a %d %b %Y %H:%M %Z"),
+        simulated_clock=current_app.config.get("SIMULATED_CLOCK"),
         timezone=target_set.calendar.timezone.key,
         kpis=[(k.name, k.title) for k in eligible],
         kpi=kpi,

@@ -11,6 +11,7 @@ Hours are hours of the local day in ``SimulatorConfig.timezone``; times are Unix
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -299,6 +300,10 @@ WORKDAY_SHAPE: tuple[float, ...] = (
     0, 0, 0, 0,                                  # 20-23 closed
 )
 # fmt: on
+# An hour the calendar is on duty that WORKDAY_SHAPE leaves closed (a night shift, a calendar on
+# duty around the clock) still gets this share of the peak, so the demo shows KPIs whenever targets
+# can be in force.
+ON_DUTY_QUIET_SHARE = 0.3
 
 VOICE_THRESHOLD_SECONDS = 20.0
 CHAT_THRESHOLD_SECONDS = 30.0
@@ -308,25 +313,41 @@ CHAT_THRESHOLD_SECONDS = 30.0
 STAFFING_SERVICE_LEVEL = 0.7
 
 
-def default_config(seed: int = 1, start: float = DEFAULT_START) -> SimulatorConfig:
-    """The embedded demo contact center (see the module docstring)."""
+def demo_shape(on_duty_hours: Collection[int] = ()) -> tuple[float, ...]:
+    """WORKDAY_SHAPE, with ``ON_DUTY_QUIET_SHARE`` in each of ``on_duty_hours`` it leaves at 0."""
+    return tuple(
+        ON_DUTY_QUIET_SHARE if share == 0 and hour in on_duty_hours else share
+        for hour, share in enumerate(WORKDAY_SHAPE)
+    )
+
+
+def default_config(
+    seed: int = 1,
+    start: float = DEFAULT_START,
+    *,
+    on_duty_hours: Collection[int] = (),
+    timezone: str = DEFAULT_TIMEZONE,
+) -> SimulatorConfig:
+    """The embedded demo contact center (see the module docstring). ``on_duty_hours`` are the
+    local hours (in ``timezone``) a calendar is on duty: none of them is left without contacts."""
+    shape = demo_shape(on_duty_hours)
     sales = QueueConfig(
         "sales",
         Channel.VOICE,
-        ArrivalCurve.shaped(120.0, WORKDAY_SHAPE),
+        ArrivalCurve.shaped(120.0, shape),
         transfer_probability=0.03,
         transfer_to="support",
     )
     support = QueueConfig(
         "support",
         Channel.VOICE,
-        ArrivalCurve.shaped(180.0, WORKDAY_SHAPE),
+        ArrivalCurve.shaped(180.0, shape),
         first_contact_resolution_probability=0.72,
     )
     chat = QueueConfig(
         "chat",
         Channel.CHAT,
-        ArrivalCurve.shaped(150.0, WORKDAY_SHAPE),
+        ArrivalCurve.shaped(150.0, shape),
         handling=HandlingConfig(
             talk_mean_seconds=330.0, hold_probability=0.0, acw_mean_seconds=40.0
         ),
@@ -337,7 +358,7 @@ def default_config(seed: int = 1, start: float = DEFAULT_START) -> SimulatorConf
     email = QueueConfig(
         "email",
         Channel.EMAIL,
-        ArrivalCurve.shaped(16.0, WORKDAY_SHAPE),
+        ArrivalCurve.shaped(16.0, shape),
         handling=HandlingConfig(
             talk_mean_seconds=300.0, hold_probability=0.0, acw_mean_seconds=60.0
         ),
@@ -370,6 +391,7 @@ def default_config(seed: int = 1, start: float = DEFAULT_START) -> SimulatorConf
         campaigns=(CampaignConfig("renewals", "orange"),),
         seed=seed,
         start=start,
+        timezone=timezone,
     )
 
 
