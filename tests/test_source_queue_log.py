@@ -364,7 +364,7 @@ def test_calls_are_remembered_and_forgotten_by_the_rule(
     for event, callid, at in lines:
         line = QueueLogEntry(at, callid, "q", "SIP/1", event, data.get(event, ("3", "40", "1")))
         if reference.is_copy(callid, line, event == "ENTERQUEUE"):
-            with pytest.raises(QueueLogLineError, match="^duplicate: "):
+            with pytest.raises(QueueLogLineError, match=r"^duplicate: "):
                 interpreter.interpret(line)
             continue
         found = [e.contact_id for e in interpreter.interpret(line) if isinstance(e, ContactEvent)]

@@ -256,6 +256,7 @@ class QueueLogInterpreter:
             known = calls.get(callid)
             if known is not None and known[1] < self._cutoff:
                 known = None  # forgotten: a new call
+            lines: tuple[LineKey, ...]
             if known is None:
                 entries, lines = 1, (key,) if callid else ()
             elif not callid:  # NONE: no call to tell copies apart by
