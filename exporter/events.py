@@ -144,6 +144,9 @@ class Stepper(Protocol):
     events of a line still after the new watch to ``past_end`` instead of its receiver."""
 
     watch: float
+    # The reasons the receiver refused events for, not yet reported: the source reports each
+    # with the place of the line it came from, and empties the list.
+    refusals: list[str]
 
     @property
     def past_end(self) -> EventReceiver:
