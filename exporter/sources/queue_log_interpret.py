@@ -100,8 +100,6 @@ _DIAL_ENDS = frozenset(
     }
 )
 _COUNTED_SKIPS = frozenset({"OUTCALL"})
-# The lines after which a caller no longer waits in queue.
-_LEAVES_QUEUE = frozenset({"CONNECT", *_EXITS, *_ENDED_BY_CALL, *_TRANSFERS})
 # Enum members read once here: through their class they cost a lookup each (about 65 ns on
 # Python 3.11), and these are read for most lines.
 _VOICE = Channel.VOICE
@@ -109,9 +107,11 @@ _OFFERED, _ANSWERED, _ENDED = ContactKind.OFFERED, ContactKind.ANSWERED, Contact
 _ABANDONED, _TRANSFERRED = ContactKind.ABANDONED, ContactKind.TRANSFERRED
 _CLEARED = ContactKind.CLEARED
 _RESTART = "QUEUESTART"
-# What a line of a call is known by, to spot its copies: the text of a plain line (feed_line), or
-# its entry (feed).
-LineKey = str | tuple[object, ...]
+# What a line of a call is known by, to spot its copies: the hash of the text of a plain line
+# (feed_line) or of its entry (feed). A hash, not the line: keeping every line of a day's calls
+# costs memory and time (about 100 ns a line). Two different lines of one call share a 64-bit hash
+# once in about 10^19 pairs.
+LineKey = int
 
 
 # Numbers already read, by their text: float() costs about 150 ns, and the same few hold and
@@ -171,10 +171,13 @@ class QueueLogInterpreter:
     # come back into a queue (its next entry is then "callid#2"), short enough that following a
     # live log for months keeps memory flat.
     call_memory_seconds: float = 24 * 3600.0
-    # callid -> (its queue entries so far, the time of the last one, its lines read so far, the
-    # contact id still waiting in queue or ""). A call last entered before ``_cutoff`` is
-    # forgotten: unknown when met again, and dropped in its turn.
-    _calls: dict[str, tuple[int, float, tuple[LineKey, ...], str]] = field(default_factory=dict)
+    # callid -> (its queue entries so far, the time of the last one, its lines read so far). A
+    # call last entered before ``_cutoff`` is forgotten: unknown when met again, and dropped in
+    # its turn.
+    _calls: dict[str, tuple[int, float, list[LineKey]]] = field(default_factory=dict)
+    # callid -> the contact id of its last queue entry, until a CONNECT or an exit (QUEUESTART
+    # clears those left).
+    _waiting: dict[str, str] = field(default_factory=dict)
     _cutoff: float = -math.inf  # call_memory_seconds before the latest queue entry
     _next_drop: float = -math.inf  # the cutoff at which forgotten calls are dropped next
     # (time, callid) of every queue entry, in file order: the calls to drop are at the front.
@@ -194,7 +197,7 @@ class QueueLogInterpreter:
         """Hand the events an entry means (often none) to ``receiver``, in order. Raises
         ``QueueLogLineError`` for bad data (or a line read before: ``duplicate``) before handing
         anything, leaving the state as it was."""
-        self._interpret(*entry, receiver, entry)
+        self._interpret(*entry, receiver, hash(entry))
 
     def feed_line(
         self, line: str, receiver: EventReceiver, watch: float = math.inf
@@ -223,7 +226,7 @@ class QueueLogInterpreter:
             fields[4].upper(),
             data if not data or data[-1] else trim_data(data),
             receiver,
-            line,
+            hash(line),
         )
         return None
 
@@ -256,31 +259,34 @@ class QueueLogInterpreter:
             known = calls.get(callid)
             if known is not None and known[1] < self._cutoff:
                 known = None  # forgotten: a new call
-            lines: tuple[LineKey, ...]
             if known is None:
-                entries, lines = 1, (key,) if callid else ()
-            elif not callid:  # NONE: no call to tell copies apart by
-                entries, lines = known[0] + 1, ()
-            elif key in known[2]:
-                raise QueueLogLineError("duplicate", f"the same line as before, call {callid}")
+                entries, lines = 1, [key] if callid else []
             else:
-                entries, lines = known[0] + 1, known[2] + (key,)
+                lines = known[2]
+                if callid:  # (NONE: no call to tell copies apart by)
+                    if key in lines:
+                        raise QueueLogLineError(
+                            "duplicate", f"the same line as before, call {callid}"
+                        )
+                    lines.append(key)
+                entries = known[0] + 1
             contact_id = callid if entries == 1 else f"{callid}#{entries}"
-            calls[callid] = (entries, at, lines, contact_id)
+            calls[callid] = (entries, at, lines)
+            self._waiting[callid] = contact_id
             self._entries.append((at, callid))
             receiver.contact(_OFFERED, at, contact_id, queue, _VOICE, "", "", None, None, None)
             return
         known = calls.get(callid) if callid else None
+        taken: list[LineKey] | None = None  # the call's lines, when this one joined them
         if known is None or known[1] < self._cutoff:  # not entered, or forgotten
             contact_id = callid
         else:
-            if key in known[2]:
+            lines = known[2]
+            if key in lines:
                 raise QueueLogLineError("duplicate", f"the same line as before, call {callid}")
+            lines.append(key)  # (taken back if the line is refused below)
+            taken = lines
             contact_id = callid if known[0] == 1 else f"{callid}#{known[0]}"
-            waiting = known[3]
-            if waiting and event in _LEAVES_QUEUE:
-                waiting = ""  # out of the queue
-            calls[callid] = (known[0], known[1], known[2] + (key,), waiting)
         # What follows may refuse the line (a bad number): the call is then left as it was.
         try:
             if event == _RESTART:
@@ -292,6 +298,7 @@ class QueueLogInterpreter:
                 # KeyError raised and caught costs more than the call it saves.)
                 cached = _NUMBERS.get(data[0]) if data else None
                 wait = cached if cached is not None else _number(event, data, 1, "hold time")
+                self._waiting.pop(callid, None)  # (an ended call left the queue too: no matter)
                 # The agent's new state comes with the contact (EventReceiver.contact).
                 state = self._agents.connect(agent, callid) if agent else None
                 receiver.contact(
@@ -301,6 +308,7 @@ class QueueLogInterpreter:
             if event in _EXITS:
                 reason, wait_field = _EXITS[event]
                 wait = _number(event, data, wait_field, "wait time")
+                self._waiting.pop(callid, None)
                 receiver.contact(
                     _ABANDONED, at, contact_id, queue, _VOICE, "", "", wait, None, reason
                 )
@@ -328,8 +336,8 @@ class QueueLogInterpreter:
                 if state is not None:
                     receiver.agent_state(at, agent, state, team, queue)
         except QueueLogLineError:
-            if known is not None and known[1] >= self._cutoff:
-                calls[callid] = known
+            if taken is not None:
+                taken.pop()
             raise
 
     def _identify(self, interface: str) -> tuple[str, str]:
@@ -369,11 +377,12 @@ class QueueLogInterpreter:
     def _restart(self, at: float, receiver: EventReceiver) -> None:
         """Asterisk (re)started: the callers still waiting are gone (CLEARED), the agents still
         on a call are off it."""
-        calls = self._calls
-        for callid, (entries, entered, lines, waiting) in list(calls.items()):
-            if waiting and entered >= self._cutoff:
-                calls[callid] = (entries, entered, lines, "")
-                receiver.contact(_CLEARED, at, waiting, "", _VOICE, "", "", None, None, None)
+        calls, waiting = self._calls, self._waiting
+        for callid, contact_id in list(waiting.items()):
+            known = calls.get(callid)
+            if known is not None and known[1] >= self._cutoff:  # not forgotten
+                receiver.contact(_CLEARED, at, contact_id, "", _VOICE, "", "", None, None, None)
+        waiting.clear()
         teams = {agent: team for agent, team in self._who.values()}
         for agent, state in self._agents.restart():
             receiver.agent_state(at, agent, state, teams.get(agent, ""), "")
@@ -387,6 +396,7 @@ class QueueLogInterpreter:
             known = calls.get(callid)
             if known is not None and known[1] < cutoff:  # not entered again since
                 del calls[callid]
+                self._waiting.pop(callid, None)
 
     @property
     def remembered_calls(self) -> int:
