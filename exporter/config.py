@@ -252,6 +252,14 @@ class ServeSettings:
         metavar="SECONDS",
         default_text="5",
     )
+    stale_waiting_seconds: float | None = setting(
+        None,
+        _positive,
+        "a caller still waiting after this long is forgotten by the In Queue KPIs (its end was "
+        "lost)",
+        metavar="SECONDS",
+        default_text="86400 (24 h)",
+    )
     simulator_seed: int = setting(1, _whole, "simulator random seed", metavar="N")
     simulator_speed: float = setting(
         1.0,

@@ -10,6 +10,7 @@ A contact's life, as events (each a ``ContactEvent`` with the same ``contact_id`
         └─────► ABANDONED (wait seconds)
     TRANSFERRED may follow ANSWERED; OUTBOUND is a single event per dial with its outcome;
     BOT is a single event per self-service session, contained or handed to a human.
+    CLEARED ends the wait of a contact whose outcome will never be known (the PBX restarted).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ class ContactKind(enum.StrEnum):
     SURVEY = "survey"  # post-contact survey answer(s)
     OUTBOUND = "outbound"  # one outbound dial with its outcome
     BOT = "bot"  # one self-service (bot/IVR) session; contained or not
+    CLEARED = "cleared"  # no longer waiting, outcome unknown (the PBX restarted): counts nothing
 
 
 class OutboundOutcome(enum.StrEnum):
@@ -142,6 +144,9 @@ class Stepper(Protocol):
     events of a line still after the new watch to ``past_end`` instead of its receiver."""
 
     watch: float
+    # The reasons the receiver refused events for, not yet reported: the source reports each
+    # with the place of the line it came from, and empties the list.
+    refusals: list[str]
 
     @property
     def past_end(self) -> EventReceiver:

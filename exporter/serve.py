@@ -462,6 +462,8 @@ def _start(settings: ServeSettings, prepared: _Prepared, runtime: _Runtime, out:
         engine_options["service_level_variant"] = settings.service_level_variant
     if settings.short_abandon_seconds is not None:
         engine_options["short_abandon_seconds"] = settings.short_abandon_seconds
+    if settings.stale_waiting_seconds is not None:
+        engine_options["stale_waiting_seconds"] = settings.stale_waiting_seconds
     engine = KpiEngine(EngineConfig(**engine_options))
 
     for scope in _known_scopes(built.sources, loaded.target_set):

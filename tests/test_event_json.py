@@ -107,7 +107,7 @@ def test_unknown_kind_lists_the_known_ones() -> None:
         (
             "kind",
             "unknown kind 'ringing'; expected one of: offered, answered, abandoned, ended, "
-            "transferred, survey, outbound, bot",
+            "transferred, survey, outbound, bot, cleared",
             "unknown_value",
         )
     ]

@@ -318,7 +318,7 @@ def test_a_mixed_batch_keeps_the_valid_events_and_lists_the_errors(
                     "id": "bad-2",
                     "field": "kind",
                     "message": "unknown kind 'teleported'; expected one of: offered, answered, "
-                    "abandoned, ended, transferred, survey, outbound, bot",
+                    "abandoned, ended, transferred, survey, outbound, bot, cleared",
                     "code": "unknown_value",
                 },
             ],

@@ -108,6 +108,26 @@ def test_an_agent_who_logs_off_during_a_call_stays_logged_off(tmp_path: Path) ->
     }
 
 
+def test_a_restart_ends_the_calls_left_open(tmp_path: Path) -> None:
+    lines = [
+        *LOGOFF_MID_CALL[:4],  # 1001 on c1 from +110
+        f"{T + 150}|NONE|support|SIP/1002|PAUSE|",
+        f"{T + 160}|o1|NONE|SIP/1002|OUTDIAL|",  # 1002 dials out, paused
+        f"{T + 300}|NONE|NONE|NONE|QUEUESTART|",  # the PBX restarted: neither call goes on
+    ]
+    events = _events(_file(tmp_path, lines))
+    assert _states(events, "1001") == [
+        (0, AgentState.LOGGED_IN),
+        (110, AgentState.BUSY),
+        (300, AgentState.AVAILABLE),
+    ]
+    assert _states(events, "1002")[-2:] == [(160, AgentState.OUTBOUND), (300, AgentState.PAUSED)]
+    snapshot = _engine(events).snapshot(T + 600)
+    assert _available(snapshot) == 1  # 1001; 1002 is still paused
+    # 1001: available 0..110 and 300..600, on the call 110..300.
+    assert _agent_seconds(snapshot)[("", "1001", "on_contact")] == 190
+
+
 def test_a_pause_during_a_call_takes_effect_when_the_call_ends(tmp_path: Path) -> None:
     lines = [
         *LOGOFF_MID_CALL[:4],

@@ -222,8 +222,10 @@ def test_a_call_entering_a_second_queue_is_a_second_contact() -> None:
     interpreter = QueueLogInterpreter()
     first = interpreter.interpret(entry("ENTERQUEUE", "", "555", "1", agent=""))
     abandon = interpreter.interpret(entry("EXITWITHTIMEOUT", "1", "1", "60", agent=""))
-    second = interpreter.interpret(entry("ENTERQUEUE", "", "555", "1", agent=""))
-    answer = interpreter.interpret(entry("CONNECT", "3", "b", "2"))
+    # Back in queue a minute later (the same line at the same time would be a copy).
+    back = entry("ENTERQUEUE", "", "555", "1", agent="")._replace(at=160.0)
+    second = interpreter.interpret(back)
+    answer = interpreter.interpret(entry("CONNECT", "3", "b", "2")._replace(at=163.0))
     ids = [e.contact_id for e in first + abandon + second + answer if isinstance(e, ContactEvent)]
     assert ids == ["c1", "c1", "c1#2", "c1#2"]
 
@@ -300,13 +302,28 @@ def test_none_fields_become_empty_and_trailing_empty_data_is_dropped() -> None:
 
 class _RememberedCalls:
     """The call memory's rule, written plainly: a call not entered into a queue since ``memory``
-    seconds before the latest entry is forgotten (its next entry is a first one again). The
-    reference the interpreter's bookkeeping must match."""
+    seconds before the latest entry is forgotten (its next entry is a first one again); a line
+    of a call remembered that was read before is a copy. The reference the interpreter's
+    bookkeeping must match."""
 
     def __init__(self, memory: float) -> None:
         self.calls: dict[str, tuple[int, float]] = {}  # callid -> (entries, last entered)
+        self.lines: dict[str, set[object]] = {}  # callid -> its lines read while remembered
         self.memory = memory
         self.cutoff = float("-inf")
+
+    def is_copy(self, callid: str, line: object, entering: bool) -> bool:
+        """Whether ``line`` is a copy (then it changes nothing), else remember it."""
+        if entering:
+            self.cutoff = max(self.cutoff, line[0] - self.memory)  # type: ignore[index]
+        if not self.entries(callid):
+            self.lines[callid] = set()
+            if not entering:
+                return False
+        if line in self.lines[callid]:
+            return True
+        self.lines[callid].add(line)
+        return False
 
     def entries(self, callid: str) -> int:
         """Of a call remembered; 0 for one never seen or forgotten."""
@@ -346,6 +363,10 @@ def test_calls_are_remembered_and_forgotten_by_the_rule(
     data = {"ENTERQUEUE": ("", "5", "1"), "CONNECT": ("3", "x", "1"), "ABANDON": ("1", "1", "4")}
     for event, callid, at in lines:
         line = QueueLogEntry(at, callid, "q", "SIP/1", event, data.get(event, ("3", "40", "1")))
+        if reference.is_copy(callid, line, event == "ENTERQUEUE"):
+            with pytest.raises(QueueLogLineError, match=r"^duplicate: "):
+                interpreter.interpret(line)
+            continue
         found = [e.contact_id for e in interpreter.interpret(line) if isinstance(e, ContactEvent)]
         if event == "ENTERQUEUE":
             assert found == [reference.enter(callid, at)]

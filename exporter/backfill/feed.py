@@ -6,7 +6,15 @@ A step at instant ``t`` is sampled once every event stamped at or before ``t`` h
 they would have reached a running exporter. Steps run from ``start`` to ``end`` inclusive, at
 ``start + k * step``; events before ``start`` are counted too (the hour in progress at ``start``
 and the counters need them). Events after ``end`` are left out: ``replay`` reads on and counts
-them (``later``), ``backfill`` stops reading.
+them (``later``), ``backfill`` stops reading. A file is read in the order it was written, as a
+running exporter reads it: once a line stamped after ``end`` is met, the lines after it were
+written after ``end`` too and are left out, whatever their stamp (a late line stamped before
+``end`` would have reached the exporter after ``end``). So ``replay --at t`` counts what the
+sample of ``backfill`` at ``t`` counts, out-of-order lines included, and an event too far behind
+the newest one read is refused as ``too_old`` by both.
+
+The engine's refusals are collected in ``refusals`` as they happen, for the source to report
+each with the place of its line (``QueueLogSource.feed``).
 
 ``Feed`` is an ``EventReceiver``: a queue_log source hands it each event by its fields, without
 an Event object, straight to ``KpiEngine.count_contact``; other sources, and several sources at
@@ -71,6 +79,8 @@ class Feed:
         self.past_end = _LeftOut()
         self.contact = engine.count_contact
         self.agent_state = engine.count_agent_state
+        self.refusals: list[str] = []  # reasons of the engine's refusals not yet reported
+        engine.on_refused = self.refusals.append
         self._engine = engine
         self._counted_before = engine.counted
         self._refused_before = Counter(engine.refused)
@@ -80,6 +90,8 @@ class Feed:
         self._progress = progress
         self._index = 0
         self._next_step = start
+        self._ended = False  # a line stamped after ``end`` was met (``read_past_end``)
+        self._after_end = 0
         self.watch = min(start, end)  # an event after this instant goes through ``reach``
 
     @classmethod
@@ -126,16 +138,26 @@ class Feed:
 
     def finish(self) -> None:
         """Sample the steps no event went past (the data ended before ``end``)."""
-        self._step_to(math.inf)
+        if not self._ended:
+            self._step_to(math.inf)
 
     def reach(self, at: float) -> float:
         """Take the steps before ``at``; the new watch, before ``at`` only when ``at`` is after
         ``end``. Raises ``StopFeeding`` then, unless ``read_past_end``."""
+        if self._ended:  # every line after the first one past ``end`` comes here
+            self._after_end += 1
+            if self._progress is not None and self._after_end % 1024 == 0:
+                self._progress.update(self.events, at)
+            return self.watch
         self._step_to(at)
         if self._progress is not None:
             self._progress.update(self.events, at)
-        if at > self._end and not self._read_past_end:
-            raise StopFeeding
+        if at > self._end:
+            if not self._read_past_end:
+                raise StopFeeding
+            # Written after ``end``: so is every line after it (see the module docstring).
+            self._ended = True
+            self.watch = -math.inf
         return self.watch
 
     def _step_to(self, at: float) -> None:

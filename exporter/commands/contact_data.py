@@ -6,6 +6,7 @@ formula settings. ``open_sources`` and ``engine_config`` turn the parsed options
 from __future__ import annotations
 
 import argparse
+import math
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
@@ -29,8 +30,9 @@ class DataOptionError(ValueError):
 
 
 def add_data_arguments(parser: argparse.ArgumentParser, *, timezone_default: str) -> None:
-    """``--timezone``, ``--service-level-variant``, ``--short-abandon-seconds``, ``--mapping``,
-    ``--agent-teams``; ``timezone_default`` words what an absent ``--timezone`` means."""
+    """``--timezone``, ``--service-level-variant``, ``--short-abandon-seconds``,
+    ``--stale-waiting-seconds``, ``--mapping``, ``--agent-teams``; ``timezone_default`` words
+    what an absent ``--timezone`` means."""
     from exporter.config import SPECS, default_text
     from exporter.engine.types import DEFAULT_SERVICE_LEVEL_VARIANT, ServiceLevelVariant
 
@@ -57,6 +59,14 @@ def add_data_arguments(parser: argparse.ArgumentParser, *, timezone_default: str
         metavar="SECONDS",
         help=f"{SPECS['short_abandon_seconds'].help} "
         f"(default: {default_text('short_abandon_seconds')})",
+    )
+    parser.add_argument(
+        "--stale-waiting-seconds",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help=f"{SPECS['stale_waiting_seconds'].help} "
+        f"(default: {default_text('stale_waiting_seconds')})",
     )
     parser.add_argument(
         "--mapping",
@@ -133,13 +143,16 @@ def open_sources(
 def engine_config(args: argparse.Namespace, zone: ZoneInfo) -> EngineConfig:
     from exporter.engine import EngineConfig, ServiceLevelVariant
 
-    short = args.short_abandon_seconds
+    short, stale = args.short_abandon_seconds, args.stale_waiting_seconds
     if short is not None and not short >= 0:
         raise DataOptionError("--short-abandon-seconds must be 0 or more")
+    if stale is not None and not 0 < stale < math.inf:
+        raise DataOptionError("--stale-waiting-seconds must be more than 0")
     return EngineConfig(
         timezone=zone,
         service_level_variant=ServiceLevelVariant(args.service_level_variant),
         **({"short_abandon_seconds": short} if short is not None else {}),
+        **({"stale_waiting_seconds": stale} if stale is not None else {}),
     )
 
 

@@ -1,8 +1,10 @@
 """``kpi-targets replay SOURCE --at ISO-8601``: KPI values from a data file as of an instant.
 
-The file is read alone (no other source, no targets); every event at or before ``--at`` goes to the
-KPI engine, and the engine's samples at ``--at`` are printed as a JSON array sorted by KPI and
-labels. Lines or events refused on the way are counted on stderr, never fatal.
+The file is read alone (no other source, no targets), in the order it was written: the lines before
+the first one stamped after ``--at`` go to the KPI engine (what a running exporter had read then,
+and what backfill's sample at ``--at`` counts: ``exporter.backfill.feed``), and the engine's
+samples at ``--at`` are printed as a JSON array sorted by KPI and labels. Lines or events refused
+on the way are counted on stderr, each logged with its file:line, never fatal.
 """
 
 from __future__ import annotations

@@ -93,6 +93,7 @@ _STATE_SECONDS_FIELD: dict[AgentState, str] = {
 # per event): the per-event code reads them from these module constants.
 _OFFERED, _ANSWERED, _ABANDONED = ContactKind.OFFERED, ContactKind.ANSWERED, ContactKind.ABANDONED
 _CALLER_HUNG_UP = ExitReason.ABANDONED
+_CLEARED = ContactKind.CLEARED
 _ENDED, _SURVEY, _OUTBOUND, _BOT = (
     ContactKind.ENDED,
     ContactKind.SURVEY,
@@ -121,6 +122,8 @@ class KpiEngine:
         # Events counted, and refused by reason, since the start.
         self.counted = 0
         self.refused: Counter[str] = Counter()
+        # Told the reason of each refusal as it happens (replay and backfill: which line).
+        self.on_refused: Callable[[str], object] | None = None
         self._hours = LocalHours(self.config.timezone)
         self._buckets: dict[float, HourBucket] = {}
         self._last_bucket: HourBucket | None = None  # the bucket the last lookup found
@@ -272,7 +275,7 @@ class KpiEngine:
                     self._waiting.enter(contact_id, at, scopes)
                 else:
                     self._waiting.see(scopes)
-            elif kind is _ANSWERED or kind is _ABANDONED or kind is _ENDED:
+            elif kind is _ANSWERED or kind is _ABANDONED or kind is _ENDED or kind is _CLEARED:
                 if facts.left_queue_at is None or at > facts.left_queue_at:
                     facts.left_queue_at = at
                 self._waiting.leave(contact_id, at)
@@ -326,7 +329,7 @@ class KpiEngine:
             elif kind is _BOT:
                 row.bot_sessions += 1
                 row.bot_contained += event.contained is True
-        # TRANSFERRED only updates what is remembered about the contact.
+        # TRANSFERRED only updates what is remembered about the contact, CLEARED who waits.
         if event is not None and (kind is _SURVEY or kind is _ENDED):
             score = event.ai_cx_score
             if score is not None:
@@ -372,6 +375,8 @@ class KpiEngine:
 
     def _refuse(self, reason: str) -> str:
         self.refused[reason] += 1
+        if self.on_refused is not None:
+            self.on_refused(reason)
         return reason
 
     def _bucket(self, at: float) -> HourBucket:

@@ -1,7 +1,8 @@
 """Contacts waiting in queue now: the state behind the In Queue KPIs.
 
 A contact waits from its OFFERED event until it is answered, abandoned or ends. Contacts whose end
-was lost would wait forever, so those waiting longer than ``stale_waiting_seconds`` are dropped.
+was lost would wait forever, so those waiting longer than ``stale_waiting_seconds`` are dropped
+(``--stale-waiting-seconds``); a source that knows its callers are gone says so (CLEARED).
 Every scope contacts were ever offered in keeps being reported, with a real 0 when nobody waits.
 """
 

@@ -57,6 +57,11 @@ class IngestStats:
             f": {detail}" if detail else "",
         )
 
+    @staticmethod
+    def refused_event(source: str, reason: str, where: str) -> None:
+        """Log where an event the KPI engine refused (and counts itself) came from."""
+        log.warning("%s: event refused by the engine, %s, at %s", source, reason, where)
+
     def unforeseen(self, source: str, where: str, error: Exception) -> None:
         """Count a line that raised an error no parser check foresaw (a bug, logged with its
         traceback at debug level) as rejected, reason ``unreadable``, so reading goes on."""

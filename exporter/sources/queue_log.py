@@ -110,6 +110,7 @@ class QueueLogSource(EventStream):
             return interpreter.feed_by_watch(parser.parse(line), receiver, watch)
 
         watch = stepper.watch if stepper is not None else math.inf
+        refusals = stepper.refusals if stepper is not None else []
         number = 0  # of the line before the block
         try:
             with self.path.open("rb") as handle:
@@ -125,6 +126,8 @@ class QueueLogSource(EventStream):
                         except Exception as error:
                             self._refuse(stats, number, error)
                             continue
+                        if refusals:
+                            self._refused(stats, number, refusals)
                         if later is None:
                             continue
                         # Stamped after the watch: step there first, then hand the line over.
@@ -136,6 +139,8 @@ class QueueLogSource(EventStream):
                             read(text, receiver if later <= watch else stepper.past_end, math.inf)
                         except Exception as error:
                             self._refuse(stats, number, error)
+                        if refusals:
+                            self._refused(stats, number, refusals)
         finally:
             self.rings = interpreter.rings
 
@@ -146,6 +151,12 @@ class QueueLogSource(EventStream):
             agent_teams=self.agent_teams, agent_map=self.agent_map, skipped=self.skipped
         )
         return parser, interpreter
+
+    def _refused(self, stats: IngestStats, number: int, reasons: list[str]) -> None:
+        """Say where the events the receiver refused (and counted) came from."""
+        for reason in reasons:
+            stats.refused_event(self.name, reason, f"{self.path}:{number}")
+        reasons.clear()
 
     def _refuse(self, stats: IngestStats, number: int, error: Exception) -> None:
         """Count a line that cannot be read, and say where and why."""

@@ -192,6 +192,19 @@ class AgentTracker:
             status.outbound = None
         return self._report(status)
 
+    def restart(self) -> list[tuple[str, AgentState]]:
+        """Asterisk (re)started: no call goes on. The agents who were on one, with their new
+        state (memberships are kept: Asterisk's persistentmembers restores them)."""
+        changed = []
+        for agent, status in self._agents.items():
+            if status.call is None and status.outbound is None:
+                continue
+            status.call = status.outbound = None
+            state = self._report(status)
+            if state is not None:
+                changed.append((agent, state))
+        return changed
+
     def _report(self, status: _Agent, *, login: bool = False) -> AgentState | None:
         # The state, most telling first (see the module docstring); one function, as a state
         # is derived for most lines of a queue_log.

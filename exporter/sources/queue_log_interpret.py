@@ -33,8 +33,13 @@ Agent state (BUSY, OUTBOUND, PAUSED, AVAILABLE, LOGGED_OUT) is derived from all 
 ``queue_log_agents.AgentTracker``, after the interface on the line is mapped to an agent id
 (``queue_log_agents.AgentMap``): an agent who logs off during a call stays logged off when it ends,
 and one person behind two interfaces is one agent. Asterisk has no after-contact-work state.
-Queue housekeeping (QUEUESTART, CONFIGRELOAD, INFO, DID, JOINEMPTY, ...) is skipped silently;
-Asterisk's OUTCALL is skipped and counted in ``skipped``.
+Queue housekeeping (CONFIGRELOAD, INFO, DID, JOINEMPTY, ...) is skipped silently; Asterisk's
+OUTCALL is skipped and counted in ``skipped``. QUEUESTART means Asterisk (re)started: nobody can
+still be waiting nor on a call, so every caller still waiting gets a CLEARED event (the wait ends,
+no outcome is counted) and every agent still on a call (queue or outbound) is reported off it.
+
+The same line written twice (same time, call id, queue, agent, event and data) is counted once:
+a later copy of a line of a call still remembered is refused as ``duplicate`` (QueueLogLineError).
 
 A call that enters queues more than once (re-queued, or sent to a second queue) is one contact per
 queue entry: the first keeps the call id, later ones get ``<callid>#2``, ``#3``, ...
@@ -100,6 +105,13 @@ _COUNTED_SKIPS = frozenset({"OUTCALL"})
 _VOICE = Channel.VOICE
 _OFFERED, _ANSWERED, _ENDED = ContactKind.OFFERED, ContactKind.ANSWERED, ContactKind.ENDED
 _ABANDONED, _TRANSFERRED = ContactKind.ABANDONED, ContactKind.TRANSFERRED
+_CLEARED = ContactKind.CLEARED
+_RESTART = "QUEUESTART"
+# What a line of a call is known by, to spot its copies: the hash of the text of a plain line
+# (feed_line) or of its entry (feed). A hash, not the line: keeping every line of a day's calls
+# costs memory and time (about 100 ns a line). Two different lines of one call share a 64-bit hash
+# once in about 10^19 pairs.
+LineKey = int
 
 
 # Numbers already read, by their text: float() costs about 150 ns, and the same few hold and
@@ -159,9 +171,13 @@ class QueueLogInterpreter:
     # come back into a queue (its next entry is then "callid#2"), short enough that following a
     # live log for months keeps memory flat.
     call_memory_seconds: float = 24 * 3600.0
-    # callid -> (its queue entries so far, the time of the last one). A call last entered
-    # before ``_cutoff`` is forgotten: unknown when met again, and dropped in its turn.
-    _calls: dict[str, tuple[int, float]] = field(default_factory=dict)
+    # callid -> (its queue entries so far, the time of the last one, its lines read so far). A
+    # call last entered before ``_cutoff`` is forgotten: unknown when met again, and dropped in
+    # its turn.
+    _calls: dict[str, tuple[int, float, list[LineKey]]] = field(default_factory=dict)
+    # callid -> the contact id of its last queue entry, until a CONNECT or an exit (QUEUESTART
+    # clears those left).
+    _waiting: dict[str, str] = field(default_factory=dict)
     _cutoff: float = -math.inf  # call_memory_seconds before the latest queue entry
     _next_drop: float = -math.inf  # the cutoff at which forgotten calls are dropped next
     # (time, callid) of every queue entry, in file order: the calls to drop are at the front.
@@ -179,8 +195,9 @@ class QueueLogInterpreter:
 
     def feed(self, entry: Entry, receiver: EventReceiver) -> None:
         """Hand the events an entry means (often none) to ``receiver``, in order. Raises
-        ``QueueLogLineError`` for bad data before handing anything, leaving the state as it was."""
-        self._interpret(*entry, receiver)
+        ``QueueLogLineError`` for bad data (or a line read before: ``duplicate``) before handing
+        anything, leaving the state as it was."""
+        self._interpret(*entry, receiver, hash(entry))
 
     def feed_line(
         self, line: str, receiver: EventReceiver, watch: float = math.inf
@@ -209,6 +226,7 @@ class QueueLogInterpreter:
             fields[4].upper(),
             data if not data or data[-1] else trim_data(data),
             receiver,
+            hash(line),
         )
         return None
 
@@ -233,54 +251,94 @@ class QueueLogInterpreter:
         event: str,
         data: Sequence[str],
         receiver: EventReceiver,
+        key: LineKey,
     ) -> None:
+        calls = self._calls
         if event == "ENTERQUEUE":
-            contact_id = self._enter(callid, at)
+            self._advance(at)
+            known = calls.get(callid)
+            if known is not None and known[1] < self._cutoff:
+                known = None  # forgotten: a new call
+            if known is None:
+                entries, lines = 1, [key] if callid else []
+            else:
+                lines = known[2]
+                if callid:  # (NONE: no call to tell copies apart by)
+                    if key in lines:
+                        raise QueueLogLineError(
+                            "duplicate", f"the same line as before, call {callid}"
+                        )
+                    lines.append(key)
+                entries = known[0] + 1
+            contact_id = callid if entries == 1 else f"{callid}#{entries}"
+            calls[callid] = (entries, at, lines)
+            self._waiting[callid] = contact_id
+            self._entries.append((at, callid))
             receiver.contact(_OFFERED, at, contact_id, queue, _VOICE, "", "", None, None, None)
             return
-        agent, team = self._who.get(interface) or self._identify(interface)
-        if event == "CONNECT":
-            # _number's cache, looked up here first: a call fewer on most lines. (By get: a
-            # KeyError raised and caught costs more than the call it saves.)
-            known = _NUMBERS.get(data[0]) if data else None
-            wait = known if known is not None else _number(event, data, 1, "hold time")
-            contact_id = self._contact_id(callid)
-            # The agent's new state comes with the contact (EventReceiver.contact).
-            state = self._agents.connect(agent, callid) if agent else None
-            receiver.contact(
-                _ANSWERED, at, contact_id, queue, _VOICE, team, agent, wait, None, None, state
-            )
-            return
-        if event in _EXITS:
-            reason, wait_field = _EXITS[event]
-            wait = _number(event, data, wait_field, "wait time")
-            contact_id = self._contact_id(callid)
-            receiver.contact(_ABANDONED, at, contact_id, queue, _VOICE, "", "", wait, None, reason)
-            return
-        if event in _ENDED_BY_CALL or event in _TRANSFERS:
-            if event in _TRANSFERS:
-                talk = _transfer_talk_seconds(event, data)
-                contact_id = self._contact_id(callid)
+        known = calls.get(callid) if callid else None
+        taken: list[LineKey] | None = None  # the call's lines, when this one joined them
+        if known is None or known[1] < self._cutoff:  # not entered, or forgotten
+            contact_id = callid
+        else:
+            lines = known[2]
+            if key in lines:
+                raise QueueLogLineError("duplicate", f"the same line as before, call {callid}")
+            lines.append(key)  # (taken back if the line is refused below)
+            taken = lines
+            contact_id = callid if known[0] == 1 else f"{callid}#{known[0]}"
+        # What follows may refuse the line (a bad number): the call is then left as it was.
+        try:
+            if event == _RESTART:
+                self._restart(at, receiver)
+                return
+            agent, team = self._who.get(interface) or self._identify(interface)
+            if event == "CONNECT":
+                # _number's cache, looked up here first: a call fewer on most lines. (By get: a
+                # KeyError raised and caught costs more than the call it saves.)
+                cached = _NUMBERS.get(data[0]) if data else None
+                wait = cached if cached is not None else _number(event, data, 1, "hold time")
+                self._waiting.pop(callid, None)  # (an ended call left the queue too: no matter)
+                # The agent's new state comes with the contact (EventReceiver.contact).
+                state = self._agents.connect(agent, callid) if agent else None
                 receiver.contact(
-                    _TRANSFERRED, at, contact_id, queue, _VOICE, team, agent, None, None, None
+                    _ANSWERED, at, contact_id, queue, _VOICE, team, agent, wait, None, None, state
                 )
-            else:
-                known = _NUMBERS.get(data[1]) if len(data) > 1 else None
-                talk = known if known is not None else _number(event, data, 2, "call time")
-                contact_id = self._contact_id(callid)
-            state = self._agents.call_ended(agent, callid) if agent else None
-            receiver.contact(
-                _ENDED, at, contact_id, queue, _VOICE, team, agent, None, talk, None, state
-            )
-            return
-        if event in _RINGS:
-            _number(event, data, 1, "ring time in milliseconds")
-            self.rings += 1
-            return
-        if agent:
-            state = self._agent_state(event, queue, callid, agent)
-            if state is not None:
-                receiver.agent_state(at, agent, state, team, queue)
+                return
+            if event in _EXITS:
+                reason, wait_field = _EXITS[event]
+                wait = _number(event, data, wait_field, "wait time")
+                self._waiting.pop(callid, None)
+                receiver.contact(
+                    _ABANDONED, at, contact_id, queue, _VOICE, "", "", wait, None, reason
+                )
+                return
+            if event in _ENDED_BY_CALL or event in _TRANSFERS:
+                if event in _TRANSFERS:
+                    talk = _transfer_talk_seconds(event, data)
+                    receiver.contact(
+                        _TRANSFERRED, at, contact_id, queue, _VOICE, team, agent, None, None, None
+                    )
+                else:
+                    cached = _NUMBERS.get(data[1]) if len(data) > 1 else None
+                    talk = cached if cached is not None else _number(event, data, 2, "call time")
+                state = self._agents.call_ended(agent, callid) if agent else None
+                receiver.contact(
+                    _ENDED, at, contact_id, queue, _VOICE, team, agent, None, talk, None, state
+                )
+                return
+            if event in _RINGS:
+                _number(event, data, 1, "ring time in milliseconds")
+                self.rings += 1
+                return
+            if agent:
+                state = self._agent_state(event, queue, callid, agent)
+                if state is not None:
+                    receiver.agent_state(at, agent, state, team, queue)
+        except QueueLogLineError:
+            if taken is not None:
+                taken.pop()
+            raise
 
     def _identify(self, interface: str) -> tuple[str, str]:
         """The agent behind an interface, and their team ("" when none)."""
@@ -307,24 +365,27 @@ class QueueLogInterpreter:
             self.skipped[event] += 1
         return None
 
-    def _enter(self, callid: str, at: float) -> str:
+    def _advance(self, at: float) -> None:
+        """The cutoff after a queue entry at ``at``; forgotten calls dropped once a minute."""
         cutoff = at - self.call_memory_seconds
         if cutoff > self._cutoff:
             self._cutoff = cutoff
             if cutoff >= self._next_drop:  # once a minute of entries, not at each one
                 self._next_drop = cutoff + 60.0
                 self._drop_forgotten_calls()
-        known = self._calls.get(callid)
-        entries = 1 if known is None or known[1] < self._cutoff else known[0] + 1
-        self._calls[callid] = (entries, at)
-        self._entries.append((at, callid))
-        return callid if entries == 1 else f"{callid}#{entries}"
 
-    def _contact_id(self, callid: str) -> str:
-        known = self._calls.get(callid)
-        if known is None or known[0] == 1 or known[1] < self._cutoff:
-            return callid
-        return f"{callid}#{known[0]}"
+    def _restart(self, at: float, receiver: EventReceiver) -> None:
+        """Asterisk (re)started: the callers still waiting are gone (CLEARED), the agents still
+        on a call are off it."""
+        calls, waiting = self._calls, self._waiting
+        for callid, contact_id in list(waiting.items()):
+            known = calls.get(callid)
+            if known is not None and known[1] >= self._cutoff:  # not forgotten
+                receiver.contact(_CLEARED, at, contact_id, "", _VOICE, "", "", None, None, None)
+        waiting.clear()
+        teams = {agent: team for agent, team in self._who.values()}
+        for agent, state in self._agents.restart():
+            receiver.agent_state(at, agent, state, teams.get(agent, ""), "")
 
     def _drop_forgotten_calls(self) -> None:
         """Drop the calls last entered before the cutoff, going through the entries from the
@@ -335,6 +396,7 @@ class QueueLogInterpreter:
             known = calls.get(callid)
             if known is not None and known[1] < cutoff:  # not entered again since
                 del calls[callid]
+                self._waiting.pop(callid, None)
 
     @property
     def remembered_calls(self) -> int:
