@@ -337,7 +337,7 @@ def _tab_dashboard(which: Dashboard, description: str) -> builders.Dashboard:
                 board = board.with_panel(_time_series(shown, "agent", layout))
     board = board.with_row(_row("Over the selected range, from the counters", layout))
     for shown in shown_kpis:
-        expr = queries.range_query(shown.kpi.name, team=team)
+        expr = queries.range_query(shown.kpi, team=team)
         if expr is not None:
             board = board.with_panel(_range_stat(shown, expr, layout))
     return board
