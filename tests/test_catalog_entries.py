@@ -204,3 +204,49 @@ def test_the_catalog_imports_nothing_of_the_engine() -> None:
         [sys.executable, "-c", probe], check=True, capture_output=True, text=True
     ).stdout
     assert out.strip() == "[]"
+
+
+def _readme_example() -> Kpi:
+    """The worked example of the README's development section, run in the entries' module."""
+    readme = (EXPORTER.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("**Adding a KPI**") :]
+    code = re.search(r"^```python\n(.*?)^```$", section, re.MULTILINE | re.DOTALL)
+    assert code is not None
+    namespace = dict(vars(operations))
+    exec(code.group(1), namespace)  # the README's own example, as it is printed
+    return namespace["SHORT_ABANDONMENT"]
+
+
+def test_the_readmes_added_kpi_is_one_entry_the_engine_and_dashboards_take(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from engine_fixtures import T0, abandoned, answered, offered
+
+    from exporter.engine import KpiEngine
+
+    kpi = _readme_example()
+    assert kpi.compute(ContactTally(abandoned=10, abandoned_short=3)) == (0.3, 10.0)
+    query = queries.range_query(kpi, team=False)
+    assert query is not None and names.CONTACTS_ABANDONED_SHORT in query
+    monkeypatch.setattr(catalog, "CATALOG", (*CATALOG, kpi))
+    engine = KpiEngine()
+    for event in (
+        offered(T0, "a"),
+        abandoned(T0 + 2, "a", 2.0),  # short (<= 5 s)
+        offered(T0, "b"),
+        abandoned(T0 + 60, "b", 60.0),
+        offered(T0, "c"),
+        answered(T0 + 9, "c", 9.0),
+    ):
+        assert engine.ingest(event) is None
+    found = {
+        sample.labels: (sample.value, sample.sample_size)
+        for sample in engine.snapshot(T0 + 600).kpis
+        if sample.kpi == "short_abandonment_ratio"
+    }
+    # 1 short abandon of 2 abandons, for the site, the channel and the queue.
+    assert found == {
+        (): (0.5, 2.0),
+        (("channel", "voice"),): (0.5, 2.0),
+        (("channel", "voice"), ("queue", "sales")): (0.5, 2.0),
+    }
