@@ -30,7 +30,7 @@ from typing import Protocol
 from prometheus_client.metrics_core import Metric
 from prometheus_client.samples import Sample
 
-from exporter import __version__
+from exporter import __version__, names
 from exporter.catalog import CATALOG, Kpi, level_of
 from exporter.engine.types import EngineSnapshot
 from exporter.sources.base import IngestStats
@@ -184,11 +184,17 @@ class KpiCollector:
     def _kpi_families(
         self, snapshot: EngineSnapshot, resolution: SeriesResolution | None
     ) -> tuple[Metric, ...]:
-        value_family = Metric("kpi_value", KPI_VALUE_HELP, "gauge")
-        size_family = Metric("kpi_sample_size", KPI_SAMPLE_SIZE_HELP, "gauge")
-        target_family = Metric("kpi_target", KPI_TARGET_HELP, "gauge")
-        met_family = Metric("kpi_target_met", KPI_TARGET_MET_HELP, "gauge")
-        status_family = Metric("kpi_target_status", KPI_TARGET_STATUS_HELP, "gauge")
+        value_name, size_name = names.KPI_VALUE, names.KPI_SAMPLE_SIZE
+        target_name, met_name, status_name = (
+            names.KPI_TARGET,
+            names.KPI_TARGET_MET,
+            names.KPI_TARGET_STATUS,
+        )
+        value_family = Metric(value_name, KPI_VALUE_HELP, "gauge")
+        size_family = Metric(size_name, KPI_SAMPLE_SIZE_HELP, "gauge")
+        target_family = Metric(target_name, KPI_TARGET_HELP, "gauge")
+        met_family = Metric(met_name, KPI_TARGET_MET_HELP, "gauge")
+        status_family = Metric(status_name, KPI_TARGET_STATUS_HELP, "gauge")
         add_value = value_family.samples.append
         add_size = size_family.samples.append
         add_target = target_family.samples.append
@@ -206,33 +212,33 @@ class KpiCollector:
             if entry is None:
                 scope = dict(kpi_sample.labels)
                 level = level_of(scope)
-                entry = (scope, {"kpi": kpi, "level": level, **scope}, {}, {})
+                entry = (scope, {names.KPI: kpi, names.LEVEL: level, **scope}, {}, {})
             current[key] = entry
             scope, labels, target_labels, status_labels = entry
             value = kpi_sample.value
-            add_value(new(Sample, ("kpi_value", labels, value, None, None, None)))
+            add_value(new(Sample, (value_name, labels, value, None, None, None)))
             if kpi_sample.sample_size is not None:
                 size = kpi_sample.sample_size
-                add_size(new(Sample, ("kpi_sample_size", labels, size, None, None, None)))
+                add_size(new(Sample, (size_name, labels, size, None, None, None)))
             target = for_series(kpi, scope) if for_series is not None else None
             status = ("in_force", target.source) if target is not None else why_not(scope)
             with_status = status_labels.get(status)
             if with_status is None:
-                with_status = {**labels, "status": status[0], "detail": status[1]}
+                with_status = {**labels, names.STATUS: status[0], names.DETAIL: status[1]}
                 status_labels[status] = with_status
-            add_status(new(Sample, ("kpi_target_status", with_status, 1.0, None, None, None)))
+            add_status(new(Sample, (status_name, with_status, 1.0, None, None, None)))
             if target is None:
                 continue
             quantifier = target.quantifier
             with_quantifier = target_labels.get(quantifier)
             if with_quantifier is None:
-                with_quantifier = {**labels, "quantifier": str(quantifier)}
+                with_quantifier = {**labels, names.QUANTIFIER: str(quantifier)}
                 target_labels[quantifier] = with_quantifier
             goal = target.value
-            add_target(new(Sample, ("kpi_target", with_quantifier, goal, None, None, None)))
+            add_target(new(Sample, (target_name, with_quantifier, goal, None, None, None)))
             if value == value:  # a NaN value has no verdict
                 met = 1.0 if quantifier.achieved(value, goal) else 0.0
-                add_met(new(Sample, ("kpi_target_met", labels, met, None, None, None)))
+                add_met(new(Sample, (met_name, labels, met, None, None, None)))
         self._kpi_labels = current
         return value_family, size_family, target_family, met_family, status_family
 
@@ -306,10 +312,10 @@ class CatalogCollector:
 
 
 def _info_family(catalog: Iterable[Kpi]) -> Metric:
-    family = Metric("kpi_info", KPI_INFO_HELP, "gauge")
+    family = Metric(names.KPI_INFO, KPI_INFO_HELP, "gauge")
     for kpi in catalog:
         labels = {
-            "kpi": kpi.name,
+            names.KPI: kpi.name,
             "title": kpi.title,
             "tab": str(kpi.tab),
             "period": str(kpi.period),
@@ -317,14 +323,14 @@ def _info_family(catalog: Iterable[Kpi]) -> Metric:
             "direction": str(kpi.direction),
             "eligible": "true" if kpi.eligible else "false",
         }
-        family.samples.append(_sample("kpi_info", labels, 1.0))
+        family.samples.append(_sample(names.KPI_INFO, labels, 1.0))
     return family
 
 
 def _build_info_family(version: str) -> Metric:
-    family = Metric("kpi_targets_build_info", BUILD_INFO_HELP, "gauge")
-    labels = {"version": version, "python_version": platform.python_version()}
-    family.samples.append(_sample("kpi_targets_build_info", labels, 1.0))
+    family = Metric(names.BUILD_INFO, BUILD_INFO_HELP, "gauge")
+    labels = {names.VERSION: version, "python_version": platform.python_version()}
+    family.samples.append(_sample(names.BUILD_INFO, labels, 1.0))
     return family
 
 
@@ -352,12 +358,12 @@ class TargetVersionCollector:
                 self._seen = (version, self._changed_at())
             seen = self._seen
         family = Metric(
-            "kpi_targets_targets_version_timestamp_seconds",
+            names.TARGETS_VERSION_TIMESTAMP,
             "When the targets version in force was made (its files' modification time, Unix "
             "seconds).",
             "gauge",
         )
-        family.samples.append(_sample(family.name, {"version": seen[0]}, seen[1]))
+        family.samples.append(_sample(family.name, {names.VERSION: seen[0]}, seen[1]))
         yield family
 
 
@@ -421,56 +427,52 @@ class SelfMetricsCollector:
 
     def collect(self) -> Iterator[Metric]:
         read = Metric(
-            "kpi_targets_events_read", "Events (lines, records) read, by source.", "counter"
+            names.family_name(names.EVENTS_READ),
+            "Events (lines, records) read, by source.",
+            "counter",
         )
         counts = dict.fromkeys(self._source_names, 0)
         counts.update(self._stats.read_counts())
         for source, count in sorted(counts.items()):
-            read.samples.append(
-                _sample("kpi_targets_events_read_total", {"source": source}, float(count))
-            )
+            read.samples.append(_sample(names.EVENTS_READ, {names.SOURCE: source}, float(count)))
         yield read
 
         rejected = Metric(
-            "kpi_targets_events_rejected",
+            names.family_name(names.EVENTS_REJECTED),
             "Events (lines, records) refused, by source and reason; each is logged with where.",
             "counter",
         )
         for (source, reason), count in sorted(self._stats.rejected_counts().items()):
-            labels = {"source": source, "reason": reason}
-            rejected.samples.append(
-                _sample("kpi_targets_events_rejected_total", labels, float(count))
-            )
+            labels = {names.SOURCE: source, names.REASON: reason}
+            rejected.samples.append(_sample(names.EVENTS_REJECTED, labels, float(count)))
         yield rejected
 
         last_event = Metric(
-            "kpi_targets_source_last_event_timestamp_seconds",
+            names.SOURCE_LAST_EVENT_TIMESTAMP,
             "When each source last delivered an event (wall clock, Unix seconds).",
             "gauge",
         )
         for source, at in sorted(self._source_clock.last_event_times().items()):
             last_event.samples.append(
-                _sample("kpi_targets_source_last_event_timestamp_seconds", {"source": source}, at)
+                _sample(names.SOURCE_LAST_EVENT_TIMESTAMP, {names.SOURCE: source}, at)
             )
         yield last_event
 
         up = Metric(
-            "kpi_targets_source_up",
+            names.SOURCE_UP,
             "1 while the source reads its input, 0 after it failed until it is started again.",
             "gauge",
         )
         failures = Metric(
-            "kpi_targets_source_failures",
+            names.family_name(names.SOURCE_FAILURES),
             "Times the source stopped with an error (each is logged and retried with backoff).",
             "counter",
         )
         health = {name: (True, 0) for name in self._source_names} | self._stats.health()
         for source, (running, failed) in sorted(health.items()):
-            labels = {"source": source}
-            up.samples.append(_sample("kpi_targets_source_up", labels, 1.0 if running else 0.0))
-            failures.samples.append(
-                _sample("kpi_targets_source_failures_total", labels, float(failed))
-            )
+            labels = {names.SOURCE: source}
+            up.samples.append(_sample(names.SOURCE_UP, labels, 1.0 if running else 0.0))
+            failures.samples.append(_sample(names.SOURCE_FAILURES, labels, float(failed)))
         yield up
         yield failures
 
@@ -478,28 +480,27 @@ class SelfMetricsCollector:
             return
         store = self._store
         yield _single(
-            "kpi_targets_target_reloads",
+            names.TARGET_RELOADS,
             "Target files reloaded after a change.",
             "counter",
             store.reloads,
         )
         yield _single(
-            "kpi_targets_target_reload_errors",
+            names.TARGET_RELOAD_ERRORS,
             "Reloads refused because the target files were invalid (the last good targets stay).",
             "counter",
             store.reload_errors,
         )
         yield _single(
-            "kpi_targets_targets_valid",
+            names.TARGETS_VALID,
             "1 when the target files on disk are valid, 0 while an invalid edit is ignored.",
             "gauge",
             1 if store.last_reload_error is None else 0,
         )
 
 
-def _single(name: str, documentation: str, kind: str, value: float) -> Metric:
+def _single(series: str, documentation: str, kind: str, value: float) -> Metric:
     """A family of one series without labels."""
-    family = Metric(name, documentation, kind)
-    sample_name = f"{name}_total" if kind == "counter" else name
-    family.samples.append(_sample(sample_name, {}, float(value)))
+    family = Metric(names.family_name(series), documentation, kind)
+    family.samples.append(_sample(series, {}, float(value)))
     return family

@@ -1,9 +1,11 @@
 """How each KPI is presented: its Grafana unit, what its sample size counts, the minimum sample an
 alert needs, and where it sits on the dashboards. Read by ``exporter.rules`` (alerts) and
-``exporter.dashboards`` (Grafana), so a KPI's presentation is written once, next to the catalog.
+``exporter.dashboards`` (Grafana).
 
-Defaults follow the KPI's unit; the table ``_OVERRIDES`` lists the KPIs that differ (what their
-sample size counts, a larger minimum sample). Every catalog KPI has a presentation::
+Nothing here is about one KPI: what follows from a unit (Grafana's unit, decimals, the default
+minimum sample) and from a tab (the dashboard) is here; what a KPI says for itself (what its sample
+size counts, a larger minimum sample) is in its catalog entry. Every catalog KPI has a
+presentation::
 
     >>> of("service_level_ratio").grafana_unit
     'percentunit'
@@ -61,27 +63,6 @@ _DASHBOARD_LEVEL_PREFERENCE: tuple[str, ...] = ("queue", "campaign", "team", "ch
 
 
 @dataclass(frozen=True, slots=True)
-class _Override:
-    volume_noun: str | None = None
-    min_sample_size: float | None = None
-
-
-_OVERRIDES: dict[str, _Override] = {
-    # a promoter share needs more answers than a mean does
-    "net_promoter_score": _Override("survey answers", 30),
-    "customer_satisfaction_score": _Override("survey answers"),
-    "customer_effort_score": _Override("survey answers"),
-    "team_customer_satisfaction_score": _Override("survey answers"),
-    "bot_containment_ratio": _Override("bot sessions"),
-    "outbound_answer_ratio": _Override("dials", 30),
-    "outbound_contact_ratio": _Override("dials", 30),
-    "outbound_conversion_ratio": _Override("dials connected to an agent", 30),
-    "outbound_drop_ratio": _Override("dials that reached a person", 30),
-    "occupancy_ratio": _Override("staffed seconds", 1800),  # half an agent-hour
-}
-
-
-@dataclass(frozen=True, slots=True)
 class Presentation:
     kpi: Kpi
     grafana_unit: str
@@ -113,18 +94,17 @@ def _level(kpi: Kpi) -> str:
 
 
 def _presentation(kpi: Kpi) -> Presentation:
-    override = _OVERRIDES.get(kpi.name, _Override())
     if kpi.period in (Period.LIVE, Period.IN_QUEUE):
         min_sample_size = None  # no sample size is published: the state now has no volume
-    elif override.min_sample_size is not None:
-        min_sample_size = override.min_sample_size
+    elif kpi.min_sample is not None:
+        min_sample_size = kpi.min_sample
     else:
         min_sample_size = _MIN_SAMPLE_SIZE[kpi.unit]
     return Presentation(
         kpi=kpi,
         grafana_unit=_GRAFANA_UNIT[kpi.unit],
         decimals=_DECIMALS[kpi.unit],
-        volume_noun=override.volume_noun or "contacts",
+        volume_noun=kpi.volume_noun,
         min_sample_size=min_sample_size,
         dashboard=DASHBOARD_OF_TAB[kpi.tab],
         level=_level(kpi),

@@ -26,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from exporter import presentation
+from exporter import names, presentation
 from exporter.catalog import CATALOG, Kpi, Unit
 from exporter.presentation import Presentation
 from exporter.targets.model import Quantifier
@@ -51,7 +51,14 @@ _CRITICAL_RELATIVE = 0.5
 
 # The labels of a breach that are not the scope: the alert text leaves them out. (The comparison
 # keeps kpi_value's metric name in $labels.)
-_NON_SCOPE_LABELS = ("__name__", "kpi", "level", "quantifier", "job", "instance")
+_NON_SCOPE_LABELS = (
+    "__name__",
+    names.KPI,
+    names.LEVEL,
+    names.QUANTIFIER,
+    names.JOB,
+    names.INSTANCE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,7 +140,7 @@ _TARGET_SELECTOR_TEMPLATE = (
 def _target_in_words(unit: Unit, wanted: str) -> str:
     """The target in force for the breach's series, read back with a query, e.g. "80% or more"."""
     return (
-        '{{ with printf "kpi_target{%s}" $selector | query }}{{ '
+        '{{ with printf "' + names.KPI_TARGET + '{%s}" $selector | query }}{{ '
         + _format_value(unit, ". | first | value")
         + " }} "
         + wanted
@@ -153,7 +160,7 @@ def _breach_rule(
     kpi = policy.kpi
     below = quantifier is Quantifier.OR_MORE
     comparison = "<" if below else ">"
-    target = f'kpi_target{{job="{job}", kpi="{kpi.name}", quantifier="{quantifier}"}}'
+    target = f'{names.KPI_TARGET}{{job="{job}", kpi="{kpi.name}", quantifier="{quantifier}"}}'
     if critical:
         if policy.critical_is_relative:
             factor = 1 - policy.critical_margin if below else 1 + policy.critical_margin
@@ -162,7 +169,7 @@ def _breach_rule(
             sign = "-" if below else "+"
             target = f"({target} {sign} {policy.critical_margin:g})"
     expression = (
-        f'kpi_value{{job="{job}", kpi="{kpi.name}"}}\n'
+        f'{names.KPI_VALUE}{{job="{job}", kpi="{kpi.name}"}}\n'
         f"  {comparison} ignoring(quantifier) group_left(quantifier)\n"
         f"{target}"
     )
@@ -170,7 +177,8 @@ def _breach_rule(
         expression = (
             f"(\n{_indent(expression)}\n)\n"
             f"and ignoring(quantifier)\n"
-            f'kpi_sample_size{{job="{job}", kpi="{kpi.name}"}} >= {policy.min_sample_size:g}'
+            f'{names.KPI_SAMPLE_SIZE}{{job="{job}", kpi="{kpi.name}"}} '
+            f">= {policy.min_sample_size:g}"
         )
     direction = "below" if below else "above"
     wanted = "or more" if below else "or less"
@@ -219,7 +227,7 @@ def _exporter_rules(job: str, stall_minutes: int) -> list[dict[str, Any]]:
     return [
         {
             "alert": "KpiTargetsExporterDown",
-            "expr": f'up{{job="{job}"}} == 0 or absent(up{{job="{job}"}})\n',
+            "expr": f'{names.UP}{{job="{job}"}} == 0 or absent({names.UP}{{job="{job}"}})\n',
             "for": DOWN_FOR,
             "labels": {"severity": "critical"},
             "annotations": {
@@ -236,10 +244,10 @@ def _exporter_rules(job: str, stall_minutes: int) -> list[dict[str, Any]]:
         {
             "alert": "KpiTargetsSourceStalled",
             "expr": (
-                f'time() - kpi_targets_source_last_event_timestamp_seconds{{job="{job}"}} '
+                f'time() - {names.SOURCE_LAST_EVENT_TIMESTAMP}{{job="{job}"}} '
                 f"> {stall_seconds}\n"
                 "and on(job, instance)\n"
-                f'(count by (job, instance) (kpi_target{{job="{job}"}}) > 0)\n'
+                f'(count by (job, instance) ({names.KPI_TARGET}{{job="{job}"}}) > 0)\n'
             ),
             "for": "5m",
             "labels": {"severity": "warning"},
@@ -255,10 +263,10 @@ def _exporter_rules(job: str, stall_minutes: int) -> list[dict[str, Any]]:
             "alert": "KpiTargetsInputRejected",
             "expr": (
                 "sum by (job, instance, source) "
-                f'(rate(kpi_targets_events_rejected_total{{job="{job}"}}[15m]))\n'
+                f'(rate({names.EVENTS_REJECTED}{{job="{job}"}}[15m]))\n'
                 "/\n"
                 "sum by (job, instance, source) "
-                f'(rate(kpi_targets_events_read_total{{job="{job}"}}[15m]))\n'
+                f'(rate({names.EVENTS_READ}{{job="{job}"}}[15m]))\n'
                 f"> {REJECTED_RATIO:g}\n"
             ),
             "for": "15m",
@@ -274,7 +282,7 @@ def _exporter_rules(job: str, stall_minutes: int) -> list[dict[str, Any]]:
         },
         {
             "alert": "KpiTargetsTargetsInvalid",
-            "expr": f'kpi_targets_targets_valid{{job="{job}"}} == 0\n',
+            "expr": f'{names.TARGETS_VALID}{{job="{job}"}} == 0\n',
             "for": "5m",
             "labels": {"severity": "warning"},
             "annotations": {
@@ -287,14 +295,14 @@ def _exporter_rules(job: str, stall_minutes: int) -> list[dict[str, Any]]:
         },
         {
             "alert": "KpiTargetsSourceDown",
-            "expr": f'kpi_targets_source_up{{job="{job}"}} == 0\n',
+            "expr": f'{names.SOURCE_UP}{{job="{job}"}} == 0\n',
             "for": "5m",
             "labels": {"severity": "warning"},
             "annotations": {
                 "summary": "Source {{ $labels.source }} on {{ $labels.instance }} keeps failing",
                 "description": (
                     "Source {{ $labels.source }} stopped with an error and has not run since "
-                    "(it is started again with backoff; kpi_targets_source_failures_total counts "
+                    f"(it is started again with backoff; {names.SOURCE_FAILURES} counts "
                     "the failures and the exporter's log says why)."
                 ),
             },

@@ -12,12 +12,13 @@ from collections.abc import Iterator
 
 from prometheus_client.metrics_core import Metric
 
+from exporter import names
 from exporter.backfill.history import History
 from exporter.collector import CatalogCollector, KpiCollector, SnapshotSource
 from exporter.targets.model import TargetSet
 from exporter.targets.resolve import resolve
 
-_CATALOG_FAMILIES = frozenset({"kpi_info"})
+_CATALOG_FAMILIES = frozenset({names.KPI_INFO})
 
 
 class PastScrape:

@@ -32,6 +32,7 @@ from grafana_foundation_sdk.models.prometheus import PromQueryFormat
 
 from exporter.dashboards import queries
 from exporter.dashboards.queries import Role
+from exporter.names import KPI_VALUE as VALUE
 from exporter.presentation import Dashboard, Presentation, on_dashboard
 
 DATASOURCE_UID = "kpi-targets-prometheus"  # pinned by grafana/provisioning/datasources/
@@ -251,14 +252,14 @@ def _variables() -> list[Any]:
         .label("Data source")
         .type("prometheus")
         .current(model.VariableOption(selected=True, text="Prometheus", value=DATASOURCE_UID)),
-        chained("channel", "Channel", 'label_values(kpi_value{level="channel"}, channel)'),
+        chained("channel", "Channel", f'label_values({VALUE}{{level="channel"}}, channel)'),
         chained(
             "queue",
             "Queue",
-            'label_values(kpi_value{level="queue", channel=~"$channel"}, queue)',
+            f'label_values({VALUE}{{level="queue", channel=~"$channel"}}, queue)',
         ),
-        chained("team", "Team", 'label_values(kpi_value{level="team"}, team)'),
-        chained("agent", "Agent", 'label_values(kpi_value{level="agent", team=~"$team"}, agent)'),
+        chained("team", "Team", f'label_values({VALUE}{{level="team"}}, team)'),
+        chained("agent", "Agent", f'label_values({VALUE}{{level="agent", team=~"$team"}}, agent)'),
         builders.CustomVariable("show_targets")
         .label("Show KPI Targets")
         .description(
@@ -337,7 +338,7 @@ def _tab_dashboard(which: Dashboard, description: str) -> builders.Dashboard:
                 board = board.with_panel(_time_series(shown, "agent", layout))
     board = board.with_row(_row("Over the selected range, from the counters", layout))
     for shown in shown_kpis:
-        expr = queries.range_query(shown.kpi.name, team=team)
+        expr = queries.range_query(shown.kpi, team=team)
         if expr is not None:
             board = board.with_panel(_range_stat(shown, expr, layout))
     return board

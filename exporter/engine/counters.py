@@ -1,4 +1,5 @@
-"""Raw-flow counters (All Time, monotonic), published as ``contact_center_<name>_total``.
+"""Raw-flow counters (All Time, monotonic), published as ``contact_center_<name>_total``
+(their names: ``exporter.names``).
 
 Labels are the finest scope an event carries, so Prometheus can sum any coarser scope, any range,
 and across several exporters (e.g. ``sum by (channel) (rate(...[1h]))``). Every KPI ratio can be
@@ -18,18 +19,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
+from exporter import names
 from exporter.engine.scopes import EventScopes
 from exporter.engine.tallies import HourRow
 from exporter.engine.types import CounterFamily
+from exporter.names import HANDLER_LABELS, QUEUE_LABELS
 
-QUEUE_LABELS = ("queue", "channel")
-HANDLER_LABELS = ("queue", "channel", "team", "agent")
 SURVEYS = ("csat", "nps", "ces", "ai_cx")
 
 
 @dataclass(frozen=True, slots=True)
 class CounterSpec:
-    name: str
+    name: str  # the series, ``names.CONTACTS_OFFERED`` and so on
     documentation: str
     label_names: tuple[str, ...]
     # The values of the last label when it is an enumeration (survey, category, outcome, ...).
@@ -42,105 +43,105 @@ class CounterSpec:
 
 SPECS: tuple[CounterSpec, ...] = (
     CounterSpec(
-        "contact_center_contacts_offered",
+        names.CONTACTS_OFFERED,
         "Contacts that entered a queue.",
         QUEUE_LABELS,
     ),
     CounterSpec(
-        "contact_center_contacts_answered",
+        names.CONTACTS_ANSWERED,
         "Contacts answered by an agent.",
         QUEUE_LABELS,
     ),
     CounterSpec(
-        "contact_center_contacts_answered_within_threshold",
+        names.CONTACTS_ANSWERED_WITHIN_THRESHOLD,
         "Contacts answered within the channel's service-level threshold (wait <= T).",
         QUEUE_LABELS,
     ),
     CounterSpec(
-        "contact_center_contacts_abandoned",
+        names.CONTACTS_ABANDONED,
         "Contacts that left the queue unanswered, short abandons included.",
         QUEUE_LABELS,
     ),
     CounterSpec(
-        "contact_center_queue_exits",
+        names.QUEUE_EXITS,
         "Contacts that left the queue unanswered, by reason: abandoned (the caller hung up), "
         "timeout, empty, key, withdrawn; they sum to contacts_abandoned.",
-        (*QUEUE_LABELS, "reason"),
+        (*QUEUE_LABELS, names.REASON),
     ),
     CounterSpec(
-        "contact_center_contacts_abandoned_short",
+        names.CONTACTS_ABANDONED_SHORT,
         "Abandons at or under the short-abandon cutoff (misdials, not lost customers).",
         QUEUE_LABELS,
     ),
     CounterSpec(
-        "contact_center_contacts_abandoned_within_threshold",
+        names.CONTACTS_ABANDONED_WITHIN_THRESHOLD,
         "Abandons within the channel's service-level threshold (wait <= T).",
         QUEUE_LABELS,
     ),
     CounterSpec(
-        "contact_center_answered_wait_seconds",
+        names.ANSWERED_WAIT_SECONDS,
         "Seconds answered contacts waited from queue entry to answer.",
         QUEUE_LABELS,
     ),
     CounterSpec(
-        "contact_center_contacts_handled",
+        names.CONTACTS_HANDLED,
         "Contacts whose handling ended.",
         HANDLER_LABELS,
     ),
     CounterSpec(
-        "contact_center_handle_seconds",
+        names.HANDLE_SECONDS,
         "Talk + hold + after-contact-work seconds of handled contacts.",
         HANDLER_LABELS,
     ),
     CounterSpec(
-        "contact_center_contacts_resolution_known",
+        names.CONTACTS_RESOLUTION_KNOWN,
         "Handled contacts that reported whether they were resolved on first contact.",
         HANDLER_LABELS,
     ),
     CounterSpec(
-        "contact_center_contacts_resolved",
+        names.CONTACTS_RESOLVED,
         "Handled contacts resolved on first contact.",
         HANDLER_LABELS,
     ),
     CounterSpec(
-        "contact_center_survey_answers",
+        names.SURVEY_ANSWERS,
         "Survey answers, by survey (csat, nps, ces, ai_cx).",
-        (*HANDLER_LABELS, "survey"),
+        (*HANDLER_LABELS, names.SURVEY),
         SURVEYS,
     ),
     CounterSpec(
-        "contact_center_survey_score_points",
+        names.SURVEY_SCORE_POINTS,
         "Sum of survey scores on each survey's own scale, by survey; divide by the answers.",
-        (*HANDLER_LABELS, "survey"),
+        (*HANDLER_LABELS, names.SURVEY),
         SURVEYS,
     ),
     CounterSpec(
-        "contact_center_nps_answers",
+        names.NPS_ANSWERS,
         "NPS answers by category: promoter (9-10), passive (7-8), detractor (0-6).",
-        (*HANDLER_LABELS, "category"),
+        (*HANDLER_LABELS, names.CATEGORY),
         ("promoter", "passive", "detractor"),
     ),
     CounterSpec(
-        "contact_center_agent_state_seconds",
+        names.AGENT_STATE_SECONDS,
         "Seconds agents spent in each state: available, on_contact, after_contact_work, paused, "
         "outbound (logged-out time is not counted).",
-        ("team", "agent", "state"),
+        (names.TEAM, names.AGENT, names.STATE),
     ),
     CounterSpec(
-        "contact_center_outbound_dials",
+        names.OUTBOUND_DIALS,
         "Outbound dials by outcome (no_answer, machine, live, dropped).",
-        ("campaign", "outcome"),
+        (names.CAMPAIGN, names.OUTCOME),
         ("no_answer", "machine", "live", "dropped"),
     ),
     CounterSpec(
-        "contact_center_outbound_converted",
+        names.OUTBOUND_CONVERTED,
         "Outbound dials connected to an agent that converted.",
-        ("campaign",),
+        (names.CAMPAIGN,),
     ),
     CounterSpec(
-        "contact_center_bot_sessions",
+        names.BOT_SESSIONS,
         "Self-service (bot or IVR) sessions, by whether the bot contained them.",
-        (*QUEUE_LABELS, "contained"),
+        (*QUEUE_LABELS, names.CONTAINED),
         ("true", "false"),
     ),
 )
@@ -202,33 +203,33 @@ class Counters:
         events would have made one by one (so the same counters exist)."""
         add, queue, handler = self.add, scopes.queue_labels, scopes.handler_labels
         if row.offered:
-            add("contact_center_contacts_offered", queue, row.offered)
+            add(names.CONTACTS_OFFERED, queue, row.offered)
         if row.answered:
-            add("contact_center_contacts_answered", queue, row.answered)
-            add("contact_center_answered_wait_seconds", queue, row.answered_wait_seconds)
+            add(names.CONTACTS_ANSWERED, queue, row.answered)
+            add(names.ANSWERED_WAIT_SECONDS, queue, row.answered_wait_seconds)
             if scopes.agent:  # the handler's counters exist at 0 before the contact ends
                 self.seed(HANDLER_LABELS, handler)
             if row.answered_within:
-                add("contact_center_contacts_answered_within_threshold", queue, row.answered_within)
+                add(names.CONTACTS_ANSWERED_WITHIN_THRESHOLD, queue, row.answered_within)
         if row.abandoned:
-            add("contact_center_contacts_abandoned", queue, row.abandoned)
+            add(names.CONTACTS_ABANDONED, queue, row.abandoned)
             for reason, count in (row.exits or {}).items():
-                add("contact_center_queue_exits", (*queue, reason), count)
+                add(names.QUEUE_EXITS, (*queue, reason), count)
             if row.abandoned_short:
-                add("contact_center_contacts_abandoned_short", queue, row.abandoned_short)
+                add(names.CONTACTS_ABANDONED_SHORT, queue, row.abandoned_short)
             if row.abandoned_within:
                 add(
-                    "contact_center_contacts_abandoned_within_threshold",
+                    names.CONTACTS_ABANDONED_WITHIN_THRESHOLD,
                     queue,
                     row.abandoned_within,
                 )
         if row.handled:
-            add("contact_center_contacts_handled", handler, row.handled)
-            add("contact_center_handle_seconds", handler, row.handle_seconds)
+            add(names.CONTACTS_HANDLED, handler, row.handled)
+            add(names.HANDLE_SECONDS, handler, row.handle_seconds)
             if row.resolution_known:
-                add("contact_center_contacts_resolution_known", handler, row.resolution_known)
+                add(names.CONTACTS_RESOLUTION_KNOWN, handler, row.resolution_known)
             if row.resolved:
-                add("contact_center_contacts_resolved", handler, row.resolved)
+                add(names.CONTACTS_RESOLVED, handler, row.resolved)
         if row.nps_answers:
             passives = row.nps_answers - row.nps_promoters - row.nps_detractors
             for category, count in (
@@ -237,7 +238,7 @@ class Counters:
                 ("detractor", row.nps_detractors),
             ):
                 if count:
-                    add("contact_center_nps_answers", (*handler, category), count)
+                    add(names.NPS_ANSWERS, (*handler, category), count)
         for survey, answers, points in (
             ("csat", row.csat_answers, row.csat_sum),
             ("nps", row.nps_answers, row.nps_sum),
@@ -245,8 +246,8 @@ class Counters:
             ("ai_cx", row.ai_cx_answers, row.ai_cx_sum),
         ):
             if answers:
-                add("contact_center_survey_answers", (*handler, survey), answers)
-                add("contact_center_survey_score_points", (*handler, survey), points)
+                add(names.SURVEY_ANSWERS, (*handler, survey), answers)
+                add(names.SURVEY_SCORE_POINTS, (*handler, survey), points)
         if row.dials:
             campaign = scopes.campaign
             no_answer = row.dials - row.machine - row.live - row.dropped
@@ -257,22 +258,22 @@ class Counters:
                 ("dropped", row.dropped),
             ):
                 if count:
-                    add("contact_center_outbound_dials", (campaign, outcome), count)
+                    add(names.OUTBOUND_DIALS, (campaign, outcome), count)
             if row.converted:
-                add("contact_center_outbound_converted", (campaign,), row.converted)
+                add(names.OUTBOUND_CONVERTED, (campaign,), row.converted)
         if row.bot_sessions:
             for contained, count in (
                 ("true", row.bot_contained),
                 ("false", row.bot_sessions - row.bot_contained),
             ):
                 if count:
-                    add("contact_center_bot_sessions", (*queue, contained), count)
+                    add(names.BOT_SESSIONS, (*queue, contained), count)
 
     def families(self) -> list[CounterFamily]:
         """A copy of every counter, safe to hand to another thread."""
         return [
             CounterFamily(
-                name=spec.name,
+                name=names.family_name(spec.name),
                 documentation=spec.documentation,
                 label_names=spec.label_names,
                 samples=dict(self._values[spec.name]),

@@ -40,26 +40,19 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 
-from exporter import catalog
-from exporter.engine import formulas
+from exporter import catalog, names
+from exporter.catalog import Family
+from exporter.catalog.kpi import Formula
+from exporter.catalog.sums import WaitingNow
 from exporter.engine.agents import AgentTimelines
 from exporter.engine.clock import LocalHours
 from exporter.engine.contacts import ContactMemory
-from exporter.engine.counters import HANDLER_LABELS, QUEUE_LABELS, Counters
-from exporter.engine.formulas import Family, Result
+from exporter.engine.counters import Counters
 from exporter.engine.scopes import EventScopes, ScopeCache
-from exporter.engine.tallies import (
-    ContactTally,
-    HourBucket,
-    HourRow,
-    NpsTally,
-    Tally,
-    TeamTally,
-    tallies_for,
-)
-from exporter.engine.types import EngineConfig, EngineSnapshot, KpiSample, ServiceLevelVariant
+from exporter.engine.tallies import HourBucket, HourRow, NpsTally, TeamTally, tallies_for
+from exporter.engine.types import EngineConfig, EngineSnapshot, KpiSample
 from exporter.engine.validation import (
     MAX_DURATION_SECONDS,
     MISSING_WAIT,
@@ -76,6 +69,7 @@ from exporter.events import (
     ExitReason,
     OutboundOutcome,
 )
+from exporter.names import HANDLER_LABELS, QUEUE_LABELS
 from exporter.targets.model import Scope
 
 # Of event time: prune old hours, stale waits, old contacts and segments. It bounds memory and
@@ -107,7 +101,7 @@ def _label_sets(family: Family) -> tuple[tuple[str, ...], ...]:
     sets = {
         tuple(sorted(scope))
         for kpi in catalog.CATALOG
-        if formulas.family_of(kpi.name) is family
+        if kpi.family is family
         for scope in kpi.scopes
     }
     return tuple(sorted(sets, key=lambda labels: (len(labels), labels)))
@@ -135,7 +129,7 @@ class KpiEngine:
         self._remembered = self._contacts.get
         self._memory_age = self.config.contact_memory_seconds
         self._counters = Counters()
-        self._agents = AgentTimelines(self._counters.adder("contact_center_agent_state_seconds"))
+        self._agents = AgentTimelines(self._counters.adder(names.AGENT_STATE_SECONDS))
         # Read on every event: kept here rather than looked up through the (frozen) config.
         self._tolerance = self.config.out_of_order_tolerance_seconds
         self._thresholds = self.config.thresholds_seconds
@@ -152,9 +146,11 @@ class KpiEngine:
         self._agent_scopes = _label_sets(Family.AGENTS)
         self._scopes = ScopeCache(self._queue_scopes, self._team_scopes, self._campaign_scopes)
         self._scopes_built = self._scopes.built  # a dict's get: one call fewer per event
-        # Per KPI: its family and the label sets it is published for.
+        # Per KPI: its family, its formula (in the service-level variant configured) and the
+        # label sets it is published for.
+        variant = self.config.service_level_variant
         self._published = [
-            (kpi.name, formulas.family_of(kpi.name), {tuple(sorted(s)) for s in kpi.scopes})
+            (kpi.name, kpi.family, kpi.compute_for(variant), {tuple(sorted(s)) for s in kpi.scopes})
             for kpi in catalog.CATALOG
         ]
 
@@ -456,7 +452,7 @@ class KpiEngine:
                 if agent:
                     self._counters.seed(HANDLER_LABELS, (queue, channel, team, agent))
             if campaign:
-                self._counters.seed(("campaign",), (campaign,))
+                self._counters.seed((names.CAMPAIGN,), (campaign,))
 
     # --- snapshot -------------------------------------------------------------------------------
 
@@ -472,41 +468,23 @@ class KpiEngine:
             contacts = bucket.contact_tallies() if bucket else {}
             campaigns = bucket.campaign_tallies() if bucket else {}
             teams = self._team_tallies_now(bucket, now, start, end)
-            waiting = self._waiting.by_scope()
+            waiting = {
+                scope: WaitingNow(queue.waiting, queue.longest_wait(now))
+                for scope, queue in self._waiting.by_scope().items()
+            }
             available = self._agents.available_counts(self._agent_scopes)
-            variant = self.config.service_level_variant
+            # Per family, the sums of each scope its formulas read.
+            sums: dict[Family, Mapping[Scope, object]] = {
+                Family.CONTACTS: contacts,
+                Family.NPS: self._nps,
+                Family.TEAMS: teams,
+                Family.CAMPAIGNS: campaigns,
+                Family.WAITING: waiting,
+                Family.AGENTS: available,
+            }
             samples: list[KpiSample] = []
-            for name, family, label_sets in self._published:
-                found: list[KpiSample] = []
-                if family is Family.CONTACTS:
-                    if name == formulas.SERVICE_LEVEL_KPI:
-                        found = _samples(name, contacts, label_sets, _service_level(variant))
-                    else:
-                        found = _samples(
-                            name, contacts, label_sets, formulas.CONTACT_FORMULAS[name]
-                        )
-                elif family is Family.NPS:
-                    found = _samples(name, self._nps, label_sets, formulas.NPS_FORMULAS[name])
-                elif family is Family.TEAMS:
-                    found = _samples(name, teams, label_sets, formulas.TEAM_FORMULAS[name])
-                elif family is Family.CAMPAIGNS:
-                    formula = formulas.CAMPAIGN_FORMULAS[name]
-                    found = _samples(name, campaigns, label_sets, formula)
-                elif family is Family.WAITING:
-                    for scope, queue in waiting.items():
-                        if _label_names(scope) in label_sets:
-                            value = (
-                                float(queue.waiting)
-                                if name == "contacts_waiting"
-                                else queue.longest_wait(now)
-                            )
-                            found.append(KpiSample(name, scope, value))
-                elif family is Family.AGENTS:
-                    found = [
-                        KpiSample(name, scope, float(count))
-                        for scope, count in available.items()
-                        if _label_names(scope) in label_sets
-                    ]
+            for name, family, formula, label_sets in self._published:
+                found = _samples(name, sums[family], label_sets, formula)
                 found.sort(key=lambda sample: sample.labels)
                 samples.extend(found)
             return EngineSnapshot(kpis=samples, counters=self._counters.families())
@@ -551,18 +529,11 @@ def _label_names(scope: Scope) -> tuple[str, ...]:
     return tuple(name for name, _ in scope)
 
 
-def _service_level(variant: ServiceLevelVariant) -> Callable[[ContactTally], Result]:
-    def formula(tally: ContactTally) -> Result:
-        return formulas.service_level(tally, variant)
-
-    return formula
-
-
 def _samples(
     kpi: str,
-    tallies: Mapping[Scope, Tally],
+    tallies: Mapping[Scope, object],
     label_sets: set[tuple[str, ...]],
-    formula: Callable[[Tally], Result],
+    formula: Formula,
 ) -> list[KpiSample]:
     found = []
     for scope, tally in tallies.items():

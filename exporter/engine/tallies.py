@@ -1,7 +1,7 @@
-"""The running sums the KPIs are computed from, one set per scope and period.
+"""The engine's running sums: the hour rows events add to, and the tallies per scope made of them.
 
-Every field is a plain sum updated in constant time per event; the KPI formulas
-(``exporter.engine.formulas``) turn them into values at snapshot time.
+The tally types (``ContactTally``, ...) are the catalog's (``exporter.catalog.sums``): the KPI
+formulas of the catalog entries turn them into values at snapshot time.
 """
 
 from __future__ import annotations
@@ -10,68 +10,9 @@ from dataclasses import dataclass, field, fields
 from operator import add, attrgetter, itemgetter, sub
 from typing import Any, TypeVar
 
+from exporter.catalog.sums import CampaignTally, ContactTally, NpsTally, TeamTally
 from exporter.engine.scopes import EventScopes
 from exporter.targets.model import Scope
-
-
-@dataclass(slots=True)
-class ContactTally:
-    """Inbound contacts of one queue scope (site, channel, queue+channel) in one hour."""
-
-    answered: int = 0
-    answered_within: int = 0  # wait <= the channel's threshold
-    answered_wait_seconds: float = 0.0
-    abandoned: int = 0  # every abandon, short ones included
-    abandoned_short: int = 0  # wait <= short_abandon_seconds
-    abandoned_within: int = 0  # wait <= the channel's threshold (short ones included)
-    handled: int = 0  # ENDED contacts
-    handle_seconds: float = 0.0
-    resolution_known: int = 0
-    resolved: int = 0
-    csat_answers: int = 0
-    csat_sum: float = 0.0
-    ces_answers: int = 0
-    ces_sum: float = 0.0
-    ai_cx_answers: int = 0
-    ai_cx_sum: float = 0.0
-    bot_sessions: int = 0
-    bot_contained: int = 0
-
-
-@dataclass(slots=True)
-class NpsTally:
-    """NPS answers of one queue scope since the start (NPS is an All Time KPI)."""
-
-    answers: int = 0
-    promoters: int = 0  # 9-10
-    detractors: int = 0  # 0-6
-
-
-@dataclass(slots=True)
-class TeamTally:
-    """Handled contacts and agent time of one team or team+agent in one hour."""
-
-    handled: int = 0
-    handle_seconds: float = 0.0
-    resolution_known: int = 0
-    resolved: int = 0
-    csat_answers: int = 0
-    csat_sum: float = 0.0
-    busy_seconds: float = 0.0
-    after_contact_work_seconds: float = 0.0
-    available_seconds: float = 0.0  # logged_in counts as available
-
-
-@dataclass(slots=True)
-class CampaignTally:
-    """Outbound dials of the site or one campaign in one hour."""
-
-    dials: int = 0
-    machine: int = 0
-    live: int = 0  # reached a person and connected to an agent
-    dropped: int = 0  # reached a person, no agent was free
-    converted: int = 0  # among live
-
 
 Tally = TypeVar("Tally", ContactTally, TeamTally, CampaignTally, NpsTally)
 

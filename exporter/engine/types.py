@@ -2,29 +2,12 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from exporter.catalog.sums import DEFAULT_SERVICE_LEVEL_VARIANT, ServiceLevelVariant
 from exporter.events import EMAIL_SERVICE_LEVEL_THRESHOLD_SECONDS
 from exporter.targets.model import Scope
-
-
-class ServiceLevelVariant(enum.StrEnum):
-    """The service-level definitions in use across vendors. W = answered within the threshold T.
-
-    Every denominator counts contacts that reached an outcome (answered or abandoned), so numerator
-    and denominator always cover the same contacts.
-    """
-
-    ANSWERED = "answered"  # W / answered (Asterisk's SL, Erlang C's)
-    ANSWERED_AND_ABANDONED = "answered_and_abandoned"  # W / (answered + abandoned)
-    ABANDONED_AFTER_THRESHOLD = "abandoned_after_threshold"  # W / (answered + abandoned after T)
-    OFFERED_MINUS_SHORT_ABANDONS = "offered_minus_short_abandons"  # W / (offered - short abandons)
-    WITHIN_THRESHOLD = "within_threshold"  # (W + abandoned within T) / offered (Asterisk's SL2)
-
-
-DEFAULT_SERVICE_LEVEL_VARIANT = ServiceLevelVariant.OFFERED_MINUS_SHORT_ABANDONS
 
 DEFAULT_THRESHOLDS_SECONDS: dict[str, float] = {
     "voice": 20.0,
