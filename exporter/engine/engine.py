@@ -40,7 +40,7 @@ from __future__ import annotations
 import math
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from exporter import catalog, names
 from exporter.catalog import Family
