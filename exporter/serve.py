@@ -50,7 +50,7 @@ from exporter.targets.store import TargetStore
 from exporter.web_config import BasicAuth, WebConfig, WebConfigError, WsgiApp, new_ssl_context
 
 if TYPE_CHECKING:
-    from exporter.simulator.config import SimulatorConfig
+    from exporter.simulator.center import SimulatorConfig
 
 log = logging.getLogger(__name__)
 
