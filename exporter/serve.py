@@ -113,13 +113,7 @@ def serve(
     try:
         prepared = _prepare(settings, runtime)
         if check_only:
-            version = prepared.store.current().version
-            print(
-                f"OK: targets in {prepared.directory} (version {version}), "
-                f"sources {', '.join(settings.sources)}"
-                + (f", web config {settings.web_config_file}" if settings.web_config_file else ""),
-                file=out,
-            )
+            _say_ok(settings, prepared, out)
             _shutdown(runtime)
             return 0
         _start(settings, prepared, runtime, out)
@@ -197,6 +191,17 @@ def _prepare(settings: ServeSettings, runtime: _Runtime) -> _Prepared:
     for problem in store.current().problems:
         log.warning("targets: %s", problem)
     return _Prepared(directory, builtin, store, web_config, web, clock, built, demo_note)
+
+
+def _say_ok(settings: ServeSettings, prepared: _Prepared, out: TextIO) -> None:
+    """``--check-only``'s answer when everything could be prepared."""
+    version = prepared.store.current().version
+    print(
+        f"OK: targets in {prepared.directory} (version {version}), "
+        f"sources {', '.join(settings.sources)}"
+        + (f", web config {settings.web_config_file}" if settings.web_config_file else ""),
+        file=out,
+    )
 
 
 def _clock(
