@@ -9,15 +9,10 @@ from __future__ import annotations
 from exporter.serve import _known_scopes
 from exporter.simulator import SimulatorSource
 from exporter.targets.parse import parse_texts
+from tests.presets import targets_yaml
 
-TARGETS = """\
-targets:
-  - {kpi: service_level_ratio, scope: {queue: vip, channel: voice}, quantifier: or_more,
-     schedules: [{value: 0.9}]}
-  - {kpi: service_level_ratio, scope: {queue: vip}, quantifier: or_more, schedules: [{value: 0.9}]}
-  - {kpi: outbound_drop_ratio, scope: {campaign: winback}, quantifier: or_less,
-     schedules: [{value: 0.03}]}
-"""
+# Service level of voice in vip, of vip alone, and the outbound drop ratio of the winback campaign.
+TARGETS = targets_yaml("known_scopes")
 
 
 def test_the_simulator_knows_its_queues_agents_and_campaign() -> None:
