@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
@@ -82,6 +82,28 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock(MONDAY_10)
+
+
+@pytest.fixture
+def child_wall_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[float], None]:
+    """``child_wall_clock(at)``: the Python processes the test starts afterwards see the wall clock
+    (``time.time()``) at ``at`` (Unix seconds) when they start, running on from there. A
+    ``sitecustomize`` on ``PYTHONPATH`` shifts it before anything imports it (libfaketime 0.9.10
+    makes Python's sleeps hang or fail, so it cannot be used). Monotonic clocks and sleeps stay
+    real."""
+
+    def shift(at: float) -> None:
+        directory = tmp_path / "shift"
+        directory.mkdir(exist_ok=True)
+        (directory / "sitecustomize.py").write_text(
+            "import time\n"
+            f"_real, _offset = time.time, {at!r} - time.time()\n"
+            "time.time = lambda: _real() + _offset\n",
+            encoding="utf-8",
+        )
+        monkeypatch.setenv("PYTHONPATH", str(directory))
+
+    return shift
 
 
 @pytest.fixture

@@ -13,14 +13,13 @@ from __future__ import annotations
 import json
 import math
 import time
-import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 from grafana_queries import PanelQuery, panel_queries, substitute
-from processes import wait_for
+from processes import post_events, wait_for
 from prometheus_stack import SCRAPE_SECONDS, exporter, prometheus
 
 from exporter.targets.model import Quantifier, Schedule, Target
@@ -185,14 +184,8 @@ def _contacts(
 
 
 def _post(admin_url: str, events: list[dict[str, Any]]) -> None:
-    request = urllib.request.Request(
-        f"{admin_url}/api/v1/events",
-        data=json.dumps(events).encode(),
-        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        answer = json.loads(response.read())
+    status, answer = post_events(f"{admin_url}/api/v1/events", TOKEN, events)
+    assert status < 400, (status, answer)
     assert (answer["accepted"], answer["rejected"]) == (len(events), []), answer
 
 
