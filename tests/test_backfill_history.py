@@ -277,8 +277,8 @@ def test_a_calendar_edited_while_no_exporter_watched_stops_the_rebuild(
     )
 
 
-# Dates and times unquoted in it, as people write them; the exception named 10:30 is one YAML 1.1 would
-# read as the base-60 integer 630.
+# Dates and times unquoted in it, as people write them; the exception named 10:30 is one YAML 1.1
+# would read as the base-60 integer 630.
 RICH_CALENDAR = presets.calendar_yaml("rich_new_york")
 
 
