@@ -21,7 +21,8 @@ import pytest
 from example_targets import copy_example_targets
 from processes import KPI_TARGETS, Process, free_port, http_get, serve_command, wait_for
 
-from exporter.web_config import BasicAuth, WebConfigError, parse_web_config
+from exporter.web_config import WebConfig, WebConfigError, parse_web_config
+from exporter.web_guard import WebGuard
 
 # bcrypt at cost 4 keeps the tests fast; the format is the same as htpasswd -B.
 HASH = bcrypt.hashpw(b"s3cret pass", bcrypt.gensalt(rounds=4)).decode()
@@ -59,16 +60,18 @@ def test_every_problem_of_a_web_config_is_listed() -> None:
         "web.yml: unknown key basic_auth_user (did you mean 'basic_auth_users'?)",
         "web.yml: unknown key tls_server_config.min_versoin "
         "(did you mean 'min_version' or 'max_version'?)",
-        "web.yml: tls_server_config.cipher_suites is not supported by kpi-targets",
-        "web.yml: tls_server_config needs both cert_file and key_file",
-        "web.yml: tls_server_config.client_auth_type RequireAndVerifyClientCert needs "
-        "client_ca_file",
+        "web.yml: tls_server_config: missing one of key or key_file",
+        "web.yml: tls_server_config: client_auth_type RequireAndVerifyClientCert needs "
+        "client_ca_file (or client_ca): the CA that signs the client certificates",
+        "web.yml: tls_server_config.cipher_suites lists only TLS 1.3 suites, which are not "
+        "configurable (TLS 1.3 offers all three): TLS 1.2 clients would find no cipher; add "
+        "TLS 1.2 suites or set min_version: TLS13",
         "web.yml: basic_auth_users: ann: not a bcrypt hash (make one with "
         "`htpasswd -nBC 12 \"\" | tr -d ':\\n'`; plain passwords are refused)",
     ]
 
 
-def _call(app: BasicAuth, path: str, authorization: str | None = None) -> str:
+def _call(app: WebGuard, path: str, authorization: str | None = None) -> str:
     statuses: list[str] = []
     environ: dict[str, Any] = {"PATH_INFO": path}
     if authorization is not None:
@@ -90,7 +93,8 @@ def test_basic_auth_lets_in_only_a_known_user_with_the_right_password() -> None:
         start_response("200 OK", [])
         return [b"ok"]
 
-    app = BasicAuth(inner, {"prometheus": HASH.encode()}, exempt=("/api/v1/events",))
+    users = {"prometheus": HASH.encode()}
+    app = WebGuard(inner, WebConfig(basic_auth_users=users), exempt=("/api/v1/events",))
     assert _call(app, "/metrics") == "401 Unauthorized"
     assert _call(app, "/metrics", _basic("prometheus", "s3cret pass")) == "200 OK"
     assert _call(app, "/metrics", _basic("prometheus", "s3cret pass")) == "200 OK"  # remembered
@@ -100,7 +104,7 @@ def test_basic_auth_lets_in_only_a_known_user_with_the_right_password() -> None:
     assert _call(app, "/metrics", "Basic !!!") == "401 Unauthorized"
     assert _call(app, "/metrics", "Bearer abc") == "401 Unauthorized"
     assert _call(app, "/api/v1/events", "Bearer abc") == "200 OK"  # its own token decides
-    app.set_users({})
+    app.set_config(WebConfig())
     assert _call(app, "/metrics") == "200 OK"  # no users: no basic auth
 
 
