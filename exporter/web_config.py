@@ -144,6 +144,7 @@ class TlsConfig:
     cipher_suites: tuple[str, ...] = ()  # Go names, as written; TLS12_CIPHER_SUITES maps them
     prefer_server_cipher_suites: bool = True
     curve: str | None = None  # a Go name of CURVES
+    source: Path | None = None  # the web config file, for messages
 
     @property
     def tls12_ciphers(self) -> str | None:
@@ -372,6 +373,7 @@ def _parse_tls(value: Any, file: Path, problems: list[str]) -> TlsConfig | None:
         cipher_suites=ciphers,
         prefer_server_cipher_suites=prefer,
         curve=curve,
+        source=file,
     )
 
 

@@ -43,7 +43,7 @@ TLS_SOCKET = "kpi_targets.tls_socket"
 PASSWORD_CHECKS = 2  # bcrypt checks at once per port (the machine's cores, not the worker pool)
 SLOT_WAIT_SECONDS = 1.0
 DUMMY_COST_CAP = 12
-REMEMBERED = 1000  # outcomes kept, each of successes and failures
+REMEMBERED = 1000  # outcomes kept, of successes and of failures each
 
 _dummy_hashes: dict[int, bytes] = {}
 _dummy_lock = threading.Lock()
@@ -87,21 +87,24 @@ class TokenBucket:
             return (1 - self._tokens) * self._interval
 
 
-class _Outcomes:
-    """A bounded memory of password check outcomes, the oldest forgotten first."""
+class _Remembered:
+    """A bounded set of keys, the least recently used forgotten first."""
 
     def __init__(self) -> None:
-        self._items: OrderedDict[bytes, bool] = OrderedDict()
+        self._items: OrderedDict[bytes, None] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: bytes) -> bool | None:
+    def __contains__(self, key: object) -> bool:
         with self._lock:
-            return self._items.get(key)
+            if key not in self._items:
+                return False
+            self._items.move_to_end(key)  # type: ignore[arg-type]
+            return True
 
-    def put(self, key: bytes, ok: bool) -> None:
+    def add(self, key: bytes) -> None:
         with self._lock:
-            self._items[key] = ok
-            while len(self._items) > 2 * REMEMBERED:
+            self._items[key] = None
+            while len(self._items) > REMEMBERED:
                 self._items.popitem(last=False)
 
 
@@ -112,7 +115,8 @@ class PasswordCheck:
         self._users = dict(users)
         self._dummy_cost = dummy_cost(users)
         self._key = secrets.token_bytes(32)
-        self._outcomes = _Outcomes()
+        # Apart, so that failures (which anyone can make) never push out a success.
+        self._passed, self._failed = _Remembered(), _Remembered()
         self._slots = threading.BoundedSemaphore(PASSWORD_CHECKS)
 
     @property
@@ -125,9 +129,10 @@ class PasswordCheck:
         key = hmac.digest(
             self._key, b"\0".join((user.encode(), secret, hashed or b"")), hashlib.sha256
         )
-        known = self._outcomes.get(key)
-        if known is not None:
-            return known and hashed is not None
+        if key in self._passed:
+            return hashed is not None
+        if key in self._failed:
+            return False
         if not self._slots.acquire(timeout=SLOT_WAIT_SECONDS):
             return None
         try:
@@ -138,7 +143,7 @@ class PasswordCheck:
                 ok = False
         finally:
             self._slots.release()
-        self._outcomes.put(key, ok)
+        (self._passed if ok else self._failed).add(key)
         return ok
 
 

@@ -18,6 +18,15 @@ from exporter.web_config import CLIENT_AUTH_TYPES, CURVES, TLS_VERSIONS, TlsConf
 
 def new_ssl_context(tls: TlsConfig) -> ssl.SSLContext:
     """A server context for ``tls``; WebConfigError if a file or setting cannot be used."""
+    try:
+        return _new_ssl_context(tls)
+    except WebConfigError as error:
+        if tls.source is None:
+            raise
+        raise WebConfigError(f"{tls.source}: {error}") from None
+
+
+def _new_ssl_context(tls: TlsConfig) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     _load_certificate(context, tls)
     _load_client_cas(context, tls)
