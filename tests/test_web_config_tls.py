@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import http.client
 import shutil
+import signal
 import ssl
 import subprocess
 import tempfile
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from processes import KPI_TARGETS, free_port
+from processes import KPI_TARGETS, Process, free_port, serve_command, wait_for
 from tls_certs import Pki, make_pki
 
 from exporter.config import Address
@@ -272,3 +273,35 @@ def test_a_missing_or_unusable_client_ca_file_is_named_as_such(pki: Pki, tmp_pat
         assert done.returncode == 1, done.stderr
         assert "web.yml: cannot use the client CA file clients.crt: " in done.stderr
         assert "TLS certificate" not in done.stderr
+
+
+@pytest.mark.integration
+def test_sighup_swaps_the_client_ca_and_the_old_one_is_trusted_no_more(
+    pki: Pki, tmp_path: Path
+) -> None:
+    for name in ("server.crt", "server.key", "ca.crt", "foreign-ca.crt"):
+        shutil.copy(pki.directory / name, tmp_path / name)
+    web = tmp_path / "web.yml"
+    mtls = f"tls_server_config:\n  {SERVER}  client_auth_type: RequireAndVerifyClientCert\n"
+    web.write_text(mtls + "  client_ca_file: ca.crt\n", encoding="utf-8")
+    metrics, admin = free_port(), free_port()
+    process = Process(serve_command(metrics, admin, "--web.config.file", "web.yml"), cwd=tmp_path)
+    try:
+        assert process.read_line(30).startswith("Admin UI: https://")
+        assert get(metrics, client_context(pki, "client"), "/metrics")[0] == 200
+        with pytest.raises(REFUSED):
+            get(metrics, client_context(pki, "foreign-client"), "/metrics")
+
+        web.write_text(
+            mtls + "  client_ca_file: foreign-ca.crt\n  client_allowed_sans: [prometheus.test]\n"
+            "http_server_config: {headers: {X-Frame-Options: sameorigin}}\n",
+            encoding="utf-8",
+        )
+        process.popen.send_signal(signal.SIGHUP)
+        wait_for("the reload", lambda: True if "reloaded" in process.stderr else None, 20)
+        status, headers, _cipher = get(metrics, client_context(pki, "foreign-client"), "/metrics")
+        assert (status, headers["X-Frame-Options"]) == (200, "sameorigin")
+        with pytest.raises(REFUSED):
+            get(metrics, client_context(pki, "client"), "/metrics")  # its CA is gone
+    finally:
+        assert process.stop() == 0, process.stderr
