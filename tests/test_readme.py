@@ -18,6 +18,7 @@ The rule (also in the README's Development section):
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -52,6 +53,9 @@ def _clone(tmp_path: Path) -> Path:
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=120)
     (clone / ".venv").mkdir()
     (clone / ".venv" / "bin").symlink_to(Path(sys.executable).parent)
+    # pyvenv.cfg and lib too: without them .venv/bin/python is the bare interpreter (no bcrypt).
+    (clone / ".venv" / "lib").symlink_to(Path(sys.prefix) / "lib")
+    shutil.copy(Path(sys.prefix) / "pyvenv.cfg", clone / ".venv" / "pyvenv.cfg")
     made = subprocess.run(
         ["scripts/run.sh", "--check-only"],
         cwd=clone,
