@@ -18,8 +18,8 @@ Prometheus read), parsed with precise errors::
     basic_auth_users:
       prometheus: $2b$12$...         # bcrypt hash
 
-Every key the toolkit knows is either honoured or refused with the reason (``REFUSED`` and the
-checks below); nothing is silently ignored except ``http2``, which only chooses HTTP/2 in Go.
+Every key the toolkit knows is either honoured or refused with the reason (the checks below);
+nothing is silently ignored except ``http2``, which only chooses HTTP/2 in Go.
 This module is pure: ``exporter.web_tls`` reads the certificate files, ``exporter.web_guard``
 applies the rest to requests.
 """
