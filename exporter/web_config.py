@@ -209,12 +209,18 @@ def _kind(value: object) -> str:
     return "a list" if isinstance(value, list) else f"{type(value).__name__} {value!r:.40}"
 
 
+def _name(value: object) -> str:
+    """``value`` as written when it is printable text, else quoted (a message stays one line)."""
+    text = str(value)
+    return text if isinstance(value, str) and text.isprintable() and text else repr(value)
+
+
 def _check_keys(
     mapping: Mapping[Any, Any], known: tuple[str, ...], where: str, file: Path, problems: list[str]
 ) -> None:
     for key in mapping:
         if key not in known:
-            problems.append(f"{file}: unknown key {where}{key}{suggestion(key, known)}")
+            problems.append(f"{file}: unknown key {where}{_name(key)}{suggestion(key, known)}")
 
 
 def _mapping(value: Any, where: str, file: Path, problems: list[str]) -> dict[Any, Any] | None:
@@ -299,7 +305,7 @@ def _parse_tls(value: Any, file: Path, problems: list[str]) -> TlsConfig | None:
 
     def version(key: str, default: str) -> str:
         name = tls.get(key, default)
-        if name not in TLS_VERSIONS:
+        if not isinstance(name, str) or name not in TLS_VERSIONS:
             problems.append(
                 f"{file}: {where}.{key}: unknown TLS version {name!r}"
                 f"{suggestion(name, tuple(TLS_VERSIONS))}"
@@ -400,7 +406,9 @@ def _parse_http(value: Any, file: Path, problems: list[str]) -> tuple[tuple[str,
         elif isinstance(raw, str | int | float):
             text = str(raw)
         else:
-            problems.append(f"{file}: {where}.headers.{name}: expected text, found {_kind(raw)}")
+            problems.append(
+                f"{file}: {where}.headers.{_name(name)}: expected text, found {_kind(raw)}"
+            )
             continue
         if allowed is not None and text not in allowed:
             problems.append(
@@ -408,7 +416,9 @@ def _parse_http(value: Any, file: Path, problems: list[str]) -> tuple[tuple[str,
                 f"{', '.join(allowed)}, found {text!r}"
             )
         elif not text.isprintable() or not text.strip():
-            problems.append(f"{file}: {where}.headers.{name}: the value must be printable text")
+            problems.append(
+                f"{file}: {where}.headers.{_name(name)}: the value must be printable text"
+            )
         else:
             found.append((str(name), text))
     return tuple(found)
@@ -466,11 +476,11 @@ def _parse_users(value: Any, file: Path, problems: list[str]) -> dict[str, bytes
     found: dict[str, bytes] = {}
     for user, hashed in users.items():
         if ":" in str(user):
-            problems.append(f"{file}: {where}: {user}: a user name cannot contain ':'")
+            problems.append(f"{file}: {where}: {_name(user)}: a user name cannot contain ':'")
             continue
         if not isinstance(hashed, str) or not _BCRYPT_HASH.match(hashed):
             problems.append(
-                f"{file}: {where}: {user}: not a bcrypt hash (make one with "
+                f"{file}: {where}: {_name(user)}: not a bcrypt hash (make one with "
                 "`htpasswd -nBC 12 \"\" | tr -d ':\\n'`; plain passwords are refused)"
             )
             continue

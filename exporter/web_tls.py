@@ -112,6 +112,10 @@ def _load_client_cas(context: ssl.SSLContext, tls: TlsConfig) -> None:
         raise WebConfigError(
             f"cannot use the client CA file {name}: {_reason(error)} (expected PEM certificates)"
         ) from None
+    except TypeError:  # inline PEM must be ASCII
+        raise WebConfigError(
+            f"cannot use the client CA file {name}: not PEM (PEM certificates are ASCII text)"
+        ) from None
     if not context.cert_store_stats()["x509"]:
         raise WebConfigError(
             f"the client CA file {name} holds no certificate: no client could be verified"

@@ -18,7 +18,10 @@ from typing import Any
 
 import bcrypt
 import pytest
+import yaml
 from example_targets import copy_example_targets
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from processes import KPI_TARGETS, Process, free_port, http_get, serve_command, wait_for
 
 from exporter.web_config import WebConfig, WebConfigError, parse_web_config
@@ -280,3 +283,49 @@ def test_an_unusable_web_config_stops_serve_with_every_reason(tmp_path: Path) ->
     )
     assert "source 'records:nowhere.csv': nowhere.csv does not exist" in done.stderr
     assert "not a bcrypt hash" in done.stderr  # every problem, not the first
+
+
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.floats(allow_nan=False),
+    st.sampled_from(["", "x", "0", "1s", "TLS13", "NoClientCert", "server.crt", "deny"]),
+    st.text(max_size=8),
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+_TLS_KEYS = st.sampled_from(
+    ["cert_file", "key_file", "cert", "key", "client_auth_type", "client_ca_file", "client_ca",
+     "client_allowed_sans", "min_version", "max_version", "cipher_suites",
+     "prefer_server_cipher_suites", "curve_preferences"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    tls=st.one_of(_VALUES, st.dictionaries(_TLS_KEYS, _VALUES, max_size=6)),
+    http=st.one_of(_VALUES, st.dictionaries(st.sampled_from(["headers", "http2"]), _VALUES)),
+    rate=st.one_of(_VALUES, st.dictionaries(st.sampled_from(["interval", "burst"]), _VALUES)),
+    users=_VALUES,
+)
+def test_any_web_config_is_parsed_or_refused_with_reasons(
+    tls: object, http: object, rate: object, users: object
+) -> None:
+    text = yaml.safe_dump(
+        {
+            "tls_server_config": tls,
+            "http_server_config": http,
+            "rate_limit": rate,
+            "basic_auth_users": users,
+        }
+    )
+    try:
+        parse_web_config(text, Path("web.yml"))
+    except WebConfigError as error:
+        assert all(line.startswith("web.yml: ") for line in str(error).splitlines())

@@ -23,7 +23,7 @@ from tls_certs import Pki, make_pki
 
 from exporter.config import Address
 from exporter.http_server import HttpServer
-from exporter.web_config import TLS12_CIPHER_SUITES, load_web_config
+from exporter.web_config import TLS12_CIPHER_SUITES, WebConfigError, load_web_config
 from exporter.web_guard import WebGuard
 from exporter.web_tls import new_ssl_context
 
@@ -305,3 +305,28 @@ def test_sighup_swaps_the_client_ca_and_the_old_one_is_trusted_no_more(
             get(metrics, client_context(pki, "client"), "/metrics")  # its CA is gone
     finally:
         assert process.stop() == 0, process.stderr
+
+
+MTLS = f"{SERVER}  client_auth_type: RequireAndVerifyClientCert\n"
+CERT = "cannot use the TLS certificate"
+CA = "cannot use the client CA file"
+
+
+@pytest.mark.parametrize(
+    ("tls", "message"),
+    [
+        ("cert: 'héllo'\n  key_file: server.key", f"{CERT} tls_server_config.cert (inline) with"),
+        ("cert_file: server.crt\n  key_file: other-client.key", CERT),
+        ("cert_file: .\n  key_file: server.key", "cannot read the TLS certificate (cert_file)"),
+        (f"{MTLS}  client_ca: 'héllo'", f"{CA} tls_server_config.client_ca (inline): not PEM"),
+        (f"{MTLS}  client_ca_file: server.key", CA),
+    ],
+)
+def test_unusable_pem_is_a_located_error(pki: Pki, tls: str, message: str) -> None:
+    path = pki.directory / "bad.yml"
+    path.write_text(f"tls_server_config:\n  {tls}\n", encoding="utf-8")
+    config = load_web_config(path)
+    assert config.tls is not None
+    with pytest.raises(WebConfigError) as caught:
+        new_ssl_context(config.tls)
+    assert str(caught.value).startswith(f"{path}: {message}"), caught.value
