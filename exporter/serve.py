@@ -47,7 +47,9 @@ from exporter.reload import WebState, load_web, reload
 from exporter.sources.base import EventSink, IngestStats, Source
 from exporter.targets.model import Calendar, TargetSet
 from exporter.targets.store import TargetStore
-from exporter.web_config import BasicAuth, WebConfig, WebConfigError, WsgiApp, new_ssl_context
+from exporter.web_config import WebConfig, WebConfigError
+from exporter.web_guard import WebGuard, WsgiApp
+from exporter.web_tls import new_ssl_context
 
 if TYPE_CHECKING:
     from exporter.simulator.config import SimulatorConfig
@@ -501,7 +503,7 @@ def _start(settings: ServeSettings, prepared: _Prepared, runtime: _Runtime, out:
         local = datetime.fromtimestamp(clock.now(), store.current().target_set.calendar.timezone)
         return f"simulated time: {local:%a %d %b %H:%M %Z} ({simulated})"
 
-    metrics_auth = BasicAuth(metrics_app(registry, clock_note), users)
+    metrics_auth = WebGuard(metrics_app(registry, clock_note), prepared.web_config)
     try:
         admin_app = create_app(
             http_events=built.http_source,
@@ -515,12 +517,12 @@ def _start(settings: ServeSettings, prepared: _Prepared, runtime: _Runtime, out:
         message = f"cannot use the state directory {settings.state_dir}: {error}"
         raise StartupError(message) from None
     admin_app.config["SIMULATED_CLOCK"] = simulated
-    admin_auth = BasicAuth(
+    admin_auth = WebGuard(
         admin_app,
-        users,
+        prepared.web_config,
         exempt=("/api/v1/events",),  # authenticated by its own bearer token
     )
-    web.auths = [metrics_auth, admin_auth]
+    web.guards = [metrics_auth, admin_auth]
     for address, what in ((settings.metrics_address, "metrics"), (settings.admin_address, "admin")):
         if not address.is_loopback:
             log.warning(
@@ -531,12 +533,8 @@ def _start(settings: ServeSettings, prepared: _Prepared, runtime: _Runtime, out:
                 if web.ssl_context and users
                 else "set TLS and basic auth with --web.config.file, and use a firewall",
             )
-    runtime.metrics_server = _start_server(
-        settings.metrics_address, metrics_auth, "metrics", web.ssl_context
-    )
-    runtime.admin_server = _start_server(
-        settings.admin_address, admin_auth, "admin", web.ssl_context
-    )
+    runtime.metrics_server = _start_server(settings.metrics_address, metrics_auth, "metrics", web)
+    runtime.admin_server = _start_server(settings.admin_address, admin_auth, "admin", web)
 
     for item in built.sources:
         sink = _sink_for(item.name, engine, stats, source_clock, prepared.clock.now)
@@ -595,10 +593,14 @@ def _demo_note(zone: ZoneInfo, start: float) -> str:
     )
 
 
-def _start_server(
-    address: Address, app: WsgiApp, what: str, ssl_context: ssl.SSLContext | None
-) -> HttpServer:
-    server = HttpServer(address, app, name=f"http-{what}", ssl_context=ssl_context)
+def _start_server(address: Address, app: WsgiApp, what: str, web: WebState) -> HttpServer:
+    def tls() -> ssl.SSLContext:
+        assert web.ssl_context is not None  # TLS cannot be turned off without a restart
+        return web.ssl_context
+
+    server = HttpServer(
+        address, app, name=f"http-{what}", tls=tls if web.ssl_context is not None else None
+    )
     try:
         server.start()
     except OSError as error:
