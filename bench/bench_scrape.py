@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.metrics_core import Metric
@@ -44,22 +45,16 @@ AGENTS_PER_QUEUE = 4
 CONTACTS_PER_AGENT = 2
 GOAL_RATIO = 1.5
 
-TARGETS_YAML = """\
-targets:
-  - {kpi: service_level_ratio, quantifier: or_more, schedules: [{value: 0.8}]}
-  - {kpi: average_speed_of_answer_seconds, quantifier: or_less, schedules: [{value: 20}]}
-  - {kpi: average_handle_time_seconds, quantifier: or_less, schedules: [{value: 300}]}
-  - {kpi: abandonment_ratio, quantifier: or_less, schedules: [{value: 0.05}]}
-  - {kpi: first_contact_resolution_ratio, quantifier: or_more, schedules: [{value: 0.7}]}
-  - {kpi: team_average_handle_time_seconds, quantifier: or_less, schedules: [{value: 300}]}
-  - {kpi: contacts_handled, quantifier: or_more, schedules: [{value: 2}]}
-  - {kpi: team_customer_satisfaction_score, quantifier: or_more, schedules: [{value: 4}]}
-"""
-CALENDAR_YAML = "timezone: UTC\n"  # no operating hours: always on duty
+# Unscoped targets of eight KPIs, always on duty (a calendar of only a time zone, UTC).
+PRESETS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "presets"
+TARGETS_FILE = PRESETS / "targets" / "bench_scrape.yaml"
+CALENDAR_FILE = PRESETS / "calendars" / "utc.yaml"
 
 
 def target_set() -> TargetSet:
-    result = parse_texts(TARGETS_YAML, CALENDAR_YAML)
+    result = parse_texts(
+        TARGETS_FILE.read_text(encoding="utf-8"), CALENDAR_FILE.read_text(encoding="utf-8")
+    )
     assert result.target_set is not None, [str(problem) for problem in result.problems]
     return result.target_set
 

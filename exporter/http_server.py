@@ -1,6 +1,6 @@
 """The two HTTP servers of ``serve``: cheroot, a production WSGI server (a bounded pool of worker
-threads, a read timeout so idle or slow connections cannot pile up, TLS), with basic auth from the
-web config in front of each app.
+threads, a read timeout so idle or slow connections cannot pile up, TLS), with the web config's
+guard (``exporter.web_guard``) in front of each app.
 
 cheroot rather than waitress (no TLS) or prometheus_client's own server (wsgiref, one thread per
 connection, no read timeout): it gives both ports the same TLS, timeouts and thread bound.
@@ -30,7 +30,7 @@ from prometheus_client import CollectorRegistry, make_wsgi_app
 
 from exporter import __version__
 from exporter.config import Address
-from exporter.web_config import StartResponse, WsgiApp
+from exporter.web_guard import TLS_SOCKET, StartResponse, WsgiApp
 
 log = logging.getLogger(__name__)
 
@@ -72,21 +72,23 @@ def metrics_app(
 
 
 class _ContextAdapter(BuiltinSSLAdapter):
-    """cheroot's TLS adapter on an SSLContext we built (and reload on SIGHUP), not on files.
+    """cheroot's TLS adapter on the SSLContext ``context()`` gives at each new connection (built
+    by us and replaced on SIGHUP), not on files.
 
     The handshake happens on the first read, in a worker thread once the client has sent
     something, not in the thread accepting connections: a client that connects and stays silent
-    cannot hold up everyone else's accept.
+    cannot hold up everyone else's accept. The environ carries the TLS socket (``TLS_SOCKET``)
+    for the client certificate checks of ``exporter.web_guard``.
     """
 
-    def __init__(self, context: ssl.SSLContext) -> None:
+    def __init__(self, context: Callable[[], ssl.SSLContext]) -> None:
         Adapter.__init__(self, None, None)
-        self.context = context
+        self._context = context
         self._server_env: dict[str, str] = {}
 
-    def wrap(self, sock: socket.socket) -> tuple[ssl.SSLSocket, dict[str, str]]:
-        wrapped = self.context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
-        return wrapped, {"wsgi.url_scheme": "https", "HTTPS": "on"}
+    def wrap(self, sock: socket.socket) -> tuple[ssl.SSLSocket, dict[str, Any]]:
+        wrapped = self._context().wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return wrapped, {"wsgi.url_scheme": "https", "HTTPS": "on", TLS_SOCKET: wrapped}
 
 
 class _Server(wsgi.Server):
@@ -119,7 +121,8 @@ class _Server(wsgi.Server):
 
 class HttpServer:
     """One port: ``start()`` binds in the caller's thread (OSError says why not) and serves in a
-    thread of its own; ``stop()`` waits for requests in flight."""
+    thread of its own; ``stop()`` waits for requests in flight. ``tls``: the TLS context in force,
+    asked for at each connection."""
 
     def __init__(
         self,
@@ -127,7 +130,7 @@ class HttpServer:
         app: WsgiApp,
         *,
         name: str,
-        ssl_context: ssl.SSLContext | None = None,
+        tls: Callable[[], ssl.SSLContext] | None = None,
     ) -> None:
         host = address.host or "::"  # every interface: cheroot makes "::" dual-stack
         self.name = name
@@ -140,8 +143,8 @@ class HttpServer:
             request_queue_size=64,
         )
         self._server.server_name = f"kpi-targets/{__version__}"
-        if ssl_context is not None:
-            self._server.ssl_adapter = _ContextAdapter(ssl_context)
+        if tls is not None:
+            self._server.ssl_adapter = _ContextAdapter(tls)
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:

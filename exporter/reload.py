@@ -1,5 +1,6 @@
 """SIGHUP: read the settings and the web config again and apply what can change in a running
-``serve``: the log level and format, the basic auth users and the TLS certificate. Any other
+``serve``: the log level and format, the web config (TLS certificate and
+settings, basic auth users, headers, allowed SANs, rate limit). Any other
 changed setting is named as needing a restart; an invalid config is logged and changes nothing.
 
 ``Signals`` queues SIGHUP, SIGTERM and SIGINT for ``serve``'s main thread, one by one.
@@ -15,14 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from exporter.config import SPECS, ConfigError, ServeSettings, SettingsSource
-from exporter.web_config import (
-    BasicAuth,
-    WebConfig,
-    WebConfigError,
-    configure_ssl_context,
-    load_web_config,
-    new_ssl_context,
-)
+from exporter.web_config import WebConfig, WebConfigError, load_web_config
+from exporter.web_guard import WebGuard
+from exporter.web_tls import new_ssl_context
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +28,11 @@ LIVE_SETTINGS = ("log_level", "log_format", "web_config_file")
 
 @dataclass
 class WebState:
-    """The web config in force: the TLS context both ports share and their basic auth."""
+    """The web config in force: the TLS context both ports share (each new connection takes the
+    one here) and their guards (rate limit, allowed SANs, basic auth, headers)."""
 
     ssl_context: ssl.SSLContext | None = None
-    auths: list[BasicAuth] = field(default_factory=list)
+    guards: list[WebGuard] = field(default_factory=list)
 
 
 def load_web(settings: ServeSettings) -> WebConfig:
@@ -58,8 +55,8 @@ def reload(
     try:
         new = source.load()
         new_web = load_web(new)
-        if new_web.tls is not None:
-            new_ssl_context(new_web.tls)  # every file readable, before touching the live one
+        # Every file read before anything changes; a new context, as CAs cannot be removed.
+        new_context = new_ssl_context(new_web.tls) if new_web.tls is not None else None
     except (ConfigError, WebConfigError) as error:
         log.error(
             "reload of %s failed, the running config stays in force: %s",
@@ -74,10 +71,10 @@ def reload(
     ]
     if (new_web.tls is None) != (web.ssl_context is None):
         restart.append("TLS on or off")
-    elif new_web.tls is not None and web.ssl_context is not None:
-        configure_ssl_context(web.ssl_context, new_web.tls)
-    for auth in web.auths:
-        auth.set_users(new_web.basic_auth_users)
+    elif new_context is not None:
+        web.ssl_context = new_context
+    for guard in web.guards:
+        guard.set_config(new_web)
     configure_logging(new)
     reload_targets()
     log.info("reloaded %s (on SIGHUP)", where)

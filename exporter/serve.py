@@ -22,7 +22,6 @@ import ssl
 import sys
 import threading
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -57,7 +56,9 @@ from exporter.sources.supervisor import start_sources
 from exporter.targets.model import TargetSet
 from exporter.targets.resolve import resolve
 from exporter.targets.store import StoreError, TargetStore
-from exporter.web_config import BasicAuth, WebConfig, WebConfigError, WsgiApp, new_ssl_context
+from exporter.web_config import WebConfig, WebConfigError
+from exporter.web_guard import WebGuard, WsgiApp
+from exporter.web_tls import new_ssl_context
 
 log = logging.getLogger(__name__)
 
@@ -239,8 +240,8 @@ def _start(settings: ServeSettings, prepared: _Prepared, runtime: _Runtime, out:
     registry = _registry(engine, prepared, stats, source_clock, names)
 
     users = prepared.web_config.basic_auth_users
-    metrics_auth, admin_auth = _apps(settings, prepared, registry, engine, users)
-    web.auths = [metrics_auth, admin_auth]
+    metrics_guard, admin_guard = _apps(settings, prepared, registry, engine)
+    web.guards = [metrics_guard, admin_guard]
     for address, what in ((settings.metrics_address, "metrics"), (settings.admin_address, "admin")):
         if not address.is_loopback:
             log.warning(
@@ -251,12 +252,8 @@ def _start(settings: ServeSettings, prepared: _Prepared, runtime: _Runtime, out:
                 if web.ssl_context and users
                 else "set TLS and basic auth with --web.config.file, and use a firewall",
             )
-    runtime.metrics_server = _start_server(
-        settings.metrics_address, metrics_auth, "metrics", web.ssl_context
-    )
-    runtime.admin_server = _start_server(
-        settings.admin_address, admin_auth, "admin", web.ssl_context
-    )
+    runtime.metrics_server = _start_server(settings.metrics_address, metrics_guard, "metrics", web)
+    runtime.admin_server = _start_server(settings.admin_address, admin_guard, "admin", web)
 
     runtime.source_threads.extend(
         start_sources(built.sources, engine, stats, source_clock, prepared.clock.now, runtime.stop)
@@ -314,9 +311,9 @@ def _apps(
     prepared: _Prepared,
     registry: CollectorRegistry,
     engine: KpiEngine,
-    users: Mapping[str, bytes],
-) -> tuple[BasicAuth, BasicAuth]:
-    """The metrics app and the admin app, each behind the web config's basic auth."""
+) -> tuple[WebGuard, WebGuard]:
+    """The metrics app and the admin app, each behind its guard (the web config: rate limit,
+    allowed SANs, basic auth, headers)."""
     store, built, clock = prepared.store, prepared.built, prepared.clock
     simulated = why_simulated(
         simulator="simulator" in settings.sources,
@@ -331,7 +328,7 @@ def _apps(
         local = datetime.fromtimestamp(clock.now(), store.current().target_set.calendar.timezone)
         return f"simulated time: {local:%a %d %b %H:%M %Z} ({simulated})"
 
-    metrics_auth = BasicAuth(metrics_app(registry, clock_note), users)
+    metrics_auth = WebGuard(metrics_app(registry, clock_note), prepared.web_config)
     try:
         admin_app = create_app(
             http_events=built.http_source,
@@ -345,9 +342,9 @@ def _apps(
         message = f"cannot use the state directory {settings.state_dir}: {error}"
         raise StartupError(message) from None
     admin_app.config["SIMULATED_CLOCK"] = simulated
-    admin_auth = BasicAuth(
+    admin_auth = WebGuard(
         admin_app,
-        users,
+        prepared.web_config,
         exempt=("/api/v1/events",),  # authenticated by its own bearer token
     )
     return metrics_auth, admin_auth
@@ -384,10 +381,14 @@ def _announce(
         log.info("simulator: %s", prepared.demo_note)
 
 
-def _start_server(
-    address: Address, app: WsgiApp, what: str, ssl_context: ssl.SSLContext | None
-) -> HttpServer:
-    server = HttpServer(address, app, name=f"http-{what}", ssl_context=ssl_context)
+def _start_server(address: Address, app: WsgiApp, what: str, web: WebState) -> HttpServer:
+    def tls() -> ssl.SSLContext:
+        assert web.ssl_context is not None  # TLS cannot be turned off without a restart
+        return web.ssl_context
+
+    server = HttpServer(
+        address, app, name=f"http-{what}", tls=tls if web.ssl_context is not None else None
+    )
     try:
         server.start()
     except OSError as error:

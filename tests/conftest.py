@@ -1,15 +1,16 @@
-"""Fixtures of the admin UI tests: a targets directory, accounts, the app, logged-in clients and a
-real headless Chromium (the system's ``/usr/bin/chromium``, never a downloaded browser)."""
+"""Fixtures shared by the tests: targets directories written from presets (``write_targets``, see
+``tests/presets.py``), a frozen clock, and for the admin UI accounts, the app, logged-in clients
+and a real headless Chromium (the system's ``/usr/bin/chromium``, never a downloaded browser)."""
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -19,6 +20,8 @@ from flask.testing import FlaskClient
 from exporter.admin import create_app
 from exporter.admin.users import Role, UserFile
 from exporter.targets.store import TargetStore
+from tests.presets import calendar_yaml, targets_yaml
+from tests.presets import write_targets as write_preset
 
 CHROMIUM = Path("/usr/bin/chromium")
 PASSWORD = "correct horse battery"
@@ -27,41 +30,33 @@ ROME = ZoneInfo("Europe/Rome")
 # Monday 21 December 2026, 10:00 in Rome: inside Mon-Fri 09:00-17:00 and the operating hours.
 MONDAY_10 = datetime(2026, 12, 21, 10, 0, tzinfo=ROME)
 
-TARGETS_YAML = """\
-# Our targets (a comment the UI must keep)
-targets:
-  # voice service level
-  - kpi: service_level_ratio
-    scope: {channel: voice}
-    quantifier: or_more
-    schedules:
-      - value: 0.80
+# The admin tests' targets and calendar (with comments the UI must keep), compared byte for byte.
+TARGETS_YAML = targets_yaml("admin")
+CALENDAR_YAML = calendar_yaml("admin")
 
-  - kpi: average_handle_time_seconds
-    quantifier: or_less
-    schedules:
-      - value: 300                  # five minutes
-"""
 
-CALENDAR_YAML = """\
-# When we are open
-timezone: Europe/Rome
-operating_hours:
-  default:
-    mon-fri: "08:00-20:00"
-    sat: "09:00-13:00"
-exceptions:
-  - {date: 2026-12-25, name: Christmas, closed: true}
-"""
+class WriteTargets(Protocol):
+    def __call__(
+        self, targets: str = ..., calendar: str = ..., *, directory: Path | None = None
+    ) -> Path: ...
 
 
 @pytest.fixture
-def targets_dir(tmp_path: Path) -> Path:
-    directory = tmp_path / "targets"
-    directory.mkdir()
-    (directory / "targets.yaml").write_text(TARGETS_YAML)
-    (directory / "calendar.yaml").write_text(CALENDAR_YAML)
-    return directory
+def write_targets(tmp_path: Path) -> WriteTargets:
+    """``write_targets(targets, calendar, directory=tmp_path)``: the directory (created) holding
+    targets.yaml and calendar.yaml, each a preset's name (``tests/presets.py``) or YAML text."""
+
+    def write(
+        targets: str = "admin", calendar: str = "admin", *, directory: Path | None = None
+    ) -> Path:
+        return write_preset(tmp_path if directory is None else directory, targets, calendar)
+
+    return write
+
+
+@pytest.fixture
+def targets_dir(tmp_path: Path, write_targets: WriteTargets) -> Path:
+    return write_targets("admin", "admin", directory=tmp_path / "targets")
 
 
 @pytest.fixture
@@ -74,18 +69,41 @@ def state_dir(tmp_path: Path) -> Path:
 
 
 class Clock:
-    """The app's clock, set by the test."""
+    """A frozen clock (a zero-argument callable giving Unix seconds) that the test moves by setting
+    ``at``: an aware datetime or Unix seconds."""
 
-    def __init__(self, at: datetime) -> None:
+    def __init__(self, at: datetime | float) -> None:
         self.at = at
 
     def __call__(self) -> float:
-        return self.at.timestamp()
+        return self.at.timestamp() if isinstance(self.at, datetime) else float(self.at)
 
 
 @pytest.fixture
 def clock() -> Clock:
     return Clock(MONDAY_10)
+
+
+@pytest.fixture
+def child_wall_clock(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[float], None]:
+    """``child_wall_clock(at)``: the Python processes the test starts afterwards see the wall clock
+    (``time.time()``) at ``at`` (Unix seconds) when they start, running on from there. A
+    ``sitecustomize`` on ``PYTHONPATH`` shifts it before anything imports it (libfaketime 0.9.10
+    makes Python's sleeps hang or fail, so it cannot be used). Monotonic clocks and sleeps stay
+    real."""
+
+    def shift(at: float) -> None:
+        directory = tmp_path / "shift"
+        directory.mkdir(exist_ok=True)
+        (directory / "sitecustomize.py").write_text(
+            "import time\n"
+            f"_real, _offset = time.time, {at!r} - time.time()\n"
+            "time.time = lambda: _real() + _offset\n",
+            encoding="utf-8",
+        )
+        monkeypatch.setenv("PYTHONPATH", str(directory))
+
+    return shift
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import socket
@@ -13,7 +14,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 ROOT = Path(__file__).resolve().parents[1]
 KPI_TARGETS = [sys.executable, "-m", "exporter"]
@@ -63,6 +64,22 @@ def http_get(url: str, timeout: float = 5.0) -> tuple[int, str]:
             return response.status, response.read().decode()
     except urllib.error.HTTPError as error:
         return error.code, error.read().decode()
+
+
+def post_events(url: str, token: str, events: Sequence[object]) -> tuple[int, Any]:
+    """POST ``events`` as JSON to ``url`` (an exporter's ``/api/v1/events``) with the bearer
+    ``token``: the status and the decoded JSON answer, of an error status too."""
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(events).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
 
 
 class Process:

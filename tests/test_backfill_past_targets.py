@@ -21,16 +21,10 @@ from exporter.targets.model import Calendar, Quantifier, Schedule, Scope, Target
 from exporter.targets.parse import parse_texts
 from exporter.targets.resolve import resolve
 from exporter.targets.store import TargetStore
+from tests import presets
 
-CALENDAR_YAML = "timezone: Europe/Rome\n"
-TARGETS_YAML = """\
-targets:
-  - kpi: service_level_ratio
-    scope: {channel: voice}
-    quantifier: or_more
-    schedules:
-      - value: 0.8
-"""
+CALENDAR_YAML = presets.calendar_yaml("rome")
+TARGETS_YAML = presets.targets_yaml("voice_sl")
 T1, T2, T3 = 1_772_000_000.0, 1_772_100_000.0, 1_772_200_000.0
 VOICE = (("channel", "voice"),)
 ROME = ZoneInfo("Europe/Rome")
@@ -45,8 +39,7 @@ def _store(
     directory: Path, targets_yaml: str, calendar_yaml: str, *, watching: bool = False
 ) -> TargetStore:
     """``watching``: as the running exporter's store, which audits changes made outside it."""
-    (directory / "targets.yaml").write_text(targets_yaml)
-    (directory / "calendar.yaml").write_text(calendar_yaml)
+    presets.write_targets(directory, targets_yaml, calendar_yaml)
     return TargetStore(directory, record_outside_changes=watching)
 
 
@@ -284,23 +277,9 @@ def test_a_calendar_edited_while_no_exporter_watched_stops_the_rebuild(
     )
 
 
-# Dates and times unquoted, as people write them; the exception named 10:30 is one YAML 1.1 would
-# read as the base-60 integer 630.
-RICH_CALENDAR = """\
-timezone: America/New_York
-operating_hours:
-  default: {mon-fri: ["08:00-12:00", 13:00-17:30], sat: 09:00-13:00}
-  teams: {night: {mon-sun: "22:00-06:00"}}
-  queues: {vip: {mon-sun: 00:00-24:00}}
-exceptions:
-  - date: 2026-12-24
-    name: Christmas Eve
-    hours: "08:00-13:00"
-    values:
-      - {kpi: service_level_ratio, scope: {channel: voice}, value: 0.7}
-  - {date: 2026-12-25, name: Christmas, closed: true}
-  - {date: 2026-12-31, name: 10:30, hours: [09:00-12:00, "20:00-02:00"]}
-"""
+# Dates and times unquoted in it, as people write them; the exception named 10:30 is one YAML 1.1
+# would read as the base-60 integer 630.
+RICH_CALENDAR = presets.calendar_yaml("rich_new_york")
 
 
 def test_a_calendar_rebuilt_from_the_audit_log_parses_as_the_file_did(tmp_path: Path) -> None:

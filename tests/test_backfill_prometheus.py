@@ -31,6 +31,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from processes import KPI_TARGETS, Process, free_port, http_get, wait_for
 
+from tests.presets import write_targets
+
 pytestmark = pytest.mark.integration
 
 ROME = ZoneInfo("Europe/Rome")
@@ -39,18 +41,6 @@ JOB, INSTANCE = "kpi-targets", "pbx-1:9491"
 SERIES = f'kpi="service_level_ratio",level="channel",channel="voice",job="{JOB}"'
 EVEN_HOUR_WAITS, ODD_HOUR_WAITS = (10, 15, 12), (10, 30, 35)
 ABANDON_WAIT, TALK = 40, 100
-TARGETS_YAML = """\
-targets:
-  - kpi: service_level_ratio
-    scope: {channel: voice}
-    quantifier: or_more
-    schedules:
-      - value: 0.5
-      - days: [mon-fri]
-        from: "09:00"
-        to: "17:00"
-        value: 0.7
-"""
 
 
 def _binary(name: str) -> str:
@@ -142,13 +132,11 @@ def backfilled(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backfilled]
     days = [today + timedelta(days=offset) for offset in range(-3, 4)]
     weekdays = [day for day in days if day.weekday() < 5 and day != today]
     holiday = weekdays.pop(len(weekdays) // 2)
-    targets = tmp / "targets"
-    targets.mkdir()
-    (targets / "targets.yaml").write_text(TARGETS_YAML, encoding="utf-8")
-    (targets / "calendar.yaml").write_text(
+    targets = write_targets(
+        tmp / "targets",
+        "backfill_prometheus",
         "timezone: Europe/Rome\n"
         f"exceptions:\n  - {{date: {holiday.isoformat()}, name: Founders Day, closed: true}}\n",
-        encoding="utf-8",
     )
     start, end = _local(days[0]), _local(days[-1] + timedelta(days=1))
     queue_log = tmp / "queue_log"

@@ -9,29 +9,9 @@ from pathlib import Path
 from textwrap import dedent
 
 from exporter.catalog import CATALOG
+from tests.presets import write_targets
 
 REPO = Path(__file__).parent.parent
-
-TARGETS = """\
-    targets:
-      - kpi: service_level_ratio
-        scope: {channel: voice}
-        quantifier: or_more
-        schedules:
-          - value: 0.80
-          - {days: [mon-fri], from: "09:00", to: "17:00", value: 0.85}
-      - kpi: average_handle_time_seconds
-        quantifier: or_less
-        schedules:
-          - value: 300
-    """
-CALENDAR = """\
-    timezone: Europe/Rome
-    operating_hours:
-      default: {mon-fri: "08:00-20:00"}
-    exceptions:
-      - {date: 2026-12-25, name: Christmas, closed: true}
-    """
 
 
 def kpi_targets(*args: str) -> subprocess.CompletedProcess[str]:
@@ -45,11 +25,11 @@ def kpi_targets(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-def write_dir(directory: Path, targets: str = TARGETS, calendar: str = CALENDAR) -> Path:
-    directory.mkdir(exist_ok=True)
-    (directory / "targets.yaml").write_text(dedent(targets), encoding="utf-8")
-    (directory / "calendar.yaml").write_text(dedent(calendar), encoding="utf-8")
-    return directory
+def write_dir(
+    directory: Path, targets: str = "voice_sl_weekdays", calendar: str = "rome_weekdays"
+) -> Path:
+    """Each a preset's name or YAML text (dedented: this file indents it)."""
+    return write_targets(directory, dedent(targets), dedent(calendar))
 
 
 def test_check_passes_valid_files(tmp_path: Path) -> None:

@@ -13,24 +13,14 @@ import pytest
 from exporter.targets.edit_input import InputError, parse_schedule_spec, parse_scope_items
 from exporter.targets.model import Schedule, TimeRange
 from exporter.targets.parse import load_dir
+from tests.conftest import WriteTargets
 
 KPI_TARGETS = str(Path(sys.executable).parent / "kpi-targets")
 
-TARGETS_YAML = """\
-targets:
-  - kpi: service_level_ratio
-    scope: {channel: voice}
-    quantifier: or_more
-    schedules:
-      - value: 0.8
-"""
-
 
 @pytest.fixture
-def directory(tmp_path: Path) -> Path:
-    (tmp_path / "targets.yaml").write_text(TARGETS_YAML)
-    (tmp_path / "calendar.yaml").write_text("timezone: Europe/Rome\n")
-    return tmp_path
+def directory(write_targets: WriteTargets) -> Path:
+    return write_targets("voice_sl", "rome")
 
 
 def kpi_targets(*args: str) -> subprocess.CompletedProcess[str]:

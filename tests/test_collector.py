@@ -44,41 +44,14 @@ from exporter.targets.model import Quantifier, Schedule, Target, TargetSet
 from exporter.targets.parse import parse_texts
 from exporter.targets.resolve import resolve
 from exporter.targets.store import TargetStore
+from tests.presets import calendar_yaml, targets_yaml, write_targets
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC).timestamp()  # a Monday
 SCRAPE_AT = T0 + 100  # 10:01:40
 
-TARGETS_YAML = """\
-targets:
-  - kpi: service_level_ratio
-    scope: {channel: voice}
-    quantifier: or_more
-    schedules:
-      - value: 0.5
-      - days: [mon]
-        from: "10:01"
-        to: "11:00"
-        value: 0.6
-  - kpi: service_level_ratio
-    scope: {queue: sales, channel: voice}
-    quantifier: or_more
-    schedules:
-      - value: 0.9
-  - kpi: average_speed_of_answer_seconds
-    quantifier: or_less
-    schedules:
-      - value: 25
-"""
-ON_DUTY_CALENDAR = """\
-timezone: UTC
-operating_hours:
-  default: {mon-fri: "08:00-20:00"}
-"""
-OFF_DUTY_CALENDAR = """\
-timezone: UTC
-operating_hours:
-  default: {mon-fri: "12:00-20:00"}
-"""
+TARGETS_YAML = targets_yaml("collector")
+ON_DUTY_CALENDAR = calendar_yaml("on_duty_utc")  # Mon-Fri 08:00-20:00
+OFF_DUTY_CALENDAR = calendar_yaml("off_duty_utc")  # Mon-Fri 12:00-20:00
 
 EXPECTED_KPI_VALUES = """\
 # HELP kpi_value The KPI over its measurement period (see kpi_info), one series per scope; \
@@ -195,11 +168,7 @@ kpi_target_status{channel="voice",detail="not set",kpi="longest_wait_seconds",le
 queue="support",status="not_set"} 1.0
 """
 )
-CLOSED_CALENDAR = """\
-timezone: UTC
-exceptions:
-  - {date: 2026-03-02, name: Inventory day, closed: true}
-"""
+CLOSED_CALENDAR = calendar_yaml("closed_utc")  # Monday 2026-03-02 closed
 
 
 def _same_status(status: str, detail: str) -> str:
@@ -357,8 +326,7 @@ def test_value_and_target_join_one_to_one_ignoring_quantifier(engine: KpiEngine)
 
 
 def test_a_saved_edit_shows_on_the_next_scrape(engine: KpiEngine, tmp_path: Path) -> None:
-    (tmp_path / "targets.yaml").write_text(TARGETS_YAML, encoding="utf-8")
-    (tmp_path / "calendar.yaml").write_text(ON_DUTY_CALENDAR, encoding="utf-8")
+    write_targets(tmp_path, "collector", "on_duty_utc")
     store = TargetStore(tmp_path)
     collector = KpiCollector(
         engine, lambda: store.current().target_set, resolve, clock=lambda: SCRAPE_AT
@@ -420,8 +388,7 @@ def test_catalog_info_for_every_kpi() -> None:
 
 
 def test_self_metrics_exactly(tmp_path: Path) -> None:
-    (tmp_path / "targets.yaml").write_text(TARGETS_YAML, encoding="utf-8")
-    (tmp_path / "calendar.yaml").write_text(ON_DUTY_CALENDAR, encoding="utf-8")
+    write_targets(tmp_path, "collector", "on_duty_utc")
     store = TargetStore(tmp_path)
     (tmp_path / "targets.yaml").write_text("targets: [oops\n", encoding="utf-8")  # a bad hand edit
     assert store.reload_if_changed() is False
@@ -477,8 +444,7 @@ def test_the_whole_exposition_passes_promtool_check_metrics(
 ) -> None:
     promtool = shutil.which("promtool")
     assert promtool, "promtool is not installed (Debian package `prometheus`)"
-    (tmp_path / "targets.yaml").write_text(TARGETS_YAML, encoding="utf-8")
-    (tmp_path / "calendar.yaml").write_text(ON_DUTY_CALENDAR, encoding="utf-8")
+    write_targets(tmp_path, "collector", "on_duty_utc")
     store = TargetStore(tmp_path)
     stats = IngestStats()
     stats.read("simulator")

@@ -13,18 +13,18 @@ from __future__ import annotations
 import json
 import math
 import time
-import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import pytest
 from grafana_queries import PanelQuery, panel_queries, substitute
-from processes import wait_for
+from processes import post_events, wait_for
 from prometheus_stack import SCRAPE_SECONDS, exporter, prometheus
 
 from exporter.targets.model import Quantifier, Schedule, Target
 from exporter.targets.store import TargetStore
+from tests.presets import write_targets
 
 pytestmark = pytest.mark.integration
 
@@ -40,33 +40,11 @@ def _panel(dashboard: str, title: str, role: str) -> PanelQuery:
     return query
 
 
-def _write(directory: Path, targets: str, calendar: str) -> Path:
-    directory.mkdir(parents=True)
-    (directory / "targets.yaml").write_text(targets, encoding="utf-8")
-    (directory / "calendar.yaml").write_text(calendar, encoding="utf-8")
-    return directory
-
-
 # --- the target line follows the schedule ------------------------------------------------------
 
-BOUNDARY_TARGETS = """\
-targets:
-  - kpi: service_level_ratio
-    scope: {channel: voice}
-    quantifier: or_more
-    schedules:
-      - value: 0.70
-      - days: [mon]
-        from: "11:00"
-        to: "12:00"
-        value: 0.90
-"""
-# On duty until 11:01: one simulated minute of the 11:00 schedule, then no target (off duty).
-BOUNDARY_CALENDAR = """\
-timezone: Europe/Rome
-operating_hours:
-  default: {mon: "08:00-11:01"}
-"""
+# The preset targets "boundary": voice service level 0.70, Mondays 11:00-12:00 0.90. The calendar
+# "boundary" is on duty until 11:01: one simulated minute of the 11:00 schedule, then no target
+# (off duty).
 SPEED = 5  # one simulated minute = 12 s
 ANNOTATION = json.loads(
     (
@@ -78,7 +56,7 @@ ANNOTATION = json.loads(
 def test_the_target_line_steps_at_the_schedule_boundary_and_ends_off_duty(
     tmp_path: Path,
 ) -> None:
-    targets = _write(tmp_path / "targets", BOUNDARY_TARGETS, BOUNDARY_CALENDAR)
+    targets = write_targets(tmp_path / "targets", "boundary", "boundary")
     args = [
         "--targets",
         str(targets),
@@ -151,17 +129,7 @@ def test_the_target_line_steps_at_the_schedule_boundary_and_ends_off_duty(
 
 # --- sharded exporters sum to one --------------------------------------------------------------
 
-SHARD_TARGETS = """\
-targets:
-  - kpi: service_level_ratio
-    scope: {queue: sales, channel: voice}
-    quantifier: or_more
-    schedules: [{value: 0.8}]
-  - kpi: service_level_ratio
-    scope: {queue: support, channel: voice}
-    quantifier: or_more
-    schedules: [{value: 0.8}]
-"""
+# The preset targets "shards": service level 0.8 of voice in sales and in support.
 # sales: 8 answered after 5, 10, ..., 40 s (4 within 20 s), abandons after 3 s (short) and 60 s;
 # support: 6 answered after 10 s. Every answered contact is handled in 100 s talk + 20 s work,
 # sales' even ones and all of support's resolved on first contact.
@@ -216,14 +184,8 @@ def _contacts(
 
 
 def _post(admin_url: str, events: list[dict[str, Any]]) -> None:
-    request = urllib.request.Request(
-        f"{admin_url}/api/v1/events",
-        data=json.dumps(events).encode(),
-        headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        answer = json.loads(response.read())
+    status, answer = post_events(f"{admin_url}/api/v1/events", TOKEN, events)
+    assert status < 400, (status, answer)
     assert (answer["accepted"], answer["rejected"]) == (len(events), []), answer
 
 
@@ -249,7 +211,7 @@ def test_two_sharded_exporters_give_the_figures_of_one(tmp_path: Path) -> None:
             "--events-token-file",
             str(token),
             "--targets",
-            str(_write(tmp_path / name / "targets", SHARD_TARGETS, "timezone: UTC\n")),
+            str(write_targets(tmp_path / name / "targets", "shards", "utc")),
             "--state-dir",
             str(tmp_path / name / "state"),
         ]

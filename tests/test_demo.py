@@ -3,6 +3,7 @@ moment the calendar was on duty (``exporter.demo``), and says so."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,12 +17,13 @@ from exporter.events import ContactEvent, ContactKind
 from exporter.simulator import simulate
 from exporter.simulator.center import WORKDAY_SHAPE, default_config
 from exporter.targets.parse import parse_texts
+from tests.presets import calendar_yaml
 
 ROME = ZoneInfo("Europe/Rome")
 
 
 # A calendar without operating hours: on duty around the clock.
-ALWAYS_ON = "timezone: Europe/Rome\n"
+ALWAYS_ON = calendar_yaml("rome")
 
 
 def _calendar(calendar_yaml: str | None = None):  # type: ignore[no-untyped-def]
@@ -64,20 +66,9 @@ def test_off_duty_the_demo_starts_at_the_last_duty(now: str, start: str) -> None
 
 @pytest.mark.integration
 def test_the_default_run_on_a_sunday_night_shows_kpis_and_targets(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, child_wall_clock: Callable[[float], None]
 ) -> None:
-    # The serve process's wall clock set to Sunday 2026-11-29 23:30 in Rome: a sitecustomize
-    # shifts time.time() before anything imports it (libfaketime 0.9.10 makes Python's sleeps
-    # hang or fail, so it cannot be used here). Monotonic clocks and sleeps stay real.
-    shift = tmp_path / "shift"
-    shift.mkdir()
-    (shift / "sitecustomize.py").write_text(
-        "import time\n"
-        "_real, _offset = time.time, 1795991400.0 - time.time()\n"
-        "time.time = lambda: _real() + _offset\n",
-        encoding="utf-8",
-    )
-    monkeypatch.setenv("PYTHONPATH", str(shift))
+    child_wall_clock(_at("2026-11-29T23:30"))  # the serve process's: Sunday night in Rome
     copy_example_targets(tmp_path / "targets")
     metrics, admin = free_port(), free_port()
     process = Process(
@@ -135,20 +126,12 @@ def test_the_simulator_is_busy_in_every_hour_the_calendar_is_on_duty() -> None:
 
 @pytest.mark.integration
 def test_always_on_duty_at_0630_the_demo_shows_kpis_at_once(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, child_wall_clock: Callable[[float], None]
 ) -> None:
     # The wall clock set to Monday 2026-11-30 06:30 in Rome (as above) and a calendar on
     # duty around the clock: the demo starts now (no demo note), and at 06:30 the simulator's
     # hour of backfill already holds contacts, so kpi_value shows within seconds.
-    shift = tmp_path / "shift"
-    shift.mkdir()
-    (shift / "sitecustomize.py").write_text(
-        "import time\n"
-        f"_real, _offset = time.time, {_at('2026-11-30T06:30')} - time.time()\n"
-        "time.time = lambda: _real() + _offset\n",
-        encoding="utf-8",
-    )
-    monkeypatch.setenv("PYTHONPATH", str(shift))
+    child_wall_clock(_at("2026-11-30T06:30"))
     targets = copy_example_targets(tmp_path / "targets")
     (targets / "calendar.yaml").write_text(ALWAYS_ON, encoding="utf-8")
     metrics, admin = free_port(), free_port()

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from processes import post_events
 
 from exporter.sources.journal import EventJournal
 
@@ -44,17 +45,7 @@ class Server:
         self.url = line.split()[1]
 
     def post(self, events: list[dict[str, Any]]) -> tuple[int, dict[str, Any]]:
-        request = urllib.request.Request(
-            f"{self.url}/api/v1/events",
-            data=json.dumps(events).encode(),
-            headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
-            method="POST",
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, json.load(response)
-        except urllib.error.HTTPError as error:
-            return error.code, json.load(error)
+        return post_events(f"{self.url}/api/v1/events", TOKEN, events)
 
     def delivered(self) -> dict[str, Any]:
         with urllib.request.urlopen(f"{self.url}/test/delivered", timeout=10) as response:

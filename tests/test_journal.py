@@ -8,18 +8,11 @@ from pathlib import Path
 import pytest
 
 from exporter.sources.journal import EventJournal, JournalEntry, JournalError
-
-
-class FakeClock:
-    def __init__(self, now: float) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
+from tests.conftest import Clock
 
 
 def test_append_reports_new_and_duplicate_ids(tmp_path: Path) -> None:
-    journal = EventJournal(tmp_path / "j.sqlite", clock=FakeClock(10.0))
+    journal = EventJournal(tmp_path / "j.sqlite", clock=Clock(10.0))
     assert journal.append([("a", "{1}"), ("b", "{2}"), ("a", "{1 again}")]) == [True, True, False]
     assert journal.append([("b", "{2}"), ("c", "{3}")]) == [False, True]
     entries = journal.entries_after(0)
@@ -70,12 +63,12 @@ def test_rows_survive_reopening(tmp_path: Path) -> None:
 
 
 def test_prune_drops_rows_received_before_the_window(tmp_path: Path) -> None:
-    clock = FakeClock(0.0)
+    clock = Clock(0.0)
     journal = EventJournal(tmp_path / "j.sqlite", retention_seconds=50.0, clock=clock)
     journal.append([("old", "1")])
-    clock.now = 100.0
+    clock.at = 100.0
     journal.append([("new", "2")])
-    clock.now = 120.0
+    clock.at = 120.0
     # cutoff = 120 - 50 = 70: "old" (received at 0) goes, "new" (at 100) stays.
     assert journal.prune() == 1
     assert [entry.event_id for entry in journal.entries_after(0)] == ["new"]
@@ -84,19 +77,19 @@ def test_prune_drops_rows_received_before_the_window(tmp_path: Path) -> None:
 
 
 def test_prune_keeps_rows_not_yet_delivered(tmp_path: Path) -> None:
-    clock = FakeClock(0.0)
+    clock = Clock(0.0)
     journal = EventJournal(tmp_path / "j.sqlite", retention_seconds=10.0, clock=clock)
     journal.append([("a", "1"), ("b", "2"), ("c", "3")])
-    clock.now = 1000.0
+    clock.at = 1000.0
     assert journal.prune(up_to_seq=2) == 2
     assert [entry.event_id for entry in journal.entries_after(0)] == ["c"]
 
 
 def test_sequence_numbers_are_never_reused_after_pruning(tmp_path: Path) -> None:
-    clock = FakeClock(0.0)
+    clock = Clock(0.0)
     journal = EventJournal(tmp_path / "j.sqlite", retention_seconds=10.0, clock=clock)
     journal.append([("a", "1"), ("b", "2")])
-    clock.now = 100.0
+    clock.at = 100.0
     assert journal.prune() == 2
     journal.append([("c", "3")])
     # A reader whose cursor is at 2 must still see "c".

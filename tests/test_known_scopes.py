@@ -9,15 +9,10 @@ from __future__ import annotations
 from exporter.serve import _known_scopes
 from exporter.simulator import SimulatorSource
 from exporter.targets.parse import parse_texts
+from tests.presets import calendar_yaml, targets_yaml
 
-TARGETS = """\
-targets:
-  - {kpi: service_level_ratio, scope: {queue: vip, channel: voice}, quantifier: or_more,
-     schedules: [{value: 0.9}]}
-  - {kpi: service_level_ratio, scope: {queue: vip}, quantifier: or_more, schedules: [{value: 0.9}]}
-  - {kpi: outbound_drop_ratio, scope: {campaign: winback}, quantifier: or_less,
-     schedules: [{value: 0.03}]}
-"""
+# Service level of voice in vip, of vip alone, and the outbound drop ratio of the winback campaign.
+TARGETS = targets_yaml("known_scopes")
 
 
 def test_the_simulator_knows_its_queues_agents_and_campaign() -> None:
@@ -34,7 +29,7 @@ def test_the_simulator_knows_its_queues_agents_and_campaign() -> None:
 
 
 def test_targets_naming_a_queue_and_channel_or_a_campaign_are_known() -> None:
-    parsed = parse_texts(TARGETS, "timezone: UTC\n")
+    parsed = parse_texts(TARGETS, calendar_yaml("utc"))
     assert parsed.target_set is not None
     # A queue without its channel cannot name a counter (they carry both): left out.
     assert _known_scopes([], parsed.target_set) == [

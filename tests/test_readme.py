@@ -51,7 +51,11 @@ def _clone(tmp_path: Path) -> Path:
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, timeout=120)
     (clone / ".venv").mkdir()
-    (clone / ".venv" / "bin").symlink_to(Path(sys.executable).parent)
+    # bin, lib and pyvenv.cfg, so .venv/bin/python is this environment's (with its packages), not
+    # the base interpreter it links to.
+    venv = Path(sys.prefix)
+    for name in ("bin", "lib", "pyvenv.cfg"):
+        (clone / ".venv" / name).symlink_to(venv / name)
     made = subprocess.run(
         ["scripts/run.sh", "--check-only"],
         cwd=clone,

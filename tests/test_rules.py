@@ -19,11 +19,14 @@ COMMITTED_RULES = ROOT / "prometheus" / "rules" / RULES_FILE_NAME
 RULE_TESTS = sorted((ROOT / "prometheus" / "tests").glob("*.test.yml"))
 
 
-def _promtool() -> str:
+def _promtool(*args: str) -> subprocess.CompletedProcess[str]:
+    """``promtool ARGS``, its exit status asserted 0 (with its output in the failure)."""
     path = shutil.which("promtool")
     # Never skip: the rules ship only when promtool has checked them (scripts/test.sh installs it).
     assert path, "promtool is not installed (Debian package `prometheus`); run scripts/test.sh"
-    return path
+    result = subprocess.run([path, *args], capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result
 
 
 def test_committed_rules_equal_a_fresh_generation() -> None:
@@ -33,26 +36,14 @@ def test_committed_rules_equal_a_fresh_generation() -> None:
 
 
 def test_promtool_check_rules_accepts_the_committed_rules() -> None:
-    result = subprocess.run(
-        [_promtool(), "check", "rules", str(COMMITTED_RULES)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    result = _promtool("check", "rules", str(COMMITTED_RULES))
     # 21 eligible KPIs x 2 quantifiers x 2 severities + 5 exporter alerts.
     assert "SUCCESS: 89 rules found" in result.stdout
 
 
 def test_promtool_unit_tests_pass() -> None:
     assert RULE_TESTS, "no promtool tests under prometheus/tests"
-    result = subprocess.run(
-        [_promtool(), "test", "rules", *map(str, RULE_TESTS)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    result = _promtool("test", "rules", *map(str, RULE_TESTS))
     assert "SUCCESS" in result.stdout
 
 
@@ -152,13 +143,5 @@ def test_rules_command_refuses_a_job_promtool_would_reject(
 
 
 def test_rules_for_any_accepted_job_pass_promtool(tmp_path: Path) -> None:
-    promtool = shutil.which("promtool")
-    assert promtool, "promtool is not installed (Debian package `prometheus`): scripts/test.sh"
     assert main(["rules", "--output", str(tmp_path), "--job", "site-1/kpi:targets.v2"]) == 0
-    checked = subprocess.run(
-        [promtool, "check", "rules", str(tmp_path / RULES_FILE_NAME)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert checked.returncode == 0, checked.stdout + checked.stderr
+    _promtool("check", "rules", str(tmp_path / RULES_FILE_NAME))

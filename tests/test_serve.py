@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import signal
 import socket
 import time
-import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from processes import (
     Process,
     free_port,
     http_get,
+    post_events,
     serve_command,
     wait_for,
 )
@@ -284,14 +283,9 @@ def _http_serve_args(targets: Path, tmp_path: Path, metrics: int, admin: int) ->
 
 
 def _post_events(admin: int, events: Sequence[Mapping[str, object]]) -> dict[str, object]:
-    request = urllib.request.Request(
-        f"http://127.0.0.1:{admin}/api/v1/events",
-        data=json.dumps(events).encode(),
-        headers={"Authorization": f"Bearer {EVENTS_TOKEN}", "Content-Type": "application/json"},
-        method="POST",
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.loads(response.read())
+    status, answer = post_events(f"http://127.0.0.1:{admin}/api/v1/events", EVENTS_TOKEN, events)
+    assert status < 400, (status, answer)
+    return answer
 
 
 @pytest.mark.integration

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from exporter.targets.changes import changes_between
 from exporter.targets.model import Quantifier, Schedule, Target
+from tests.presets import calendar_yaml
 
 AHT = Target("average_handle_time_seconds", Quantifier.OR_LESS, (Schedule(300.0),))
 VOICE = Target("service_level_ratio", Quantifier.OR_MORE, (Schedule(0.8),), (("channel", "voice"),))
-CALENDAR = "timezone: Europe/Rome\n"
+CALENDAR = calendar_yaml("rome")  # only a time zone: on duty around the clock
 
 
 def test_each_changed_target_and_the_calendar() -> None:

@@ -12,13 +12,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_targets_store import CALENDAR_YAML, TARGETS_YAML, make_directory
 from test_targets_store import audit_lines as audit_entries
 
 from exporter.targets.audit import AuditLog
 from exporter.targets.model import Quantifier, Schedule, Target
 from exporter.targets.parse import load_dir
 from exporter.targets.store import StaleVersionError, TargetStore, content_version
+from tests.presets import calendar_yaml, targets_yaml, write_targets
 
 # The child saves 0.95 and SIGKILLs itself when the store reaches STEP.
 _KILLED_SAVER = """
@@ -80,8 +80,8 @@ def kill_a_save_at(directory: Path, step: str) -> list[str]:
 def test_a_save_killed_at_each_step_leaves_the_change_with_its_line_or_neither(
     tmp_path: Path, step: str
 ) -> None:
-    make_directory(tmp_path)
-    initial = content_version(TARGETS_YAML.encode(), CALENDAR_YAML.encode())
+    write_targets(tmp_path, "hand_written", "rome")
+    initial = content_version(targets_yaml("hand_written").encode(), calendar_yaml("rome").encode())
 
     reached = kill_a_save_at(tmp_path, step)
     assert reached == list(STEPS)[: list(STEPS).index(step) + 1]
@@ -105,7 +105,7 @@ def test_a_save_killed_at_each_step_leaves_the_change_with_its_line_or_neither(
     else:
         assert entries == []
         assert store.current().version == initial
-        assert (tmp_path / "targets.yaml").read_text() == TARGETS_YAML
+        assert (tmp_path / "targets.yaml").read_text() == targets_yaml("hand_written")
     # The next save finds no debris (temporary files of a killed writer go with it).
     after_kill = Target("service_level_ratio", Quantifier.OR_MORE, (Schedule(value=0.9),))
     store.set_target(after_kill, user="next", reason="after the crash", base_version=None)
@@ -123,7 +123,7 @@ def test_a_save_killed_at_each_step_leaves_the_change_with_its_line_or_neither(
 def test_a_killed_save_is_also_finished_by_the_next_save_in_a_running_store(
     tmp_path: Path,
 ) -> None:
-    make_directory(tmp_path)
+    write_targets(tmp_path, "hand_written", "rome")
     running = TargetStore(tmp_path)  # opened before the crash, as serve's store is
     kill_a_save_at(tmp_path, "renamed")
     assert audit_entries(tmp_path) == []  # unaudited for now...
@@ -137,7 +137,7 @@ def test_a_killed_save_is_also_finished_by_the_next_save_in_a_running_store(
 def test_a_torn_last_audit_line_is_skipped_by_readers_and_cut_by_the_next_save(
     tmp_path: Path,
 ) -> None:
-    make_directory(tmp_path)
+    write_targets(tmp_path, "hand_written", "rome")
     store = TargetStore(tmp_path)
     store.set_target(
         Target("abandonment_ratio", Quantifier.OR_LESS, (Schedule(value=0.05),)),

@@ -24,8 +24,9 @@ from exporter.targets.edit_input import (
     unseen_scope_value,
 )
 from exporter.targets.model import Quantifier, Schedule, Target, TimeRange
+from tests.presets import calendar_yaml
 
-CALENDAR = "timezone: Europe/Rome\n"
+CALENDAR = calendar_yaml("rome")  # only a time zone: on duty around the clock
 
 
 def test_percent_input_is_exact() -> None:

@@ -12,8 +12,9 @@ from example_targets import copy_example_targets
 
 from exporter.targets.model import Quantifier, Schedule, Target, TimeRange
 from exporter.targets.parse import Problem, dump_targets, load_dir, parse_texts
+from tests.presets import calendar_yaml
 
-CALENDAR = "timezone: Europe/Rome\n"
+CALENDAR = calendar_yaml("rome")  # only a time zone: on duty around the clock
 AHT = dedent(
     """\
     targets:

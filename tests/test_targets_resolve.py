@@ -18,6 +18,7 @@ import pytest
 from exporter.targets.model import Quantifier, ResolvedTarget, TargetSet
 from exporter.targets.parse import parse_texts
 from exporter.targets.resolve import is_on_duty, resolve, specificity
+from tests.presets import calendar_yaml, targets_yaml
 
 ROME = ZoneInfo("Europe/Rome")
 
@@ -40,19 +41,7 @@ def value_at(targets: TargetSet, at: datetime, kpi: str, **labels: str) -> float
 
 # --- DST: a 02:30-03:30 slot every day, at-all-times 0.5 otherwise -------------------------------
 
-DST_TARGETS = """\
-    targets:
-      - kpi: service_level_ratio
-        quantifier: or_more
-        schedules:
-          - value: 0.5
-          - {from: "02:30", to: "03:30", value: 0.9}
-      - kpi: abandonment_ratio
-        quantifier: or_less
-        schedules:
-          - value: 0.05
-          - {days: [sat], from: "22:00", to: "06:00", value: 0.02}
-    """
+DST_TARGETS = targets_yaml("dst")
 
 
 def dst_set(zone: str) -> TargetSet:
@@ -142,34 +131,9 @@ def test_midnight_crossing_slot_belongs_to_the_day_it_starts_on() -> None:
 
 # --- calendar: operating hours, holidays, special hours, exception values ------------------------
 
-ROME_TARGETS = """\
-    targets:
-      - kpi: service_level_ratio
-        scope: {channel: voice}
-        quantifier: or_more
-        schedules:
-          - value: 0.80
-          - {days: [mon-fri], from: "09:00", to: "17:00", value: 0.85}
-      - kpi: average_handle_time_seconds
-        quantifier: or_less
-        schedules:
-          - value: 300
-    """
+ROME_TARGETS = targets_yaml("voice_sl_weekdays")
 
-ROME_CALENDAR = """\
-    timezone: Europe/Rome
-    operating_hours:
-      default: {mon-fri: "08:00-20:00", sat: "09:00-13:00"}
-      teams: {night: {mon-sun: "22:00-06:00"}}
-      queues: {vip: {mon-sun: "00:00-24:00"}}
-    exceptions:
-      - date: 2026-12-24
-        name: Christmas Eve
-        hours: "08:00-13:00"
-        values:
-          - {kpi: service_level_ratio, scope: {channel: voice}, value: 0.70}
-      - {date: 2026-12-25, name: Christmas, closed: true}
-    """
+ROME_CALENDAR = calendar_yaml("rome_hours")
 
 
 @pytest.mark.parametrize(
@@ -290,24 +254,7 @@ def test_no_operating_hours_means_always_on_duty_except_closed_dates() -> None:
 
 # --- scope precedence and fall-through -----------------------------------------------------------
 
-SCOPED_TARGETS = """\
-    targets:
-      - kpi: service_level_ratio
-        quantifier: or_more
-        schedules: [{value: 0.75}]
-      - kpi: service_level_ratio
-        scope: {channel: voice}
-        quantifier: or_more
-        schedules: [{value: 0.80}]
-      - kpi: service_level_ratio
-        scope: {queue: sales}
-        quantifier: or_more
-        schedules: [{days: [mon-fri], from: "09:00", to: "17:00", value: 0.90}]
-      - kpi: service_level_ratio
-        scope: {queue: sales, channel: voice}
-        quantifier: or_more
-        schedules: [{days: [sat], value: 0.60}]
-    """
+SCOPED_TARGETS = targets_yaml("scoped")
 
 WEDNESDAY_10 = datetime(2026, 12, 23, 10, 0, tzinfo=ROME)
 WEDNESDAY_18 = datetime(2026, 12, 23, 18, 0, tzinfo=ROME)
@@ -338,14 +285,14 @@ SATURDAY_10 = datetime(2026, 12, 26, 10, 0, tzinfo=ROME)
 def test_most_specific_scope_in_force_wins(
     at: datetime, labels: dict[str, str], expected_scope: dict[str, str], expected_value: float
 ) -> None:
-    targets = target_set(SCOPED_TARGETS, "timezone: Europe/Rome\n")
+    targets = target_set(SCOPED_TARGETS, calendar_yaml("rome"))
     found = resolve(targets, at).for_series("service_level_ratio", labels)
     assert found is not None
     assert (dict(found.scope), found.value) == (expected_scope, expected_value)
 
 
 def test_a_series_of_another_kpi_gets_nothing() -> None:
-    targets = target_set(SCOPED_TARGETS, "timezone: Europe/Rome\n")
+    targets = target_set(SCOPED_TARGETS, calendar_yaml("rome"))
     assert (
         resolve(targets, WEDNESDAY_10).for_series("abandonment_ratio", {"channel": "voice"}) is None
     )
@@ -376,7 +323,7 @@ def test_specificity_orders_by_label_count_then_scope_labels_order() -> None:
 
 
 def test_all_lists_each_target_in_force_at_its_own_scope_sorted() -> None:
-    targets = target_set(SCOPED_TARGETS, "timezone: Europe/Rome\n")
+    targets = target_set(SCOPED_TARGETS, calendar_yaml("rome"))
     assert [target.as_dict() for target in resolve(targets, WEDNESDAY_10).all()] == [
         {
             "kpi": "service_level_ratio",
@@ -449,6 +396,6 @@ def test_source_names_the_schedule_in_words() -> None:
 
 
 def test_resolve_refuses_an_instant_without_offset() -> None:
-    targets = target_set(SCOPED_TARGETS, "timezone: Europe/Rome\n")
+    targets = target_set(SCOPED_TARGETS, calendar_yaml("rome"))
     with pytest.raises(ValueError, match="no time zone offset"):
         resolve(targets, datetime(2026, 12, 23, 10, 0))

@@ -22,24 +22,10 @@ from exporter.targets.store import (
     TargetStore,
     content_version,
 )
+from tests.presets import calendar_yaml, targets_yaml, write_targets
 
-TARGETS_YAML = """\
-# hand-written
-targets:
-  - kpi: service_level_ratio
-    scope: {channel: voice}
-    quantifier: or_more
-    schedules:
-      - value: 0.8
-  - kpi: average_handle_time_seconds
-    quantifier: or_less
-    schedules:
-      - value: 300
-"""
-
-CALENDAR_YAML = """\
-timezone: Europe/Rome
-"""
+TARGETS_YAML = targets_yaml("hand_written")
+CALENDAR_YAML = calendar_yaml("rome")
 
 SL_VOICE_DICT = {
     "kpi": "service_level_ratio",
@@ -49,10 +35,8 @@ SL_VOICE_DICT = {
 }
 
 
-def make_directory(path: Path, targets: str = TARGETS_YAML) -> Path:
-    (path / "targets.yaml").write_text(targets)
-    (path / "calendar.yaml").write_text(CALENDAR_YAML)
-    return path
+def make_directory(path: Path, targets: str = "hand_written") -> Path:
+    return write_targets(path, targets, "rome")
 
 
 def snapshot(directory: Path) -> dict[str, bytes]:

@@ -8,26 +8,11 @@ from exporter.targets.parse import parse_texts
 from exporter.targets.resolve import resolve
 from exporter.targets.weekgrid import next_change, state_at, week_grid
 from tests.conftest import ROME
+from tests.presets import calendar_yaml, targets_yaml
 
-TARGETS = """\
-targets:
-  - kpi: service_level_ratio
-    scope: {channel: voice}
-    quantifier: or_more
-    schedules:
-      - value: 0.80
-      - days: [mon-fri]
-        from: "09:00"
-        to: "17:00"
-        value: 0.85
-"""
-CALENDAR = """\
-timezone: Europe/Rome
-operating_hours:
-  default: {mon-fri: "08:00-20:00", sat: "09:00-13:00"}
-exceptions:
-  - {date: 2026-12-25, name: Christmas, closed: true}
-"""
+TARGETS = targets_yaml("weekgrid")
+# Mon-Fri 08:00-20:00, Sat 09:00-13:00, closed on Christmas Day.
+CALENDAR = calendar_yaml("admin")
 VOICE = {"channel": "voice"}
 
 

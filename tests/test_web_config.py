@@ -18,10 +18,14 @@ from typing import Any
 
 import bcrypt
 import pytest
+import yaml
 from example_targets import copy_example_targets
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from processes import KPI_TARGETS, Process, free_port, http_get, serve_command, wait_for
 
-from exporter.web_config import BasicAuth, WebConfigError, parse_web_config
+from exporter.web_config import WebConfig, WebConfigError, parse_web_config
+from exporter.web_guard import WebGuard
 
 # bcrypt at cost 4 keeps the tests fast; the format is the same as htpasswd -B.
 HASH = bcrypt.hashpw(b"s3cret pass", bcrypt.gensalt(rounds=4)).decode()
@@ -59,16 +63,18 @@ def test_every_problem_of_a_web_config_is_listed() -> None:
         "web.yml: unknown key basic_auth_user (did you mean 'basic_auth_users'?)",
         "web.yml: unknown key tls_server_config.min_versoin "
         "(did you mean 'min_version' or 'max_version'?)",
-        "web.yml: tls_server_config.cipher_suites is not supported by kpi-targets",
-        "web.yml: tls_server_config needs both cert_file and key_file",
-        "web.yml: tls_server_config.client_auth_type RequireAndVerifyClientCert needs "
-        "client_ca_file",
+        "web.yml: tls_server_config: missing one of key or key_file",
+        "web.yml: tls_server_config: client_auth_type RequireAndVerifyClientCert needs "
+        "client_ca_file (or client_ca): the CA that signs the client certificates",
+        "web.yml: tls_server_config.cipher_suites lists only TLS 1.3 suites, which are not "
+        "configurable (TLS 1.3 offers all three): TLS 1.2 clients would find no cipher; add "
+        "TLS 1.2 suites or set min_version: TLS13",
         "web.yml: basic_auth_users: ann: not a bcrypt hash (make one with "
         "`htpasswd -nBC 12 \"\" | tr -d ':\\n'`; plain passwords are refused)",
     ]
 
 
-def _call(app: BasicAuth, path: str, authorization: str | None = None) -> str:
+def _call(app: WebGuard, path: str, authorization: str | None = None) -> str:
     statuses: list[str] = []
     environ: dict[str, Any] = {"PATH_INFO": path}
     if authorization is not None:
@@ -90,7 +96,8 @@ def test_basic_auth_lets_in_only_a_known_user_with_the_right_password() -> None:
         start_response("200 OK", [])
         return [b"ok"]
 
-    app = BasicAuth(inner, {"prometheus": HASH.encode()}, exempt=("/api/v1/events",))
+    users = {"prometheus": HASH.encode()}
+    app = WebGuard(inner, WebConfig(basic_auth_users=users), exempt=("/api/v1/events",))
     assert _call(app, "/metrics") == "401 Unauthorized"
     assert _call(app, "/metrics", _basic("prometheus", "s3cret pass")) == "200 OK"
     assert _call(app, "/metrics", _basic("prometheus", "s3cret pass")) == "200 OK"  # remembered
@@ -100,7 +107,7 @@ def test_basic_auth_lets_in_only_a_known_user_with_the_right_password() -> None:
     assert _call(app, "/metrics", "Basic !!!") == "401 Unauthorized"
     assert _call(app, "/metrics", "Bearer abc") == "401 Unauthorized"
     assert _call(app, "/api/v1/events", "Bearer abc") == "200 OK"  # its own token decides
-    app.set_users({})
+    app.set_config(WebConfig())
     assert _call(app, "/metrics") == "200 OK"  # no users: no basic auth
 
 
@@ -276,3 +283,49 @@ def test_an_unusable_web_config_stops_serve_with_every_reason(tmp_path: Path) ->
     )
     assert "source 'records:nowhere.csv': nowhere.csv does not exist" in done.stderr
     assert "not a bcrypt hash" in done.stderr  # every problem, not the first
+
+
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.floats(allow_nan=False),
+    st.sampled_from(["", "x", "0", "1s", "TLS13", "NoClientCert", "server.crt", "deny"]),
+    st.text(max_size=8),
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+_TLS_KEYS = st.sampled_from(
+    ["cert_file", "key_file", "cert", "key", "client_auth_type", "client_ca_file", "client_ca",
+     "client_allowed_sans", "min_version", "max_version", "cipher_suites",
+     "prefer_server_cipher_suites", "curve_preferences"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    tls=st.one_of(_VALUES, st.dictionaries(_TLS_KEYS, _VALUES, max_size=6)),
+    http=st.one_of(_VALUES, st.dictionaries(st.sampled_from(["headers", "http2"]), _VALUES)),
+    rate=st.one_of(_VALUES, st.dictionaries(st.sampled_from(["interval", "burst"]), _VALUES)),
+    users=_VALUES,
+)
+def test_any_web_config_is_parsed_or_refused_with_reasons(
+    tls: object, http: object, rate: object, users: object
+) -> None:
+    text = yaml.safe_dump(
+        {
+            "tls_server_config": tls,
+            "http_server_config": http,
+            "rate_limit": rate,
+            "basic_auth_users": users,
+        }
+    )
+    try:
+        parse_web_config(text, Path("web.yml"))
+    except WebConfigError as error:
+        assert all(line.startswith("web.yml: ") for line in str(error).splitlines())
