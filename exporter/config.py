@@ -31,7 +31,10 @@ from zoneinfo import ZoneInfo
 
 import yaml
 
+from exporter.config_errors import ConfigError  # raised here, and the settings API re-exports it
 from exporter.engine.types import ServiceLevelVariant
+from exporter.simulator.center import SimulatorConfig
+from exporter.simulator.yaml_section import parse_simulator_node
 from exporter.targets import yamlload
 from exporter.targets.problems import did_you_mean
 from exporter.zones import load_zone
@@ -39,10 +42,6 @@ from exporter.zones import load_zone
 ENV_PREFIX = "KPI_TARGETS_"
 LOG_LEVELS = ("debug", "info", "warning", "error")
 LOG_FORMATS = ("logfmt", "json")
-
-
-class ConfigError(ValueError):
-    """A setting that cannot be used; the message says where and what (one line per problem)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,13 +157,6 @@ def _sources(value: Any) -> tuple[str, ...]:
     ):
         raise ValueError("expected a list of source specs, e.g. [simulator]")
     return tuple(item.strip() for item in items)
-
-
-def _simulator_section(node: Any, file: str) -> Any:
-    """The ``simulator:`` section, checked line by line where the simulator defines it."""
-    from exporter.simulator.settings import parse_simulator_node
-
-    return parse_simulator_node(node, file)
 
 
 # --- the settings -----------------------------------------------------------------------------
@@ -288,9 +280,10 @@ class ServeSettings:
         "state directory: the event journal, the admin UI's users and session key",
         metavar="DIR",
     )
-    simulator: Any = setting(
+    # Checked line by line where the simulator defines it.
+    simulator: SimulatorConfig | None = setting(
         None,
-        _simulator_section,
+        parse_simulator_node,
         "the simulated contact center: queues, teams, campaigns, handle time, patience",
         section=True,
         default_text="the built-in demo center",

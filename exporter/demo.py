@@ -12,6 +12,7 @@ calendar on duty around the clock gets contacts at 06:30 too). Pure logic.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from exporter.targets.model import Calendar
 from exporter.targets.resolve import is_on_duty
@@ -52,3 +53,13 @@ def on_duty_hours(calendar: Calendar, now: float) -> frozenset[int]:
     points = (midnight + i * STEP for i in range(int(WEEK / STEP)))
     # Wall-clock steps: a DST day has an hour twice or not at all, which changes no hour's answer.
     return frozenset(at.hour for at in points if is_on_duty(calendar, at, {}))
+
+
+def demo_start_note(zone: ZoneInfo, start: float) -> str:
+    """What ``serve`` says when the simulation starts at ``demo_start``'s ``start``, in ``zone``."""
+    local = datetime.fromtimestamp(start, zone)
+    return (
+        f"the calendar ({zone.key}) is off duty now, so the simulation starts at "
+        f"{local:%a %Y-%m-%d %H:%M %z}, the last time it was on duty, and runs from there: KPIs "
+        "and targets show at once (--simulator-start chooses another start)"
+    )

@@ -4,15 +4,21 @@ for log shippers)::
     time=2026-03-02T10:40:00.123+01:00 level=info logger=exporter.serve msg="stopped"
     {"time": "2026-03-02T10:40:00.123+01:00", "level": "info", "logger": "exporter.serve",
      "msg": "stopped"}   (on one line)
+
+``RejectionLogLimiter`` keeps a flood of rejected input from flooding the log as well.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from datetime import datetime
 
 from exporter.config import log_level_number
+
+# The limiter's summary line keeps the logger name it had in exporter.serve (log filters know it).
+_serve_log = logging.getLogger("exporter.serve")
 
 
 def _fields(record: logging.LogRecord) -> dict[str, str]:
@@ -61,3 +67,31 @@ def configure_logging(level: str, log_format: str, filters: dict[str, logging.Fi
         for old in [f for f in logger.filters if type(f) is type(log_filter)]:
             logger.removeFilter(old)
         logger.addFilter(log_filter)
+
+
+class RejectionLogLimiter(logging.Filter):
+    """At most ``limit`` rejection lines a minute: a flood of bad input summarises instead."""
+
+    def __init__(self, limit: int = 20, window: float = 60.0) -> None:
+        super().__init__()
+        self._limit = limit
+        self._window = window
+        self._window_start = time.monotonic()
+        self._logged = 0
+        self.suppressed = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        now = time.monotonic()
+        if now - self._window_start >= self._window:
+            if self.suppressed:
+                _serve_log.warning(
+                    "%d more rejected events in the last minute were not logged one by one "
+                    "(kpi_targets_events_rejected_total counts them all)",
+                    self.suppressed,
+                )
+            self._window_start, self._logged, self.suppressed = now, 0, 0
+        if self._logged < self._limit:
+            self._logged += 1
+            return True
+        self.suppressed += 1
+        return False

@@ -2,12 +2,16 @@
 ``serve``: the log level and format, the web config (TLS certificate and
 settings, basic auth users, headers, allowed SANs, rate limit). Any other
 changed setting is named as needing a restart; an invalid config is logged and changes nothing.
+
+``Signals`` queues SIGHUP, SIGTERM and SIGINT for ``serve``'s main thread, one by one.
 """
 
 from __future__ import annotations
 
 import logging
+import signal
 import ssl
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
@@ -77,3 +81,28 @@ def reload(
     if restart:
         log.warning("changed, but applied only after a restart: %s", ", ".join(restart))
     return replace(settings, **{name: getattr(new, name) for name in LIVE_SETTINGS})
+
+
+class Signals:
+    """SIGTERM, SIGINT and SIGHUP, queued for the main thread to handle one by one."""
+
+    HANDLED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
+
+    def __init__(self) -> None:
+        self._pending: list[signal.Signals] = []
+        self._wake = threading.Event()
+        self._previous = {sig: signal.signal(sig, self._on_signal) for sig in self.HANDLED}
+
+    def _on_signal(self, number: int, _frame: object) -> None:
+        self._pending.append(signal.Signals(number))
+        self._wake.set()
+
+    def next(self) -> signal.Signals:
+        while not self._pending:
+            self._wake.wait(1.0)
+            self._wake.clear()
+        return self._pending.pop(0)
+
+    def restore(self) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)

@@ -7,6 +7,11 @@ signals: SIGHUP re-reads the settings and the web config (``exporter.reload``); 
 stop in an order that loses nothing: the admin server first (no more HTTP events accepted), then
 the sources (the HTTP source finishes delivering what its journal holds), the journal, and last
 the metrics server.
+
+Here: prepare (targets, web config, clock, sources: every problem at once), start, stop. The
+rest lives beside what it serves: the clock in ``exporter.simulator.clock``, building the sources
+in ``exporter.sources.configured``, their threads and restarts in ``exporter.sources.supervisor``,
+the rejection-log limiter in ``exporter.logs``, the signal queue in ``exporter.reload``.
 """
 
 from __future__ import annotations
@@ -17,17 +22,17 @@ import ssl
 import sys
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
-from zoneinfo import ZoneInfo
+from typing import Any, TextIO
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
+from exporter.admin import create_app
+from exporter.admin.users import UserError, UserFile
 from exporter.bundled import builtin_notice, targets_dir
 from exporter.collector import (
     CatalogCollector,
@@ -38,28 +43,25 @@ from exporter.collector import (
     files_modified_at,
 )
 from exporter.config import Address, ServeSettings, SettingsSource
+from exporter.demo import demo_start, demo_start_note
 from exporter.engine import EngineConfig, KpiEngine
-from exporter.engine.validation import FROM_THE_FUTURE, FUTURE_TOLERANCE_SECONDS
-from exporter.events import Event
 from exporter.http_server import HttpServer, bind_error_reason, metrics_app
-from exporter.logs import configure_logging
-from exporter.reload import WebState, load_web, reload
-from exporter.sources.base import EventSink, IngestStats, Source
-from exporter.targets.model import Calendar, TargetSet
-from exporter.targets.store import TargetStore
+from exporter.logs import RejectionLogLimiter, configure_logging
+from exporter.reload import Signals, WebState, load_web, reload
+from exporter.simulator.clock import SimulationClock, why_simulated
+from exporter.sources.base import IngestStats, Source
+from exporter.sources.configured import BuiltSources, SourcesError, build_sources
+from exporter.sources.journal import EventJournal
+from exporter.sources.supervisor import start_sources
+from exporter.targets.model import TargetSet
+from exporter.targets.resolve import resolve
+from exporter.targets.store import StoreError, TargetStore
 from exporter.web_config import WebConfig, WebConfigError
 from exporter.web_guard import WebGuard, WsgiApp
 from exporter.web_tls import new_ssl_context
 
-if TYPE_CHECKING:
-    from exporter.simulator.config import SimulatorConfig
-
 log = logging.getLogger(__name__)
 
-# The simulator starts this far in the past (handed on at once) so Hourly KPIs have data from the
-# first scrape.
-SIMULATOR_BACKFILL_SECONDS = 3600.0
-EVENTS_JOURNAL_FILE = "events.sqlite3"
 _JOIN_TIMEOUT_SECONDS = 10.0
 
 
@@ -74,38 +76,6 @@ class StartupError(Exception):
     where."""
 
 
-class SimulationClock:
-    """The exporter's clock: the wall clock, or with the simulator shifted to ``start`` and run
-    ``speed`` times faster, so scrapes look at the simulated present.
-
-    ``shifted`` is handed to the simulator (which applies ``speed`` itself); its first call fixes
-    the anchor from which ``now`` runs ``speed`` times faster, so both agree exactly.
-    """
-
-    def __init__(
-        self,
-        *,
-        start: float | None = None,
-        speed: float = 1.0,
-        wall: Callable[[], float] = time.time,
-    ) -> None:
-        self._wall = wall
-        self._offset = 0.0 if start is None else start - wall()
-        self._speed = speed
-        self._anchor: float | None = None
-
-    def shifted(self) -> float:
-        at = self._wall() + self._offset
-        if self._anchor is None:
-            self._anchor = at
-        return at
-
-    def now(self) -> float:
-        at = self._wall() + self._offset
-        anchor = self._anchor if self._anchor is not None else at
-        return anchor + (at - anchor) * self._speed
-
-
 @dataclass
 class _Runtime:
     """Everything ``serve`` started, so shutdown can stop it in order."""
@@ -114,195 +84,14 @@ class _Runtime:
     source_threads: list[threading.Thread] = field(default_factory=list)
     admin_server: HttpServer | None = None
     metrics_server: HttpServer | None = None
-    journal: Any = None  # the HTTP source's EventJournal
-
-
-@dataclass
-class BuiltSources:
-    sources: list[Source]
-    http_source: Any = None  # HttpEventSource, for the admin app's POST /api/v1/events
-    events_token: str | None = None
-
-
-def build_sources(
-    settings: ServeSettings, clock: SimulationClock, calendar: Calendar | None = None
-) -> BuiltSources:
-    """The sources the settings name (each checked: spec, file, token). The embedded simulator
-    (no ``simulator:`` section) has contacts in every hour ``calendar`` is on duty, in its zone.
-
-    Raises StartupError listing every unusable spec, missing file, or HTTP source without a token.
-    """
-    from exporter.sources.spec import SourceSpecError, build_source, parse_source_spec
-
-    built = BuiltSources([])
-    problems: list[str] = []
-    for spec_text in settings.sources:
-        try:
-            if spec_text == "simulator":
-                from exporter.simulator import SimulatorSource
-
-                simulated = settings.simulator or _demo_config(calendar, clock.now())
-                built.sources.append(
-                    SimulatorSource(
-                        replace(simulated, seed=settings.simulator_seed),
-                        realtime=True,
-                        speed=settings.simulator_speed,
-                        backfill_seconds=SIMULATOR_BACKFILL_SECONDS,
-                        clock=clock.shifted,
-                    )
-                )
-            elif spec_text == "http":
-                if built.http_source is not None:
-                    raise StartupError("source http is given twice")
-                built.http_source, built.events_token = _http_source(settings, clock.now)
-                built.sources.append(built.http_source)
-            else:
-                spec = parse_source_spec(spec_text)
-                # queue_log follows the live file unless the spec says follow=no.
-                follow = None if "follow" in spec.options or spec.kind != "queue_log" else True
-                if not spec.path.exists():
-                    raise StartupError(f"source {spec_text!r}: {spec.path} does not exist")
-                built.sources.append(build_source(spec, follow=follow))
-        except (StartupError, SourceSpecError) as error:
-            problems.append(str(error))
-    if problems:
-        raise StartupError("\n".join(problems))
-    return built
-
-
-def _demo_config(calendar: Calendar | None, now: float) -> SimulatorConfig:
-    """The embedded simulator, busy in every hour ``calendar`` is on duty (in its time zone)."""
-    from exporter.demo import on_duty_hours
-    from exporter.simulator import default_config
-
-    if calendar is None:
-        return default_config()
-    hours = on_duty_hours(calendar, now)
-    return default_config(on_duty_hours=hours, timezone=calendar.timezone.key)
-
-
-def _http_source(settings: ServeSettings, now: Callable[[], float]) -> tuple[Any, str]:
-    from exporter.sources.http_events import HttpEventSource, load_events_token
-    from exporter.sources.journal import EventJournal
-
-    try:
-        token = load_events_token(settings.events_token_file)
-    except ValueError as error:
-        raise StartupError(str(error)) from None
-    if token is None:
-        raise StartupError(
-            "source http needs a bearer token: --events-token-file FILE or the environment "
-            "variable KPI_TARGETS_EVENTS_TOKEN"
-        )
-    try:
-        settings.state_dir.mkdir(parents=True, exist_ok=True)
-        journal = EventJournal(settings.state_dir / EVENTS_JOURNAL_FILE)
-    except Exception as error:
-        raise StartupError(
-            f"cannot open the event journal in {settings.state_dir}: {error}"
-        ) from None
-    return HttpEventSource(journal, clock=now), token
-
-
-def _sink_for(
-    name: str,
-    engine: KpiEngine,
-    stats: IngestStats,
-    source_clock: SourceClock,
-    now: Callable[[], float],
-) -> EventSink:
-    ingest = engine.ingest
-    touch = source_clock.touch
-    wall = time.time
-
-    def sink(event: Event) -> None:
-        if event.at > now() + FUTURE_TOLERANCE_SECONDS:
-            reason: str | None = FROM_THE_FUTURE
-        else:
-            reason = ingest(event)
-        touch(name, wall())
-        if reason is not None:
-            stats.rejected(name, reason, where=f"event at {event.at:.3f}")
-
-    return sink
-
-
-# A failed source is started again after a pause: 1 s, doubling up to a minute.
-RETRY_FIRST_SECONDS = 1.0
-RETRY_MAX_SECONDS = 60.0
-
-
-def run_source(
-    source: Source,
-    sink: EventSink,
-    stats: IngestStats,
-    stop: threading.Event,
-    *,
-    first_delay: float = RETRY_FIRST_SECONDS,
-    max_delay: float = RETRY_MAX_SECONDS,
-) -> None:
-    """Run ``source`` until ``stop``, starting it again whenever it fails (``stats`` shows it down
-    and counts the failure meanwhile). The pause doubles after each failure up to ``max_delay``,
-    and starts again from ``first_delay`` after a run that lasted longer than ``max_delay``."""
-    delay = first_delay
-    while not stop.is_set():
-        stats.running(source.name)
-        started = time.monotonic()
-        try:
-            source.run(sink, stats, stop)
-        except Exception as error:
-            stats.failed(source.name)
-            if time.monotonic() - started > max_delay:
-                delay = first_delay
-            log.error(
-                "source %s failed (%s: %s); starting it again in %g s",
-                source.name,
-                type(error).__name__,
-                error,
-                delay,
-                exc_info=log.isEnabledFor(logging.DEBUG),
-            )
-            stop.wait(delay)
-            delay = min(delay * 2, max_delay)
-            continue
-        if not stop.is_set():
-            log.info("source %s reached the end of its input", source.name)
-        return
-
-
-class _RejectionLogLimiter(logging.Filter):
-    """At most ``limit`` rejection lines a minute: a flood of bad input summarises instead."""
-
-    def __init__(self, limit: int = 20, window: float = 60.0) -> None:
-        super().__init__()
-        self._limit = limit
-        self._window = window
-        self._window_start = time.monotonic()
-        self._logged = 0
-        self.suppressed = 0
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        now = time.monotonic()
-        if now - self._window_start >= self._window:
-            if self.suppressed:
-                log.warning(
-                    "%d more rejected events in the last minute were not logged one by one "
-                    "(kpi_targets_events_rejected_total counts them all)",
-                    self.suppressed,
-                )
-            self._window_start, self._logged, self.suppressed = now, 0, 0
-        if self._logged < self._limit:
-            self._logged += 1
-            return True
-        self.suppressed += 1
-        return False
+    journal: EventJournal | None = None  # the HTTP source's
 
 
 def _configure_logging(settings: ServeSettings) -> None:
     configure_logging(
         settings.log_level,
         settings.log_format,
-        {"exporter.sources.base": _RejectionLogLimiter()},
+        {"exporter.sources.base": RejectionLogLimiter()},
     )
 
 
@@ -321,17 +110,11 @@ def serve(
     _configure_logging(settings)
     runtime = _Runtime()
     # Signals first: a SIGHUP during start-up must not end the process (its default action).
-    signals = _Signals()
+    signals = Signals()
     try:
         prepared = _prepare(settings, runtime)
         if check_only:
-            version = prepared.store.current().version
-            print(
-                f"OK: targets in {prepared.directory} (version {version}), "
-                f"sources {', '.join(settings.sources)}"
-                + (f", web config {settings.web_config_file}" if settings.web_config_file else ""),
-                file=out,
-            )
+            _say_ok(settings, prepared, out)
             _shutdown(runtime)
             return 0
         _start(settings, prepared, runtime, out)
@@ -359,31 +142,6 @@ def serve(
         signals.restore()
 
 
-class _Signals:
-    """SIGTERM, SIGINT and SIGHUP, queued for the main thread to handle one by one."""
-
-    HANDLED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
-
-    def __init__(self) -> None:
-        self._pending: list[signal.Signals] = []
-        self._wake = threading.Event()
-        self._previous = {sig: signal.signal(sig, self._on_signal) for sig in self.HANDLED}
-
-    def _on_signal(self, number: int, _frame: object) -> None:
-        self._pending.append(signal.Signals(number))
-        self._wake.set()
-
-    def next(self) -> signal.Signals:
-        while not self._pending:
-            self._wake.wait(1.0)
-            self._wake.clear()
-        return self._pending.pop(0)
-
-    def restore(self) -> None:
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
-
-
 @dataclass
 class _Prepared:
     """What ``serve`` checked before listening: targets, web config, clock, sources."""
@@ -400,9 +158,6 @@ class _Prepared:
 
 def _prepare(settings: ServeSettings, runtime: _Runtime) -> _Prepared:
     """Open the targets, the web config and the sources; StartupError listing every problem."""
-    from exporter.demo import demo_start
-    from exporter.targets.store import StoreError
-
     problems: list[str] = []
     directory, builtin = targets_dir(settings.targets)
     store = None
@@ -423,25 +178,14 @@ def _prepare(settings: ServeSettings, runtime: _Runtime) -> _Prepared:
     except WebConfigError as error:
         problems.extend(str(error).splitlines())
 
-    # The default run on the simulator alone starts where the calendar is on duty (exporter.demo).
-    start, demo_note = settings.simulator_start, None
-    if store is not None and settings.sources == ("simulator",) and start is None:
-        calendar = store.current().target_set.calendar
-        start = demo_start(calendar, time.time())
-        if start is not None:
-            demo_note = _demo_note(calendar.timezone, start)
-    clock = (
-        SimulationClock(start=start, speed=settings.simulator_speed)
-        if "simulator" in settings.sources
-        else SimulationClock()
-    )
+    clock, demo_note = _clock(settings, store)
     built = BuiltSources([])
     try:
         on_duty = store.current().target_set.calendar if store is not None else None
         built = build_sources(settings, clock, on_duty)
         if built.http_source is not None:
             runtime.journal = built.http_source.journal
-    except StartupError as error:
+    except SourcesError as error:
         problems.extend(str(error).splitlines())
     if problems or store is None:
         raise StartupError("\n".join(problems))
@@ -450,27 +194,41 @@ def _prepare(settings: ServeSettings, runtime: _Runtime) -> _Prepared:
     return _Prepared(directory, builtin, store, web_config, web, clock, built, demo_note)
 
 
+def _say_ok(settings: ServeSettings, prepared: _Prepared, out: TextIO) -> None:
+    """``--check-only``'s answer when everything could be prepared."""
+    version = prepared.store.current().version
+    print(
+        f"OK: targets in {prepared.directory} (version {version}), "
+        f"sources {', '.join(settings.sources)}"
+        + (f", web config {settings.web_config_file}" if settings.web_config_file else ""),
+        file=out,
+    )
+
+
+def _clock(
+    settings: ServeSettings, store: TargetStore | None
+) -> tuple[SimulationClock, str | None]:
+    """The exporter's clock, and why it starts in the past when the demo moves it there."""
+    # The default run on the simulator alone starts where the calendar is on duty (exporter.demo).
+    start, demo_note = settings.simulator_start, None
+    if store is not None and settings.sources == ("simulator",) and start is None:
+        calendar = store.current().target_set.calendar
+        start = demo_start(calendar, time.time())
+        if start is not None:
+            demo_note = demo_start_note(calendar.timezone, start)
+    clock = (
+        SimulationClock(start=start, speed=settings.simulator_speed)
+        if "simulator" in settings.sources
+        else SimulationClock()
+    )
+    return clock, demo_note
+
+
 def _start(settings: ServeSettings, prepared: _Prepared, runtime: _Runtime, out: TextIO) -> None:
     """Engine, collectors, both servers, the source threads and the targets watcher."""
-    from exporter.admin import create_app
-    from exporter.targets.resolve import resolve
-
     store, built, web = prepared.store, prepared.built, prepared.web
     loaded = store.current()
-    engine_options: dict[str, Any] = {
-        "timezone": settings.timezone or loaded.target_set.calendar.timezone
-    }
-    if settings.service_level_variant is not None:
-        engine_options["service_level_variant"] = settings.service_level_variant
-    if settings.short_abandon_seconds is not None:
-        engine_options["short_abandon_seconds"] = settings.short_abandon_seconds
-    if settings.stale_waiting_seconds is not None:
-        engine_options["stale_waiting_seconds"] = settings.stale_waiting_seconds
-    engine = KpiEngine(EngineConfig(**engine_options))
-
-    for scope in _known_scopes(built.sources, loaded.target_set):
-        engine.declare(**scope)
-
+    engine = _engine(settings, loaded.target_set, built.sources)
     stats = IngestStats()
     source_clock = SourceClock()
     started = time.time()
@@ -479,23 +237,90 @@ def _start(settings: ServeSettings, prepared: _Prepared, runtime: _Runtime, out:
         # Until a source delivers, its "last event" is the start: a source that never delivers
         # during operating hours then shows as stalled.
         source_clock.touch(name, started)
+    registry = _registry(engine, prepared, stats, source_clock, names)
+
+    users = prepared.web_config.basic_auth_users
+    metrics_guard, admin_guard = _apps(settings, prepared, registry, engine)
+    web.guards = [metrics_guard, admin_guard]
+    for address, what in ((settings.metrics_address, "metrics"), (settings.admin_address, "admin")):
+        if not address.is_loopback:
+            log.warning(
+                "%s listens on %s, beyond this machine: %s",
+                what,
+                address,
+                "use a firewall"
+                if web.ssl_context and users
+                else "set TLS and basic auth with --web.config.file, and use a firewall",
+            )
+    runtime.metrics_server = _start_server(settings.metrics_address, metrics_guard, "metrics", web)
+    runtime.admin_server = _start_server(settings.admin_address, admin_guard, "admin", web)
+
+    runtime.source_threads.extend(
+        start_sources(built.sources, engine, stats, source_clock, prepared.clock.now, runtime.stop)
+    )
+    watcher = threading.Thread(
+        target=store.watch, args=(runtime.stop,), name="targets-watch", daemon=True
+    )
+    watcher.start()
+    _announce(settings, prepared, loaded.version, engine, web.ssl_context is not None, out)
+
+
+def _engine(settings: ServeSettings, target_set: TargetSet, sources: list[Source]) -> KpiEngine:
+    """The KPI engine the settings configure, with the scopes known before any event."""
+    engine_options: dict[str, Any] = {"timezone": settings.timezone or target_set.calendar.timezone}
+    if settings.service_level_variant is not None:
+        engine_options["service_level_variant"] = settings.service_level_variant
+    if settings.short_abandon_seconds is not None:
+        engine_options["short_abandon_seconds"] = settings.short_abandon_seconds
+    if settings.stale_waiting_seconds is not None:
+        engine_options["stale_waiting_seconds"] = settings.stale_waiting_seconds
+    engine = KpiEngine(EngineConfig(**engine_options))
+    for scope in _known_scopes(sources, target_set):
+        engine.declare(**scope)
+    return engine
+
+
+def _registry(
+    engine: KpiEngine,
+    prepared: _Prepared,
+    stats: IngestStats,
+    source_clock: SourceClock,
+    names: list[str],
+) -> CollectorRegistry:
+    """What ``/metrics`` exposes: KPIs and targets, the catalog, the targets' version, the
+    exporter's own health, and the process and platform."""
+    store = prepared.store
     # Our collectors have no describe(): without this, ?name[]= would filter them all out.
     registry = CollectorRegistry(support_collectors_without_names=True)
     registry.register(
         KpiCollector(engine, lambda: store.current().target_set, resolve, clock=prepared.clock.now)
     )
     registry.register(CatalogCollector())
-    target_files = (prepared.store.targets_path, prepared.store.calendar_path)
+    target_files = (store.targets_path, store.calendar_path)
     registry.register(
         TargetVersionCollector(lambda: store.current().version, files_modified_at(*target_files))
     )
     registry.register(SelfMetricsCollector(stats, store, source_clock, names))
     ProcessCollector(registry=registry)
     PlatformCollector(registry=registry)
+    return registry
 
-    users = prepared.web_config.basic_auth_users
-    clock = prepared.clock
-    simulated = _simulated_clock(settings, prepared.demo_note)
+
+def _apps(
+    settings: ServeSettings,
+    prepared: _Prepared,
+    registry: CollectorRegistry,
+    engine: KpiEngine,
+) -> tuple[WebGuard, WebGuard]:
+    """The metrics app and the admin app, each behind its guard (the web config: rate limit,
+    allowed SANs, basic auth, headers)."""
+    store, built, clock = prepared.store, prepared.built, prepared.clock
+    simulated = why_simulated(
+        simulator="simulator" in settings.sources,
+        demo_start=prepared.demo_note is not None,
+        start_given=settings.simulator_start is not None,
+        speed=settings.simulator_speed,
+    )
 
     def clock_note() -> str | None:
         if simulated is None:
@@ -522,33 +347,18 @@ def _start(settings: ServeSettings, prepared: _Prepared, runtime: _Runtime, out:
         prepared.web_config,
         exempt=("/api/v1/events",),  # authenticated by its own bearer token
     )
-    web.guards = [metrics_auth, admin_auth]
-    for address, what in ((settings.metrics_address, "metrics"), (settings.admin_address, "admin")):
-        if not address.is_loopback:
-            log.warning(
-                "%s listens on %s, beyond this machine: %s",
-                what,
-                address,
-                "use a firewall"
-                if web.ssl_context and users
-                else "set TLS and basic auth with --web.config.file, and use a firewall",
-            )
-    runtime.metrics_server = _start_server(settings.metrics_address, metrics_auth, "metrics", web)
-    runtime.admin_server = _start_server(settings.admin_address, admin_auth, "admin", web)
+    return metrics_auth, admin_auth
 
-    for item in built.sources:
-        sink = _sink_for(item.name, engine, stats, source_clock, prepared.clock.now)
-        thread = threading.Thread(
-            target=run_source, args=(item, sink, stats, runtime.stop), name=f"source-{item.name}"
-        )
-        thread.start()
-        runtime.source_threads.append(thread)
-    watcher = threading.Thread(
-        target=store.watch, args=(runtime.stop,), name="targets-watch", daemon=True
-    )
-    watcher.start()
 
-    tls = web.ssl_context is not None
+def _announce(
+    settings: ServeSettings,
+    prepared: _Prepared,
+    version: str,
+    engine: KpiEngine,
+    tls: bool,
+    out: TextIO,
+) -> None:
+    """Where to point a browser and Prometheus (on ``out``), and what serves what (logged)."""
     print(f"Admin UI: {settings.admin_address.url('/', tls=tls)}", file=out)
     print(f"Metrics: {settings.metrics_address.url('/metrics', tls=tls)}", file=out)
     print(f"Targets: {builtin_notice() if prepared.builtin else prepared.directory}", file=out)
@@ -564,33 +374,11 @@ def _start(settings: ServeSettings, prepared: _Prepared, runtime: _Runtime, out:
         " over TLS" if tls else "",
         ", ".join(settings.sources),
         prepared.directory,
-        loaded.version,
+        version,
         engine.config.timezone.key,
     )
     if prepared.demo_note:
         log.info("simulator: %s", prepared.demo_note)
-
-
-def _simulated_clock(settings: ServeSettings, demo_note: str | None) -> str | None:
-    """Why the exporter's clock is not the wall clock, in words; None when it is."""
-    if "simulator" not in settings.sources:
-        return None
-    if demo_note is not None:
-        return "the simulation started at the last on-duty moment"
-    if settings.simulator_start is not None:
-        return "the simulation started at --simulator-start"
-    if settings.simulator_speed != 1.0:
-        return f"the simulation runs {settings.simulator_speed:g} times real time"
-    return None
-
-
-def _demo_note(zone: ZoneInfo, start: float) -> str:
-    local = datetime.fromtimestamp(start, zone)
-    return (
-        f"the calendar ({zone.key}) is off duty now, so the simulation starts at "
-        f"{local:%a %Y-%m-%d %H:%M %z}, the last time it was on duty, and runs from there: KPIs "
-        "and targets show at once (--simulator-start chooses another start)"
-    )
 
 
 def _start_server(address: Address, app: WsgiApp, what: str, web: WebState) -> HttpServer:
@@ -620,8 +408,6 @@ def labels_seen(engine: KpiEngine, now: float) -> dict[str, set[str]]:
 
 
 def _say_how_to_add_the_first_admin(settings: ServeSettings, out: TextIO) -> None:
-    from exporter.admin.users import UserError, UserFile
-
     try:
         has_users = bool(UserFile(settings.state_dir).users())
     except UserError as error:

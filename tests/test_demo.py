@@ -15,7 +15,7 @@ from processes import Process, free_port, http_get, serve_command, wait_for
 from exporter.demo import demo_start, on_duty_hours
 from exporter.events import ContactEvent, ContactKind
 from exporter.simulator import simulate
-from exporter.simulator.config import WORKDAY_SHAPE, default_config
+from exporter.simulator.center import WORKDAY_SHAPE, default_config
 from exporter.targets.parse import parse_texts
 from tests.presets import calendar_yaml
 

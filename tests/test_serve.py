@@ -29,7 +29,7 @@ from exporter.config import (
     parse_config_text,
 )
 from exporter.engine.types import ServiceLevelVariant
-from exporter.serve import SimulationClock
+from exporter.simulator.clock import SimulationClock
 
 
 @pytest.fixture

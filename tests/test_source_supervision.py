@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from exporter.events import ContactEvent, ContactKind, Event
-from exporter.serve import run_source
 from exporter.sources.base import EventSink, IngestStats
 from exporter.sources.http_events import HttpEventSource
 from exporter.sources.journal import EventJournal
 from exporter.sources.queue_log import QueueLogSource
+from exporter.sources.supervisor import run_source
 
 
 class FlakySource:

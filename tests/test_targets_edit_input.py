@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from exporter import catalog
-from exporter.targets.display import describe_schedule, format_value
+from exporter.targets.display import format_value, schedule_on_screen
 from exporter.targets.edit_input import (
     FieldProblem,
     InputError,
@@ -50,9 +50,9 @@ def test_bad_numbers(text: str, message: str) -> None:
 def test_a_form_row() -> None:
     row = schedule_from_row(0, {0, 1, 2, 3, 4}, "09:00", "17:00", "85", percent=True)
     assert row == Schedule(0.85, frozenset({0, 1, 2, 3, 4}), TimeRange(time(9), time(17)))
-    assert describe_schedule(row) == "Mon-Fri 09:00-17:00"
+    assert schedule_on_screen(row) == "Mon-Fri 09:00-17:00"
     whole_day = schedule_from_row(1, {5, 6}, "00:00", "24:00", "70", percent=True)
-    assert whole_day.hours is None and describe_schedule(whole_day) == "Sat, Sun"
+    assert whole_day.hours is None and schedule_on_screen(whole_day) == "Sat, Sun"
     with pytest.raises(InputError, match="tick at least one day") as raised:
         schedule_from_row(2, set(), "", "", "70", percent=True)
     assert raised.value.field == "row-2"

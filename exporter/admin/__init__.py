@@ -2,9 +2,9 @@
 
 Paths under ``/api/`` always answer JSON, errors included; the other paths are HTML pages rendered
 by Jinja with autoescaping on. With a ``store`` the UI is registered, one blueprint per page family:
-``auth`` (``/login``), ``targets`` (``/targets``), ``preview``, ``history`` and ``settings``. Every
-UI page needs a login (``exporter.admin.auth``); every form carries a CSRF token (Flask-WTF); every
-response carries the security headers of ``exporter.admin.security``.
+``auth`` (``/login``), ``targets`` (``/targets``), ``preview``, ``history`` and ``calendar_page``
+(``/settings``). Every UI page needs a login (``exporter.admin.auth``); every form carries a CSRF
+token (Flask-WTF); every response carries the security headers of ``exporter.admin.security``.
 """
 
 from __future__ import annotations
@@ -114,11 +114,11 @@ def create_app(
 
 
 def _register_ui(app: Flask, context: AdminContext) -> None:
-    from exporter.admin import auth, history, preview, settings, targets
+    from exporter.admin import auth, calendar_page, history, preview, targets
 
     app.extensions["kpi_targets"] = context
     auth.init(app)
-    for module in (auth, targets, preview, history, settings):
+    for module in (auth, targets, preview, history, calendar_page):
         app.register_blueprint(module.blueprint)
 
     @app.get("/")

@@ -99,7 +99,7 @@ def _entry(raw: dict[str, Any], zone: ZoneInfo) -> Entry:
         user=str(raw.get("user", "")),
         action=ACTION_WORDS.get(str(raw.get("action")), str(raw.get("action"))),
         what=what,
-        scope=display.describe_scope(scope_pairs) if kpi_name else "",
+        scope=display.scope_on_screen(scope_pairs) if kpi_name else "",
         reason=str(raw.get("reason", "")),
         before=before,
         after=after,

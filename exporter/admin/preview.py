@@ -36,7 +36,7 @@ def page() -> str:
     in_force = [
         InForce(
             catalog.get(resolved.kpi).title,
-            display.describe_scope(resolved.scope),
+            display.scope_on_screen(resolved.scope),
             display.format_value(resolved.value, catalog.find(resolved.kpi)),
             display.QUANTIFIER_WORDS[resolved.quantifier],
             resolved.source,
@@ -75,7 +75,7 @@ def page() -> str:
         scope_fields=[
             (label, labels.get(label, ""), suggestions.get(label, [])) for label in kpi.scope_labels
         ],
-        scope_words=display.describe_scope(tuple(sorted(labels.items()))),
+        scope_words=display.scope_on_screen(tuple(sorted(labels.items()))),
         grid=grid,
         day_titles=[day.strftime("%a %d %b") for day in grid.days],
         now_slot=now_slot,

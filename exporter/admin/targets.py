@@ -82,13 +82,13 @@ def _metric_rows(tab: Tab, targets: tuple[Target, ...]) -> list[MetricRow]:
                 str(kpi.period),
                 [
                     TargetRow(
-                        display.describe_scope(target.scope),
+                        display.scope_on_screen(target.scope),
                         [
                             f"{display.format_value(s.value, kpi)} "
                             f"{display.QUANTIFIER_WORDS[target.quantifier].lower()}"
                             for s in target.schedules
                         ],
-                        [display.describe_schedule(s) for s in target.schedules],
+                        [display.schedule_on_screen(s) for s in target.schedules],
                         _url("targets.edit", kpi.name, target.scope),
                         _url("targets.delete", kpi.name, target.scope),
                     )
@@ -163,7 +163,7 @@ def _render_edit(
         "edit.html",
         form=form,
         kpi=form.kpi,
-        scope_words=display.describe_scope(scope_from_fields(form.scope)),
+        scope_words=display.scope_on_screen(scope_from_fields(form.scope)),
         suggestions={label: suggestions.get(label, []) for label in form.scope},
         quantifiers=[
             (str(q), display.QUANTIFIER_WORDS[q], display.QUANTIFIER_HELP[q])
@@ -210,7 +210,7 @@ def save(kpi: str) -> tuple[str, int] | Response:
     if form.is_new and _find(found.name, scope) is not None:
         form.add_error(
             SCOPE_FIELD,
-            f"{found.title} already has a target for {display.describe_scope(scope)}: "
+            f"{found.title} already has a target for {display.scope_on_screen(scope)}: "
             "edit that one from the targets page",
         )
     questions = doubts(form, posted, context.seen_labels())
@@ -233,7 +233,7 @@ def save(kpi: str) -> tuple[str, int] | Response:
         if problem.severity == "warning" and found.name in problem.message:
             flash(f"Warning: {problem.message}")
     flash(
-        f"Saved the target of {found.title} ({display.describe_scope(target.scope)}), "
+        f"Saved the target of {found.title} ({display.scope_on_screen(target.scope)}), "
         f"version {version}."
     )
     return redirect(_tab_url(found))
@@ -264,7 +264,7 @@ def delete(kpi: str) -> tuple[str, int] | Response:
     target = _find(found.name, scope)
     store = admin_context().store
     if target is None:
-        abort(404, f"{found.title} has no target for {display.describe_scope(scope)}")
+        abort(404, f"{found.title} has no target for {display.scope_on_screen(scope)}")
     base_version = request.form.get("base_version", store.current().version)
     reason = request.form.get("reason", "")
 
@@ -272,7 +272,7 @@ def delete(kpi: str) -> tuple[str, int] | Response:
         return render_template(
             "delete.html",
             kpi=found,
-            scope_words=display.describe_scope(scope),
+            scope_words=display.scope_on_screen(scope),
             lines=display.describe_target(target, found),
             base_version=base_version,
             reason=reason,
@@ -291,5 +291,5 @@ def delete(kpi: str) -> tuple[str, int] | Response:
     except (StaleVersionError, TargetNotFoundError, StoreError) as error:
         base_version = store.current().version
         return page(409 if isinstance(error, StaleVersionError) else 400, str(error))
-    flash(f"Deleted the target of {found.title} ({display.describe_scope(scope)}).")
+    flash(f"Deleted the target of {found.title} ({display.scope_on_screen(scope)}).")
     return redirect(_tab_url(found))

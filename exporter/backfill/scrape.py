@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from prometheus_client.metrics_core import Metric
 
 from exporter import names
-from exporter.backfill.history import History
+from exporter.backfill.past_targets import History
 from exporter.collector import CatalogCollector, KpiCollector, SnapshotSource
 from exporter.targets.model import TargetSet
 from exporter.targets.resolve import resolve

@@ -3,7 +3,7 @@ series ``serve`` would have exposed, one sample per step, in OpenMetrics text fo
 ``promtool tsdb create-blocks-from openmetrics``.
 
 Each instant is judged against the targets and calendar in force then, rebuilt from the audit log
-of ``--targets`` (see ``exporter.backfill.history``); stderr says which periods used which. The
+of ``--targets`` (see ``exporter.backfill.past_targets``); stderr says which periods used which. The
 README's section "History: backfilling Prometheus from past contact data" gives the whole
 procedure. Exit status: 0 written, 1 targets or output unusable, 2 usage error.
 """
@@ -22,7 +22,7 @@ from exporter.commands.contact_data import SOURCE_HELP, add_data_arguments, left
 from exporter.commands.options import add_targets_option
 
 if TYPE_CHECKING:
-    from exporter.backfill.history import History
+    from exporter.backfill.past_targets import History
 
 HELP = "turn past contact data into OpenMetrics samples for Prometheus blocks (promtool)"
 
@@ -89,8 +89,8 @@ def parse_duration(text: str, option: str = "--step") -> float:
 
 def run(args: argparse.Namespace) -> int:
     from exporter.backfill.feed import Feed, feed_sources
-    from exporter.backfill.history import rebuild
     from exporter.backfill.openmetrics import SplitWriter
+    from exporter.backfill.past_targets import rebuild
     from exporter.backfill.progress import Progress
     from exporter.backfill.scrape import PastScrape
     from exporter.commands.contact_data import (

@@ -3,8 +3,8 @@
 ``simulate(config, until)`` yields the events as fast as possible (benchmarks, fixtures, tests);
 ``SimulatorSource`` implements the Source protocol. In real time it anchors simulated time to the
 wall clock: the simulation starts "now" and each event is handed on when its time comes, ``speed``
-simulated seconds per wall second. The model itself lives in ``model`` (the discrete-event core)
-and ``config`` (what is simulated, with the defaults).
+simulated seconds per wall second. The model itself lives in ``simulation`` (the discrete-event
+core) and ``center`` (what is simulated, with the defaults).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import threading
 import time
 from collections.abc import Callable
 
-from exporter.simulator.config import SimulatorConfig, default_config
-from exporter.simulator.model import simulate
+from exporter.simulator.center import SimulatorConfig, default_config
+from exporter.simulator.simulation import simulate
 from exporter.sources.base import EventSink, IngestStats
 
 SOURCE_NAME = "simulator"

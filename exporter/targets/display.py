@@ -1,7 +1,8 @@
 """Targets in the words the admin UI shows: "85 % or more", "Mon-Fri 09:00-17:00", "20 s".
 
 Values are kept in the files' units (ratios 0..1, seconds); here they are shown as people read
-them: ratios in percent, seconds with "s". Pure functions.
+them: ratios in percent, seconds with "s". Pure functions. The words of messages (errors, notes)
+are in ``exporter.targets.wording``.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def describe_days(days: frozenset[int] | None) -> str:
     )
 
 
-def describe_schedule(schedule: Schedule) -> str:
+def schedule_on_screen(schedule: Schedule) -> str:
     """ "At all times", "Mon-Fri 09:00-17:00", "Sat, Sun" (whole days)."""
     if schedule.at_all_times:
         return "At all times"
@@ -86,7 +87,7 @@ def describe_schedule(schedule: Schedule) -> str:
     return f"{days} {daytime.format_range(schedule.hours)}"
 
 
-def describe_scope(scope: Scope) -> str:
+def scope_on_screen(scope: Scope) -> str:
     """ "All contacts" for a site-wide target, else "channel voice, queue sales"."""
     if not scope:
         return "All contacts"
@@ -97,6 +98,6 @@ def describe_target(target: Target, kpi: Kpi | None) -> list[str]:
     """One line per schedule: "85 % or more, Mon-Fri 09:00-17:00"."""
     words = QUANTIFIER_WORDS[target.quantifier].lower()
     return [
-        f"{format_value(schedule.value, kpi)} {words}, {describe_schedule(schedule)}"
+        f"{format_value(schedule.value, kpi)} {words}, {schedule_on_screen(schedule)}"
         for schedule in target.schedules
     ]

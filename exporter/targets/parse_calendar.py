@@ -37,7 +37,7 @@ from exporter.targets.problems import (
     label_value,
     text_items,
 )
-from exporter.targets.wording import describe_scope
+from exporter.targets.wording import scope_in_message
 from exporter.targets.yamlload import LineList, LineMap, excerpt
 from exporter.zones import MAX_NAME as MAX_ZONE_NAME
 from exporter.zones import load_zone
@@ -264,14 +264,14 @@ class CalendarParser:
             if key not in self._known:
                 report.error(
                     entry.line,
-                    f"no target for {kpi.name} with {describe_scope(scope)} in targets.yaml: "
+                    f"no target for {kpi.name} with {scope_in_message(scope)} in targets.yaml: "
                     "an exception value changes an existing target",
                 )
                 continue
             if key in seen:
                 report.error(
                     entry.line,
-                    f"a second value for {kpi.name} with {describe_scope(scope)} on this date "
+                    f"a second value for {kpi.name} with {scope_in_message(scope)} on this date "
                     f"(the first is at line {seen[key]})",
                 )
                 continue

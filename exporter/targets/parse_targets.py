@@ -34,7 +34,7 @@ from exporter.targets.problems import (
     text_items,
     type_name,
 )
-from exporter.targets.wording import describe_scope
+from exporter.targets.wording import scope_in_message
 from exporter.targets.yamlload import LineList, LineMap
 
 _TARGETS_KEYS = ("targets",)
@@ -94,7 +94,7 @@ class TargetsParser:
             if key in self.known:
                 report.error(
                     mapping.line,
-                    f"a second target for {kpi.name} with {describe_scope(scope)} "
+                    f"a second target for {kpi.name} with {scope_in_message(scope)} "
                     f"(the first is at line {self.known[key]}); merge their schedules",
                 )
             else:

@@ -39,7 +39,7 @@ from exporter.targets.model import (
     TimeRange,
     WeeklyHours,
 )
-from exporter.targets.wording import describe_schedule, describe_scope
+from exporter.targets.wording import schedule_in_message, scope_in_message
 
 TARGETS_FILE = "targets.yaml"
 CALENDAR_FILE = "calendar.yaml"
@@ -127,7 +127,7 @@ class Resolution:
                 source = (
                     f"{CALENDAR_FILE}:{special.line or exception.line} exception "
                     f"{exception.date.isoformat()} {exception.name}, "
-                    f"{describe_scope(target.scope)}"
+                    f"{scope_in_message(target.scope)}"
                 )
                 return _resolved(target, special.value, source)
         chosen = _schedule_in_force(target.schedules, self._date.weekday(), self._clock)
@@ -144,8 +144,8 @@ def _resolved(target: Target, value: float, source: str) -> ResolvedTarget:
 @functools.lru_cache(maxsize=65_536)
 def _schedule_source(schedule: Schedule, scope: Scope) -> str:
     return (
-        f"{TARGETS_FILE}:{schedule.line} schedule {describe_schedule(schedule)}, "
-        f"{describe_scope(scope)}"
+        f"{TARGETS_FILE}:{schedule.line} schedule {schedule_in_message(schedule)}, "
+        f"{scope_in_message(scope)}"
     )
 
 

@@ -34,7 +34,7 @@ from exporter.targets.audit import Action, AuditEntry, AuditLog
 from exporter.targets.changes import calendar_as_dict, changes_between, target_as_dict
 from exporter.targets.model import Scope, Target, TargetSet
 from exporter.targets.parse import ParseResult, Problem, parse_texts
-from exporter.targets.wording import describe_scope
+from exporter.targets.wording import scope_in_message
 
 logger = logging.getLogger(__name__)
 
@@ -356,7 +356,7 @@ class TargetStore:
                 if existing.kpi == kpi and existing.scope == scope:
                     return [*targets[:index], *targets[index + 1 :]], existing
             raise TargetNotFoundError(
-                f"no target for {kpi} with {describe_scope(scope)} in {self.targets_path};"
+                f"no target for {kpi} with {scope_in_message(scope)} in {self.targets_path};"
                 " nothing was deleted"
             )
 
@@ -446,7 +446,7 @@ class TargetStore:
         if result.target_set is None:
             raise InvalidTargetsError(
                 result.errors,
-                f"refused to {action} the target for {kpi} ({describe_scope(scope)});"
+                f"refused to {action} the target for {kpi} ({scope_in_message(scope)});"
                 " nothing was saved",
             )
         try:
@@ -501,7 +501,7 @@ class TargetStore:
             "%s %s %s by %s: version %s -> %s",
             action,
             kpi,
-            describe_scope(scope),
+            scope_in_message(scope),
             user,
             on_disk.version,
             new_version,

@@ -108,7 +108,7 @@ def _exception_rows() -> list[dict[str, str]]:
         else:
             what = "Usual hours"
         values = [
-            f"{catalog.get(v.kpi).title} ({display.describe_scope(v.scope)}): "
+            f"{catalog.get(v.kpi).title} ({display.scope_on_screen(v.scope)}): "
             f"{display.format_value(v.value, catalog.find(v.kpi))}"
             for v in exception.values
         ]

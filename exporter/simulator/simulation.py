@@ -27,7 +27,7 @@ from exporter.events import (
     Event,
     OutboundOutcome,
 )
-from exporter.simulator.config import (
+from exporter.simulator.center import (
     CampaignConfig,
     HandlingConfig,
     QueueConfig,

@@ -36,7 +36,7 @@ import yaml
 from exporter.targets.changes import calendar_as_dict, target_as_dict
 from exporter.targets.model import Scope, TargetSet, scope_of
 from exporter.targets.parse import parse_texts
-from exporter.targets.wording import describe_scope
+from exporter.targets.wording import scope_in_message
 
 CURRENT_FILES = "the current targets.yaml and calendar.yaml"
 
@@ -208,7 +208,7 @@ def _yaml(document: dict[str, Any]) -> str:
 def _describe(entry: Mapping[str, Any]) -> str:
     scope = scope_of({str(k): str(v) for k, v in (entry.get("scope") or {}).items()})
     action, kpi = entry.get("action"), entry.get("kpi")
-    what = f"{kpi} {describe_scope(scope)}" if kpi else "calendar.yaml"
+    what = f"{kpi} {scope_in_message(scope)}" if kpi else "calendar.yaml"
     verb = "edit" if action == "calendar" else action
     return f"{verb} {what} at {entry.get('at')} by {entry.get('user')}: {entry.get('reason')}"
 

@@ -1,6 +1,6 @@
 """The ``simulator:`` section of ``serve.yaml``: the user's own contact center, validated.
 
-The keys are the field names of the dataclasses in ``exporter.simulator.config`` (one name per
+The keys are the field names of the dataclasses in ``exporter.simulator.center`` (one name per
 fact), read from the YAML node so that every problem is reported as ``file:line: what``::
 
     simulator:
@@ -33,9 +33,9 @@ from typing import Any, TypeVar
 
 import yaml
 
-from exporter.config import ConfigError
+from exporter.config_errors import ConfigError
 from exporter.events import Channel
-from exporter.simulator.config import (
+from exporter.simulator.center import (
     HOURS_PER_DAY,
     ArrivalCurve,
     BotConfig,

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from exporter.config import ConfigError, parse_config_text
 from exporter.events import Channel
 from exporter.simulator import BreakConfig, SimulatorConfig
-from exporter.simulator.settings import SimulatorSettingsError, parse_simulator_node
+from exporter.simulator.yaml_section import SimulatorSettingsError, parse_simulator_node
 
 FULL = """\
 sources: [simulator]

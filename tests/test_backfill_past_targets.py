@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from exporter.backfill.history import CURRENT_FILES, History, rebuild
+from exporter.backfill.past_targets import CURRENT_FILES, History, rebuild
 from exporter.targets import calendar_edit
 from exporter.targets.model import Calendar, Quantifier, Schedule, Scope, Target, TargetSet
 from exporter.targets.parse import parse_texts
