@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from exporter.scope import Scope
 from exporter.targets import daytime
-from exporter.targets.model import Schedule, Scope
+from exporter.targets.model import Schedule
 
 
 def describe_scope(scope: Scope) -> str:
