@@ -26,7 +26,9 @@ Feeding
     Live sources hand events one at a time to ``ingest`` (under a lock, so a scrape waits for one
     event at most). Replay and backfill read past data in bulk on one thread: ``count`` takes an
     Event object, ``count_contact`` and ``count_agent_state`` the fields alone, without building
-    one (``exporter.backfill.feed``).
+    one (``exporter.backfill.feed``; the fields are ``exporter.events.ContactFields``). There is
+    one door: ``ingest`` and ``count`` check an event (``exporter.engine.validation``) and count
+    it through ``count_contact`` or ``count_agent_state`` too.
 
 Out of order and bounded memory
     Events up to ``out_of_order_tolerance_seconds`` older than the newest accepted event still land
