@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 from exporter import catalog
+from exporter.scope import scope_of
 from exporter.targets.model import (
     Calendar,
     DateException,
@@ -27,7 +28,6 @@ from exporter.targets.model import (
     Target,
     TargetSet,
     TimeRange,
-    scope_of,
 )
 from exporter.targets.resolve import resolve
 

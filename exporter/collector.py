@@ -33,8 +33,9 @@ from prometheus_client.samples import Sample
 from exporter import __version__, names
 from exporter.catalog import CATALOG, Kpi, level_of
 from exporter.engine.types import EngineSnapshot
+from exporter.scope import Scope
 from exporter.sources.base import IngestStats
-from exporter.targets.model import Calendar, Quantifier, ResolvedTarget, Scope, TargetSet
+from exporter.targets.model import Calendar, Quantifier, ResolvedTarget, TargetSet
 
 
 class SnapshotSource(Protocol):

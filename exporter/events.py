@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 EMAIL_SERVICE_LEVEL_THRESHOLD_SECONDS = 4 * 3600.0
 
@@ -108,29 +108,39 @@ class AgentStateEvent:
 Event = ContactEvent | AgentStateEvent
 
 
+class ContactFields(NamedTuple):
+    """A contact event by its fields, in the order sources hand them: the one list of them.
+
+    A source that reads past data in bulk (queue_log) hands these to an ``EventReceiver`` as
+    positional arguments, without building a ``ContactEvent`` (a tuple of these is never built
+    either): receivers take them as ``*fields: *ContactFields``, so mypy checks every call
+    and every receiver against this list."""
+
+    kind: ContactKind
+    at: float
+    contact_id: str
+    queue: str
+    channel: str
+    team: str
+    agent: str
+    wait_seconds: float | None
+    talk_seconds: float | None
+    exit_reason: ExitReason | None
+    # The agent's state after this contact event, at the same instant, or None: a call answered
+    # or ended changes its agent's state, and one call hands both events.
+    new_agent_state: AgentState | None
+
+
 class EventReceiver(Protocol):
     """Takes the events of a source given by their fields, without an Event object per event:
     ``EventList`` builds the objects (the live path), ``exporter.backfill.feed.Feed`` counts
     them straight into the KPI engine (replay and backfill, tens of millions of events). A
     receiver may raise ``StopFeeding``."""
 
-    def contact(
-        self,
-        kind: ContactKind,
-        at: float,
-        contact_id: str,
-        queue: str,
-        channel: str,
-        team: str,
-        agent: str,
-        wait_seconds: float | None,
-        talk_seconds: float | None,
-        exit_reason: ExitReason | None,
-        new_agent_state: AgentState | None = None,
-    ) -> object:
+    def contact(self, *fields: *ContactFields) -> object:
         """A ``ContactEvent`` with these fields (and no others); with ``new_agent_state``, then
-        the ``AgentStateEvent`` of the agent's change to it at the same instant (a call answered
-        or ended changes the agent's state: one call for both). What it returns is ignored."""
+        the ``AgentStateEvent`` of the agent's change to it at the same instant. What it returns
+        is ignored."""
 
     def agent_state(
         self, at: float, agent: str, state: AgentState, team: str, queue: str
@@ -165,29 +175,15 @@ class StopFeeding(Exception):
 class EventList(list[Event]):
     """An ``EventReceiver`` that keeps each event as an object, in order."""
 
-    def contact(
-        self,
-        kind: ContactKind,
-        at: float,
-        contact_id: str,
-        queue: str,
-        channel: str,
-        team: str,
-        agent: str,
-        wait_seconds: float | None,
-        talk_seconds: float | None,
-        exit_reason: ExitReason | None,
-        new_agent_state: AgentState | None = None,
-    ) -> None:
+    def contact(self, *fields: *ContactFields) -> None:
+        kind, at, contact_id, queue, channel, team, agent, wait, talk, exit_reason, state = fields
         # Fields by position: by keyword, building this 21-field record costs twice as much.
-        event = ContactEvent(
-            kind, at, contact_id, queue, channel, team, agent, "", wait_seconds, talk_seconds
-        )
+        event = ContactEvent(kind, at, contact_id, queue, channel, team, agent, "", wait, talk)
         if exit_reason is not None:
             event.exit_reason = exit_reason
         self.append(event)
-        if new_agent_state is not None:
-            self.append(AgentStateEvent(at, agent, new_agent_state, team, queue))
+        if state is not None:
+            self.append(AgentStateEvent(at, agent, state, team, queue))
 
     def agent_state(self, at: float, agent: str, state: AgentState, team: str, queue: str) -> None:
         self.append(AgentStateEvent(at, agent, state, team, queue))

@@ -16,8 +16,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from exporter.backfill.past_targets import CURRENT_FILES, History, rebuild
+from exporter.scope import Scope
 from exporter.targets import calendar_edit
-from exporter.targets.model import Calendar, Quantifier, Schedule, Scope, Target, TargetSet
+from exporter.targets.model import Calendar, Quantifier, Schedule, Target, TargetSet
 from exporter.targets.parse import parse_texts
 from exporter.targets.resolve import resolve
 from exporter.targets.store import TargetStore

@@ -21,9 +21,11 @@ def test_fields_count_what_event_objects_count() -> None:
     last = events[-1].at
     # Two refusals: a negative wait, and an offer older than the out-of-order tolerance.
     extra = EventList()
-    extra.contact(ContactKind.ABANDONED, last, "x", "support", "voice", "", "", -1.0, None, None)
     extra.contact(
-        ContactKind.OFFERED, last - 3600, "y", "support", "voice", "", "", None, None, None
+        ContactKind.ABANDONED, last, "x", "support", "voice", "", "", -1.0, None, None, None
+    )
+    extra.contact(
+        ContactKind.OFFERED, last - 3600, "y", "support", "voice", "", "", None, None, None, None
     )
     by_object = KpiEngine()
     reasons = Counter(reason for event in [*events, *extra] if (reason := by_object.ingest(event)))
@@ -31,9 +33,11 @@ def test_fields_count_what_event_objects_count() -> None:
     by_fields = KpiEngine()
     feed = Feed.until(by_fields, last)
     QueueLogSource(CALLS, agent_teams=TEAMS).feed(feed, IngestStats())
-    feed.contact(ContactKind.ABANDONED, last, "x", "support", "voice", "", "", -1.0, None, None)
     feed.contact(
-        ContactKind.OFFERED, last - 3600, "y", "support", "voice", "", "", None, None, None
+        ContactKind.ABANDONED, last, "x", "support", "voice", "", "", -1.0, None, None, None
+    )
+    feed.contact(
+        ContactKind.OFFERED, last - 3600, "y", "support", "voice", "", "", None, None, None, None
     )
 
     assert feed.refused == reasons == Counter({"invalid_wait_seconds": 1, "too_old": 1})
@@ -45,23 +49,27 @@ def test_fields_count_what_event_objects_count() -> None:
 def test_each_refusal_by_fields_names_the_field_like_ingest() -> None:
     engine = KpiEngine()
     count = engine.count_contact
-    assert count(ContactKind.ANSWERED, -1.0, "c", "q", "voice", "", "", 1.0, None, None) == (
+    assert count(ContactKind.ANSWERED, -1.0, "c", "q", "voice", "", "", 1.0, None, None, None) == (
         "invalid_at"
     )
-    assert count(ContactKind.ANSWERED, float("inf"), "c", "q", "voice", "", "", 1.0, None, None)
+    assert count(
+        ContactKind.ANSWERED, float("inf"), "c", "q", "voice", "", "", 1.0, None, None, None
+    )
     assert (
-        count(ContactKind.ANSWERED, 10.0, "c", "q", "voice", "", "", 31 * 86400.0, None, None)
+        count(ContactKind.ANSWERED, 10.0, "c", "q", "voice", "", "", 31 * 86400.0, None, None, None)
         == "invalid_wait_seconds"
     )
     assert (
-        count(ContactKind.ENDED, 10.0, "c", "q", "voice", "", "", None, float("nan"), None)
+        count(ContactKind.ENDED, 10.0, "c", "q", "voice", "", "", None, float("nan"), None, None)
         == "invalid_talk_seconds"
     )
-    assert count(ContactKind.ANSWERED, 10.0, "c", "q", "voice", "", "", None, None, None) == (
+    assert count(ContactKind.ANSWERED, 10.0, "c", "q", "voice", "", "", None, None, None, None) == (
         "missing_wait_seconds"
     )
     assert (
-        count(ContactKind.ABANDONED, 10.0, "c", "q", "voice", "", "", 3.0, None, ExitReason.KEY)
+        count(
+            ContactKind.ABANDONED, 10.0, "c", "q", "voice", "", "", 3.0, None, ExitReason.KEY, None
+        )
         is None
     )
     assert engine.count_agent_state(10.0, "", AgentState.AVAILABLE, "t") == "missing_agent"

@@ -6,7 +6,6 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from exporter.engine.validation import MAX_DURATION_SECONDS
 from exporter.events import (
     AgentState,
     AgentStateEvent,
@@ -14,6 +13,7 @@ from exporter.events import (
     ContactKind,
     OutboundOutcome,
 )
+from exporter.limits import MAX_DURATION_SECONDS
 from exporter.sources.event_json import (
     BatchShapeError,
     EventError,

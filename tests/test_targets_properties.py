@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from exporter.scope import Scope
 from exporter.targets import daytime
 from exporter.targets.model import (
     Calendar,
@@ -23,7 +24,6 @@ from exporter.targets.model import (
     OperatingHours,
     Quantifier,
     Schedule,
-    Scope,
     Target,
     TargetSet,
     TimeRange,

@@ -24,6 +24,7 @@ from exporter.admin.auth import requires
 from exporter.admin.context import admin_context
 from exporter.admin.doubts import Doubt, confirmations, percent_doubt, scope_doubt, with_choices
 from exporter.admin.users import Role
+from exporter.scope import Scope
 from exporter.targets import calendar_edit, daytime, display
 from exporter.targets.calendar_edit import ExceptionValueInput, HoursRow
 from exporter.targets.daytime import DayTimeError
@@ -34,7 +35,6 @@ from exporter.targets.edit_input import (
     range_problem,
     uses_percent,
 )
-from exporter.targets.model import Scope
 from exporter.targets.problems import did_you_mean
 from exporter.targets.store import InvalidTargetsError, StaleVersionError, StoreError
 

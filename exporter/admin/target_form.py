@@ -10,6 +10,7 @@ from werkzeug.datastructures import MultiDict
 
 from exporter.admin.doubts import Doubt, percent_doubt, scope_doubt
 from exporter.catalog import Kpi
+from exporter.scope import Scope
 from exporter.targets import display
 from exporter.targets.edit_input import (
     FORM_FIELD,
@@ -28,7 +29,7 @@ from exporter.targets.edit_input import (
     scope_from_fields,
     uses_percent,
 )
-from exporter.targets.model import Quantifier, Schedule, Scope, Target
+from exporter.targets.model import Quantifier, Schedule, Target
 
 MAX_ROWS = 50  # schedule rows one form may carry
 _DAY_VALUES = frozenset("0123456")  # the day checkboxes' values, Monday = 0

@@ -29,9 +29,10 @@ from exporter.admin.target_form import (
 )
 from exporter.admin.users import Role
 from exporter.catalog import Kpi, Tab
+from exporter.scope import Scope, scope_of
 from exporter.targets import display
 from exporter.targets.edit_input import FORM_FIELD, SCOPE_FIELD, scope_from_fields
-from exporter.targets.model import Scope, Target, scope_of
+from exporter.targets.model import Target
 from exporter.targets.store import (
     InvalidTargetsError,
     StaleVersionError,

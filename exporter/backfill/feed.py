@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from exporter.backfill.progress import Progress
 from exporter.engine import KpiEngine
-from exporter.events import Event, StopFeeding
+from exporter.events import AgentState, ContactFields, Event, StopFeeding
 from exporter.sources.base import IngestStats
 from exporter.sources.queue_log import QueueLogSource
 from exporter.sources.records import RecordsSource
@@ -47,12 +47,11 @@ class _LeftOut:
     def __init__(self) -> None:
         self.count = 0
 
-    def contact(self, *fields: object, **named: object) -> None:
-        # Two events when the agent's new state comes along (EventReceiver.contact's 11th field).
-        new_agent_state = fields[10] if len(fields) > 10 else named.get("new_agent_state")
+    def contact(self, *fields: *ContactFields) -> None:
+        *_, new_agent_state = fields  # two events when the agent's new state comes along
         self.count += 1 if new_agent_state is None else 2
 
-    def agent_state(self, *fields: object, **named: object) -> None:
+    def agent_state(self, at: float, agent: str, state: AgentState, team: str, queue: str) -> None:
         self.count += 1
 
 

@@ -33,8 +33,9 @@ from typing import Any
 
 import yaml
 
+from exporter.scope import Scope, scope_of
 from exporter.targets.changes import calendar_as_dict, target_as_dict
-from exporter.targets.model import Scope, TargetSet, scope_of
+from exporter.targets.model import TargetSet
 from exporter.targets.parse import parse_texts
 from exporter.targets.wording import scope_in_message
 

@@ -29,8 +29,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from exporter.commands.options import add_targets_option
+from exporter.scope import Scope
 from exporter.targets.edit_input import InputError
-from exporter.targets.model import Quantifier, Scope
+from exporter.targets.model import Quantifier
 
 if TYPE_CHECKING:
     from exporter.targets.store import TargetStore

@@ -24,7 +24,7 @@ from itertools import islice
 from operator import itemgetter
 
 from exporter.events import AgentState
-from exporter.targets.model import Scope
+from exporter.scope import Scope
 
 # add(labels (team, agent, state), seconds): a monotonic counter's add.
 AddFunction = Callable[[tuple[str, str, str], float], None]

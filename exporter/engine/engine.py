@@ -26,7 +26,9 @@ Feeding
     Live sources hand events one at a time to ``ingest`` (under a lock, so a scrape waits for one
     event at most). Replay and backfill read past data in bulk on one thread: ``count`` takes an
     Event object, ``count_contact`` and ``count_agent_state`` the fields alone, without building
-    one (``exporter.backfill.feed``).
+    one (``exporter.backfill.feed``; the fields are ``exporter.events.ContactFields``). There is
+    one door: ``ingest`` and ``count`` check an event (``exporter.engine.validation``) and count
+    it through ``count_contact`` or ``count_agent_state`` too.
 
 Out of order and bounded memory
     Events up to ``out_of_order_tolerance_seconds`` older than the newest accepted event still land
@@ -48,15 +50,16 @@ from exporter.catalog.kpi import Formula
 from exporter.catalog.sums import WaitingNow
 from exporter.engine.agents import AgentTimelines
 from exporter.engine.clock import LocalHours
-from exporter.engine.contacts import ContactMemory
+from exporter.engine.contacts import ContactFacts, ContactMemory
 from exporter.engine.counters import Counters
 from exporter.engine.scopes import EventScopes, ScopeCache
 from exporter.engine.tallies import HourBucket, HourRow, NpsTally, TeamTally, tallies_for
 from exporter.engine.types import EngineConfig, EngineSnapshot, KpiSample
 from exporter.engine.validation import (
-    MAX_DURATION_SECONDS,
     MISSING_WAIT,
     TOO_OLD,
+    agent_state_rejection,
+    contact_rejection,
     rejection_reason,
 )
 from exporter.engine.waiting import WaitingContacts
@@ -64,13 +67,14 @@ from exporter.events import (
     AgentState,
     AgentStateEvent,
     ContactEvent,
+    ContactFields,
     ContactKind,
     Event,
     ExitReason,
     OutboundOutcome,
 )
 from exporter.names import HANDLER_LABELS, QUEUE_LABELS
-from exporter.targets.model import Scope
+from exporter.scope import Scope
 
 # Of event time: prune old hours, stale waits, old contacts and segments. It bounds memory and
 # changes nothing a snapshot shows (a snapshot drops stale waits itself; pruned hours and trimmed
@@ -171,7 +175,7 @@ class KpiEngine:
         return self._count(event) if reason is None else self._refuse(reason)
 
     def _count(self, event: Event) -> str | None:
-        """``ingest`` past validation, with the lock held."""
+        """``ingest`` past validation: by the event's fields, through the same door as replay."""
         if isinstance(event, AgentStateEvent):
             return self.count_agent_state(event.at, event.agent, event.state, event.team)
         return self.count_contact(
@@ -183,67 +187,48 @@ class KpiEngine:
             event.team,
             event.agent,
             event.wait_seconds,
-            None,  # the durations of an ENDED event are read from it
+            event.talk_seconds,
             event.exit_reason,
-            campaign=event.campaign,
+            None,
             event=event,
         )
 
-    # --- counting without Event objects (replay, backfill) ---------------------------------------
+    # --- counting by fields (replay and backfill; ``ingest`` too) ---------------------------------
 
     def count_contact(
-        self,
-        kind: ContactKind,
-        at: float,
-        contact_id: str,
-        queue: str,
-        channel: str,
-        team: str,
-        agent: str,
-        wait: float | None,
-        talk: float | None,
-        exit_reason: ExitReason | None,
-        new_agent_state: AgentState | None = None,
-        campaign: str = "",
-        event: ContactEvent | None = None,
+        self, *fields: *ContactFields, event: ContactEvent | None = None
     ) -> str | None:
-        """``ingest`` of a ``ContactEvent`` holding only these fields (what a queue_log line
-        says), without building it; no lock, like ``count``. None when counted, else why it was
-        refused. With ``new_agent_state``, then the agent's change to it at the same instant,
-        counted (or refused) as a separate event. (``count`` passes the event itself too, for the
-        fields only some kinds carry: durations of an ENDED one, resolved, scores, outcome,
-        contained.)
+        """``ingest`` of a contact event given by its fields, without building it; no lock, like
+        ``count``. None when counted, else why it was refused. With ``new_agent_state``, then the
+        agent's change to it at the same instant, counted (or refused) as a separate event.
+        ``event`` is the event itself when there is one (``count``): the fields only some kinds
+        carry (campaign, hold and after-contact time, resolved, scores, outcome) are read from it.
 
-        This runs for every contact event of a replay of tens of millions of lines: the common
-        kinds are counted here, inline, rather than through a method each."""
-        # rejection_reason's checks of these fields, inline.
-        if not 0 <= at < math.inf:
-            return self._refuse_contact("invalid_at", at, agent, new_agent_state, team)
-        if wait is not None and not 0 <= wait <= MAX_DURATION_SECONDS:
-            return self._refuse_contact("invalid_wait_seconds", at, agent, new_agent_state, team)
-        if talk is not None and not 0 <= talk <= MAX_DURATION_SECONDS:
-            return self._refuse_contact("invalid_talk_seconds", at, agent, new_agent_state, team)
+        This runs for every contact event of a replay of tens of millions of lines, in four steps:
+        refuse, attribute the labels, track who waits, update the hour row. They run inline, on
+        local variables; only the branches most events skip call a method."""
+        kind, at, contact_id, queue, channel, team, agent, wait, talk, exit_reason, new_state = (
+            fields
+        )
+        # Refuse: the rules of exporter.engine.validation, then those of what the engine has seen.
+        reason = contact_rejection(at, wait, talk)
         newest = self._newest
-        if at < newest - self._tolerance:
-            return self._refuse_contact(TOO_OLD, at, agent, new_agent_state, team)
+        if reason is not None or at < newest - self._tolerance:
+            return self._refuse_contact(reason or TOO_OLD, at, agent, new_state, team)
         facts = self._remembered(contact_id)
         if facts is not None and facts.heard_at < newest - self._memory_age:
             # Not heard of for too long: forgotten (see exporter.engine.contacts).
             self._contacts.forget(contact_id)
             facts = None
-        if (kind is _ANSWERED or kind is _ABANDONED) and wait is None:
-            # Sources should give the wait; derive it from the queue entry when it is known.
-            entered = facts.entered_at if facts is not None else None
-            if entered is not None and (entered < at or (entered == at and kind is _ANSWERED)):
-                wait = at - entered
-            elif kind is _ANSWERED:
-                return self._refuse_contact(MISSING_WAIT, at, agent, new_agent_state, team)
-            # Otherwise an abandon whose wait nobody knows (exports that write 0 for "no
-            # data"): it still counts as a lost contact, neither short nor within the
-            # threshold, rather than turning into a 0-second misdial that no KPI would show.
+        if wait is None and (kind is _ANSWERED or kind is _ABANDONED):
+            wait = _wait_since_entry(kind, at, facts)
+            if wait is None and kind is _ANSWERED:
+                return self._refuse_contact(MISSING_WAIT, at, agent, new_state, team)
         if at > newest:
             self._newest = newest = at
-        # The labels the event leaves out come from what the contact's earlier events said.
+        # Attribute the labels: those the event leaves out, from what the contact's earlier events
+        # said; an agent's team, from the agent's state events.
+        campaign = "" if event is None else event.campaign
         if facts is None:
             scope_queue, scope_channel, scope_team = queue, channel, team
             scope_agent, scope_campaign = agent, campaign
@@ -258,24 +243,18 @@ class KpiEngine:
             scope_team = self._agents.team_of(scope_agent)
         combination = (scope_queue, scope_channel, scope_team, scope_agent, scope_campaign)
         scopes = self._scopes_built(combination) or self._scopes.of(*combination)
+        # Track who waits in queue now (In Queue KPIs).
         if contact_id:
             facts = self._contacts.remember(
                 contact_id, facts, queue, channel, team, agent, campaign, newest
             )
-            # Who waits in queue now (In Queue KPIs).
             if kind is _OFFERED:
-                if facts.entered_at is None or at > facts.entered_at:
-                    facts.entered_at = at
-                # An answer or abandon reported before its offer: the contact is not waiting.
-                if facts.left_queue_at is None or facts.left_queue_at < at:
-                    self._waiting.enter(contact_id, at, scopes)
-                else:
-                    self._waiting.see(scopes)
+                self._enter_queue(contact_id, at, facts, scopes)
             elif kind is _ANSWERED or kind is _ABANDONED or kind is _ENDED or kind is _CLEARED:
                 if facts.left_queue_at is None or at > facts.left_queue_at:
                     facts.left_queue_at = at
                 self._waiting.leave(contact_id, at)
-        # The hour row of the combination (``_row``, inline).
+        # Update the hour row of the combination (``_row``, inline).
         bucket = self._last_bucket
         if bucket is None or not bucket.start <= at < bucket.end:
             bucket = self._bucket(at)
@@ -295,44 +274,14 @@ class KpiEngine:
             row.handled += 1
             if event is None:
                 row.handle_seconds += talk or 0.0
-                resolved = None
             else:
-                row.handle_seconds += (
-                    (event.talk_seconds or 0.0)
-                    + (event.hold_seconds or 0.0)
-                    + (event.after_contact_work_seconds or 0.0)
-                )
-                resolved = event.resolved
-            if resolved is not None:
-                row.resolution_known += 1
-                row.resolved += resolved is True
+                _count_ended(event, row)
         elif kind is _ABANDONED:
-            row.abandoned += 1
-            if wait is not None:
-                row.abandoned_short += wait <= self._short_abandon
-                row.abandoned_within += wait <= self._thresholds.get(
-                    scope_channel, self._default_threshold
-                )
-            reason = str(exit_reason or _CALLER_HUNG_UP)
-            if row.exits is None:
-                row.exits = {}
-            row.exits[reason] = row.exits.get(reason, 0) + 1
-        elif event is not None:
-            if kind is _SURVEY:
-                self._count_survey(event, scopes, row)
-            elif kind is _OUTBOUND:
-                self._count_outbound(event, row)
-            elif kind is _BOT:
-                row.bot_sessions += 1
-                row.bot_contained += event.contained is True
-        # TRANSFERRED only updates what is remembered about the contact, CLEARED who waits.
-        if event is not None and (kind is _SURVEY or kind is _ENDED):
-            score = event.ai_cx_score
-            if score is not None:
-                row.ai_cx_answers += 1
-                row.ai_cx_sum += score
-        if new_agent_state is not None and agent:
-            self._agents.record(at, agent, new_agent_state, team, self._keep_from)
+            self._count_abandon(wait, exit_reason, scope_channel, row)
+        elif event is not None:  # TRANSFERRED and CLEARED add to no row
+            self._count_details(kind, event, scopes, row)
+        if new_state is not None and agent:
+            self._agents.record(at, agent, new_state, team, self._keep_from)
             self.counted += 2  # the contact's event and the agent's
         else:
             self.counted += 1
@@ -348,17 +297,26 @@ class KpiEngine:
             self.count_agent_state(at, agent, new_agent_state, team)
         return self._refuse(reason)
 
+    def _enter_queue(
+        self, contact_id: str, at: float, facts: ContactFacts, scopes: EventScopes
+    ) -> None:
+        """An OFFERED event: the contact waits from ``at``, unless it already left the queue."""
+        if facts.entered_at is None or at > facts.entered_at:
+            facts.entered_at = at
+        # An answer or abandon reported before its offer: the contact is not waiting.
+        if facts.left_queue_at is None or facts.left_queue_at < at:
+            self._waiting.enter(contact_id, at, scopes)
+        else:
+            self._waiting.see(scopes)
+
     def count_agent_state(
         self, at: float, agent: str, state: AgentState, team: str, queue: str = ""
     ) -> str | None:
         """``ingest`` of an ``AgentStateEvent`` without building it (see ``count_contact``).
         (``queue``, where the change was logged, changes nothing: agent time is per team.)"""
-        if not 0 <= at < math.inf:
-            return self._refuse("invalid_at")
-        if not agent:
-            return self._refuse("missing_agent")
-        if at < self._newest - self._tolerance:
-            return self._refuse(TOO_OLD)
+        reason = agent_state_rejection(at, agent)
+        if reason is not None or at < self._newest - self._tolerance:
+            return self._refuse(reason or TOO_OLD)
         if at > self._newest:
             self._newest = at
         self._agents.record(at, agent, state, team, self._keep_from)
@@ -387,6 +345,34 @@ class KpiEngine:
         self._last_bucket = bucket
         return bucket
 
+    def _count_abandon(
+        self, wait: float | None, exit_reason: ExitReason | None, channel: str, row: HourRow
+    ) -> None:
+        row.abandoned += 1
+        if wait is not None:
+            row.abandoned_short += wait <= self._short_abandon
+            row.abandoned_within += wait <= self._thresholds.get(channel, self._default_threshold)
+        # Otherwise an abandon whose wait nobody knows (exports that write 0 for "no data"): it
+        # still counts as a lost contact, neither short nor within the threshold, rather than
+        # turning into a 0-second misdial that no KPI would show.
+        reason = str(exit_reason or _CALLER_HUNG_UP)
+        if row.exits is None:
+            row.exits = {}
+        row.exits[reason] = row.exits.get(reason, 0) + 1
+
+    def _count_details(
+        self, kind: ContactKind, event: ContactEvent, scopes: EventScopes, row: HourRow
+    ) -> None:
+        """The kinds only Event objects carry: SURVEY, OUTBOUND, BOT."""
+        if kind is _SURVEY:
+            self._count_survey(event, scopes, row)
+            _count_ai_cx_score(event, row)
+        elif kind is _OUTBOUND:
+            _count_outbound(event, row)
+        elif kind is _BOT:
+            row.bot_sessions += 1
+            row.bot_contained += event.contained is True
+
     def _count_survey(self, event: ContactEvent, scopes: EventScopes, row: HourRow) -> None:
         csat, ces, nps = event.csat, event.ces, event.nps
         if csat is not None:
@@ -405,17 +391,6 @@ class KpiEngine:
             row.nps_sum += nps
             row.nps_promoters += promoter
             row.nps_detractors += detractor
-
-    @staticmethod
-    def _count_outbound(event: ContactEvent, row: HourRow) -> None:
-        outcome = event.outcome
-        assert outcome is not None  # validation refuses a dial without an outcome
-        live = outcome is OutboundOutcome.LIVE
-        row.dials += 1
-        row.machine += outcome is OutboundOutcome.MACHINE
-        row.live += live
-        row.dropped += outcome is OutboundOutcome.DROPPED
-        row.converted += live and event.converted is True
 
     def _housekeep(self) -> None:
         self._next_housekeeping = self._newest + _HOUSEKEEPING_EVERY_SECONDS
@@ -523,6 +498,47 @@ class KpiEngine:
                 "agent_segments": self._agents.segment_count(),
                 "nps_scopes": len(self._nps),
             }
+
+
+def _wait_since_entry(kind: ContactKind, at: float, facts: ContactFacts | None) -> float | None:
+    """The wait of an answer or abandon that does not say it (sources should), from the contact's
+    queue entry when it is known; None otherwise."""
+    entered = facts.entered_at if facts is not None else None
+    if entered is not None and (entered < at or (entered == at and kind is _ANSWERED)):
+        return at - entered
+    return None
+
+
+def _count_ended(event: ContactEvent, row: HourRow) -> None:
+    """What an ENDED event object adds besides the handled contact."""
+    row.handle_seconds += (
+        (event.talk_seconds or 0.0)
+        + (event.hold_seconds or 0.0)
+        + (event.after_contact_work_seconds or 0.0)
+    )
+    resolved = event.resolved
+    if resolved is not None:
+        row.resolution_known += 1
+        row.resolved += resolved is True
+    _count_ai_cx_score(event, row)
+
+
+def _count_ai_cx_score(event: ContactEvent, row: HourRow) -> None:
+    score = event.ai_cx_score
+    if score is not None:
+        row.ai_cx_answers += 1
+        row.ai_cx_sum += score
+
+
+def _count_outbound(event: ContactEvent, row: HourRow) -> None:
+    outcome = event.outcome
+    assert outcome is not None  # validation refuses a dial without an outcome
+    live = outcome is OutboundOutcome.LIVE
+    row.dials += 1
+    row.machine += outcome is OutboundOutcome.MACHINE
+    row.live += live
+    row.dropped += outcome is OutboundOutcome.DROPPED
+    row.converted += live and event.converted is True
 
 
 def _label_names(scope: Scope) -> tuple[str, ...]:

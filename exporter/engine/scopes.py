@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from exporter.targets.model import Scope
+from exporter.scope import Scope
 
 # Enough for every queue x channel x agent combination of a large site; an entry is ~1 KiB.
 DEFAULT_MAX_ENTRIES = 20_000

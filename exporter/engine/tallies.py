@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from exporter.catalog.sums import CampaignTally, ContactTally, NpsTally, TeamTally
 from exporter.engine.scopes import EventScopes
-from exporter.targets.model import Scope
+from exporter.scope import Scope
 
 Tally = TypeVar("Tally", ContactTally, TeamTally, CampaignTally, NpsTally)
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from exporter.catalog.sums import DEFAULT_SERVICE_LEVEL_VARIANT, ServiceLevelVariant
 from exporter.events import EMAIL_SERVICE_LEVEL_THRESHOLD_SECONDS
-from exporter.targets.model import Scope
+from exporter.scope import Scope
 
 DEFAULT_THRESHOLDS_SECONDS: dict[str, float] = {
     "voice": 20.0,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from exporter.engine.scopes import EventScopes
-from exporter.targets.model import Scope
+from exporter.scope import Scope
 
 # A contact waiting: when it entered the queue, and the label combination it waits in (its
 # ``contact_keys`` are the scopes). A tuple, not a dataclass: one is made per contact offered,

@@ -23,11 +23,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from exporter.engine.validation import (
-    FROM_THE_FUTURE,
-    FUTURE_TOLERANCE_SECONDS,
-    MAX_DURATION_SECONDS,
-)
 from exporter.events import (
     AgentState,
     AgentStateEvent,
@@ -35,6 +30,12 @@ from exporter.events import (
     ContactKind,
     Event,
     OutboundOutcome,
+)
+from exporter.limits import (
+    FROM_THE_FUTURE,
+    FUTURE_TOLERANCE_SECONDS,
+    MAX_DURATION_SECONDS,
+    SCORE_SCALES,
 )
 
 T = TypeVar("T")
@@ -60,7 +61,7 @@ WRONG_TYPE = "wrong_type"
 UNKNOWN_VALUE = "unknown_value"
 OUT_OF_RANGE = "out_of_range"
 INVALID_VALUE = "invalid_value"
-# FROM_THE_FUTURE (exporter.engine.validation): stamped too far after the exporter's clock.
+# FROM_THE_FUTURE (exporter.limits): stamped too far after the exporter's clock.
 
 _LABEL_FIELDS: dict[str, tuple[str, ...]] = {
     CONTACT_TYPE: ("queue", "channel", "team", "agent", "campaign"),
@@ -68,13 +69,6 @@ _LABEL_FIELDS: dict[str, tuple[str, ...]] = {
 }
 _DURATION_FIELDS = ("wait_seconds", "talk_seconds", "hold_seconds", "after_contact_work_seconds")
 _BOOL_FIELDS = ("resolved", "converted", "contained")
-# Inclusive ranges of the survey and AI scores, as documented in exporter.events.
-_SCORE_RANGES: dict[str, tuple[float, float]] = {
-    "csat": (1.0, 5.0),
-    "nps": (0.0, 10.0),
-    "ces": (1.0, 7.0),
-    "ai_cx_score": (0.0, 100.0),
-}
 # A kind whose meaning is carried by one field needs that field.
 _REQUIRED_FOR_KIND: dict[ContactKind, str] = {
     ContactKind.OUTBOUND: "outcome",
@@ -86,7 +80,7 @@ _CONTACT_FIELDS = frozenset(
     + _LABEL_FIELDS[CONTACT_TYPE]
     + _DURATION_FIELDS
     + _BOOL_FIELDS
-    + tuple(_SCORE_RANGES)
+    + tuple(SCORE_SCALES)
 )
 _AGENT_STATE_FIELDS = frozenset(
     ("type", "id", "at", "agent", "state", *_LABEL_FIELDS["agent_state"])
@@ -208,7 +202,7 @@ def event_to_json(identified: IdentifiedEvent) -> dict[str, Any]:
         document |= {"type": CONTACT_TYPE, "kind": event.kind.value, "at": event.at}
         document["contact_id"] = event.contact_id
         names: tuple[str, ...] = (
-            _LABEL_FIELDS[CONTACT_TYPE] + _DURATION_FIELDS + _BOOL_FIELDS + tuple(_SCORE_RANGES)
+            _LABEL_FIELDS[CONTACT_TYPE] + _DURATION_FIELDS + _BOOL_FIELDS + tuple(SCORE_SCALES)
         )
         names += ("outcome",)
     else:
@@ -231,7 +225,7 @@ def _contact_event(reader: _FieldReader, at: float | None) -> ContactEvent | Non
     flags = {name: reader.optional(name, _boolean, None) for name in _BOOL_FIELDS}
     scores = {
         name: reader.optional(name, _score(low, high), None)
-        for name, (low, high) in _SCORE_RANGES.items()
+        for name, (low, high) in SCORE_SCALES.items()
     }
     outcome = reader.optional("outcome", _enum_value(OutboundOutcome, "outcome"), None)
     if kind in _REQUIRED_FOR_KIND:

@@ -274,7 +274,9 @@ class QueueLogInterpreter:
             calls[callid] = (entries, at, lines)
             self._waiting[callid] = contact_id
             self._entries.append((at, callid))
-            receiver.contact(_OFFERED, at, contact_id, queue, _VOICE, "", "", None, None, None)
+            receiver.contact(
+                _OFFERED, at, contact_id, queue, _VOICE, "", "", None, None, None, None
+            )
             return
         known = calls.get(callid) if callid else None
         taken: list[LineKey] | None = None  # the call's lines, when this one joined them
@@ -299,7 +301,7 @@ class QueueLogInterpreter:
                 cached = _NUMBERS.get(data[0]) if data else None
                 wait = cached if cached is not None else _number(event, data, 1, "hold time")
                 self._waiting.pop(callid, None)  # (an ended call left the queue too: no matter)
-                # The agent's new state comes with the contact (EventReceiver.contact).
+                # The agent's new state comes with the contact (ContactFields.new_agent_state).
                 state = self._agents.connect(agent, callid) if agent else None
                 receiver.contact(
                     _ANSWERED, at, contact_id, queue, _VOICE, team, agent, wait, None, None, state
@@ -310,14 +312,24 @@ class QueueLogInterpreter:
                 wait = _number(event, data, wait_field, "wait time")
                 self._waiting.pop(callid, None)
                 receiver.contact(
-                    _ABANDONED, at, contact_id, queue, _VOICE, "", "", wait, None, reason
+                    _ABANDONED, at, contact_id, queue, _VOICE, "", "", wait, None, reason, None
                 )
                 return
             if event in _ENDED_BY_CALL or event in _TRANSFERS:
                 if event in _TRANSFERS:
                     talk = _transfer_talk_seconds(event, data)
                     receiver.contact(
-                        _TRANSFERRED, at, contact_id, queue, _VOICE, team, agent, None, None, None
+                        _TRANSFERRED,
+                        at,
+                        contact_id,
+                        queue,
+                        _VOICE,
+                        team,
+                        agent,
+                        None,
+                        None,
+                        None,
+                        None,
                     )
                 else:
                     cached = _NUMBERS.get(data[1]) if len(data) > 1 else None
@@ -381,7 +393,9 @@ class QueueLogInterpreter:
         for callid, contact_id in list(waiting.items()):
             known = calls.get(callid)
             if known is not None and known[1] >= self._cutoff:  # not forgotten
-                receiver.contact(_CLEARED, at, contact_id, "", _VOICE, "", "", None, None, None)
+                receiver.contact(
+                    _CLEARED, at, contact_id, "", _VOICE, "", "", None, None, None, None
+                )
         waiting.clear()
         teams = {agent: team for agent, team in self._who.values()}
         for agent, state in self._agents.restart():

@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 from exporter.collector import SourceClock
 from exporter.engine import KpiEngine
-from exporter.engine.validation import FROM_THE_FUTURE, FUTURE_TOLERANCE_SECONDS
 from exporter.events import Event
+from exporter.limits import FROM_THE_FUTURE, FUTURE_TOLERANCE_SECONDS
 from exporter.sources.base import EventSink, IngestStats, Source
 
 # Named as before these lines moved out of exporter.serve: log filters and readers know the name.

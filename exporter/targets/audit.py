@@ -27,13 +27,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
+from exporter.scope import Scope
 from exporter.targets.atomic import (
     append_line_durably,
     atomic_write,
     fsync_directory,
     remove_leftover_temp_files,
 )
-from exporter.targets.model import Scope
 
 # "calendar": a settings save; "outside": a change found on disk that no kpi-targets save made.
 Action = Literal["set", "delete", "calendar", "outside"]

@@ -15,8 +15,8 @@ from typing import Any
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 
+from exporter.scope import Scope
 from exporter.targets import yamlsave
-from exporter.targets.model import Scope
 
 WHO_DEFAULT = "default"
 WHO_TEAM = "teams"

@@ -12,8 +12,9 @@ from typing import Any
 
 import yaml
 
+from exporter.scope import Scope
 from exporter.targets import yamlload
-from exporter.targets.model import Scope, Target
+from exporter.targets.model import Target
 from exporter.targets.parse import dump_targets
 
 # (kpi, scope, before, after); kpi "" is the calendar (or nothing, when both sides are None)

@@ -11,8 +11,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from exporter.catalog import Kpi, Unit
+from exporter.scope import Scope
 from exporter.targets import daytime
-from exporter.targets.model import DAY_NAMES, Quantifier, Schedule, Scope, Target
+from exporter.targets.model import DAY_NAMES, Quantifier, Schedule, Target
 
 QUANTIFIER_WORDS = {Quantifier.OR_MORE: "Or more", Quantifier.OR_LESS: "Or less"}
 # The seed's explanations, word for word where it has them.

@@ -28,9 +28,10 @@ from datetime import time
 from decimal import Decimal, InvalidOperation
 
 from exporter.catalog import Direction, Kpi, Unit
+from exporter.scope import Scope, scope_of
 from exporter.targets import display
 from exporter.targets.daytime import DayTimeError, parse_day_item, parse_range, parse_time
-from exporter.targets.model import Quantifier, Schedule, Scope, Target, TimeRange, scope_of
+from exporter.targets.model import Quantifier, Schedule, Target, TimeRange
 from exporter.targets.parse import dump_targets, parse_texts
 
 # Field names the admin form uses; problems are attached to them.

@@ -12,13 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from zoneinfo import ZoneInfo
 
+from exporter.scope import Scope
+
 DAY_NAMES: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # index = weekday()
-
-Scope = tuple[tuple[str, str], ...]  # label -> value pairs, sorted by label: hashable and ordered
-
-
-def scope_of(mapping: dict[str, str] | None) -> Scope:
-    return tuple(sorted((mapping or {}).items()))
 
 
 class Quantifier(enum.StrEnum):

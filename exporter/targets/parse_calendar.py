@@ -12,6 +12,7 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
+from exporter.scope import Scope
 from exporter.targets import daytime
 from exporter.targets.daytime import DayTimeError
 from exporter.targets.model import (
@@ -19,7 +20,6 @@ from exporter.targets.model import (
     DateException,
     ExceptionValue,
     OperatingHours,
-    Scope,
     TimeRange,
     WeeklyHours,
 )

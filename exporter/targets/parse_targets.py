@@ -12,17 +12,10 @@ from typing import Any
 
 from exporter import catalog
 from exporter.catalog import Direction, Kpi
+from exporter.scope import Scope, scope_of
 from exporter.targets import daytime
 from exporter.targets.daytime import DayTimeError
-from exporter.targets.model import (
-    DAY_NAMES,
-    Quantifier,
-    Schedule,
-    Scope,
-    Target,
-    TimeRange,
-    scope_of,
-)
+from exporter.targets.model import DAY_NAMES, Quantifier, Schedule, Target, TimeRange
 from exporter.targets.problems import (
     Report,
     check_keys,

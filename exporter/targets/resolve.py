@@ -28,12 +28,12 @@ from collections.abc import Callable, Mapping
 from datetime import date, datetime, time, timedelta
 
 from exporter.catalog import SCOPE_LABELS
+from exporter.scope import Scope
 from exporter.targets.model import (
     Calendar,
     OperatingHours,
     ResolvedTarget,
     Schedule,
-    Scope,
     Target,
     TargetSet,
     TimeRange,

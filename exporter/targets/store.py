@@ -28,11 +28,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from exporter.scope import Scope
 from exporter.targets import yamlsave
 from exporter.targets.atomic import WriterLock, atomic_write, remove_leftover_temp_files
 from exporter.targets.audit import Action, AuditEntry, AuditLog
 from exporter.targets.changes import calendar_as_dict, changes_between, target_as_dict
-from exporter.targets.model import Scope, Target, TargetSet
+from exporter.targets.model import Target, TargetSet
 from exporter.targets.parse import ParseResult, Problem, parse_texts
 from exporter.targets.wording import scope_in_message
 

@@ -4,8 +4,9 @@ resolved target's ``source`` ("scope channel=voice,queue=sales"). The admin UI's
 
 from __future__ import annotations
 
+from exporter.scope import Scope
 from exporter.targets import daytime
-from exporter.targets.model import Schedule, Scope
+from exporter.targets.model import Schedule
 
 
 def scope_in_message(scope: Scope) -> str:

@@ -18,9 +18,10 @@ from ruamel.yaml.error import CommentMark
 from ruamel.yaml.scalarstring import DoubleQuotedScalarString
 from ruamel.yaml.tokens import CommentToken
 
+from exporter.scope import Scope
 from exporter.targets import daytime
 from exporter.targets.daytime import DayTimeError
-from exporter.targets.model import Scope, Target
+from exporter.targets.model import Target
 
 
 def _yaml() -> YAML:
