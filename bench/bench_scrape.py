@@ -31,10 +31,10 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.metrics_core import Metric
 
-from exporter.collector import CatalogCollector, KpiCollector, SelfMetricsCollector, SourceClock
+from exporter.collector import CatalogCollector, KpiCollector, SelfMetricsCollector
 from exporter.engine import EngineConfig, KpiEngine
 from exporter.events import ContactEvent, ContactKind
-from exporter.sources.base import IngestStats
+from exporter.sources.base import IngestStats, SourceClock
 from exporter.targets.model import TargetSet
 from exporter.targets.parse import parse_texts
 from exporter.targets.resolve import resolve

@@ -79,7 +79,7 @@ def record_metrics(out: Path) -> None:
     from exporter.collector import CatalogCollector, KpiCollector
     from exporter.engine import EngineConfig, KpiEngine
     from exporter.simulator import default_config, simulate
-    from exporter.simulator.source import SimulatorSource
+    from exporter.sources.simulator import SimulatorSource
     from exporter.targets.parse import load_dir
     from exporter.targets.resolve import resolve
 

@@ -34,7 +34,7 @@ from exporter import __version__, names
 from exporter.catalog import CATALOG, Kpi, level_of
 from exporter.engine.types import EngineSnapshot
 from exporter.scope import Scope
-from exporter.sources.base import IngestStats
+from exporter.sources.base import IngestStats, SourceClock
 from exporter.targets.model import Calendar, Quantifier, ResolvedTarget, TargetSet
 
 
@@ -381,20 +381,6 @@ def files_modified_at(*paths: Path) -> Callable[[], float]:
         return max(times, default=time.time())
 
     return modified_at
-
-
-class SourceClock:
-    """When each source last handed over an event (wall-clock, Unix seconds); thread-safe enough
-    for its use: one writer per source, and a float assignment is atomic in CPython."""
-
-    def __init__(self) -> None:
-        self._last: dict[str, float] = {}
-
-    def touch(self, source: str, at: float) -> None:
-        self._last[source] = at
-
-    def last_event_times(self) -> dict[str, float]:
-        return dict(self._last)
 
 
 class SelfMetricsCollector:

@@ -38,7 +38,6 @@ from exporter.collector import (
     CatalogCollector,
     KpiCollector,
     SelfMetricsCollector,
-    SourceClock,
     TargetVersionCollector,
     files_modified_at,
 )
@@ -49,7 +48,7 @@ from exporter.http_server import HttpServer, bind_error_reason, metrics_app
 from exporter.logs import RejectionLogLimiter, configure_logging
 from exporter.reload import Signals, WebState, load_web, reload
 from exporter.simulator.clock import SimulationClock, why_simulated
-from exporter.sources.base import IngestStats, Source
+from exporter.sources.base import IngestStats, Source, SourceClock
 from exporter.sources.configured import BuiltSources, SourcesError, build_sources
 from exporter.sources.journal import EventJournal
 from exporter.sources.supervisor import start_sources

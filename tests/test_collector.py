@@ -33,13 +33,12 @@ from exporter.collector import (
     CatalogCollector,
     KpiCollector,
     SelfMetricsCollector,
-    SourceClock,
     TargetVersionCollector,
     files_modified_at,
 )
 from exporter.engine import EngineConfig, EngineSnapshot, KpiEngine, KpiSample
 from exporter.events import ContactEvent, ContactKind
-from exporter.sources.base import IngestStats
+from exporter.sources.base import IngestStats, SourceClock
 from exporter.targets.model import Quantifier, Schedule, Target, TargetSet
 from exporter.targets.parse import parse_texts
 from exporter.targets.resolve import resolve

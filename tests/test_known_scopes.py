@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from exporter.serve import _known_scopes
-from exporter.simulator import SimulatorSource
+from exporter.sources.simulator import SimulatorSource
 from exporter.targets.parse import parse_texts
 from tests.presets import calendar_yaml, targets_yaml
 

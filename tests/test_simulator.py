@@ -29,7 +29,6 @@ from exporter.simulator import (
     QueueConfig,
     Simulation,
     SimulatorConfig,
-    SimulatorSource,
     TeamConfig,
     default_config,
     erlang,
@@ -37,6 +36,7 @@ from exporter.simulator import (
     simulate,
 )
 from exporter.sources.base import IngestStats
+from exporter.sources.simulator import SimulatorSource
 
 HOUR = 3600.0
 DAY = 24 * HOUR

@@ -1,10 +1,10 @@
-"""The built-in contact-center simulator (the default source of ``kpi-targets serve``).
+"""The built-in contact-center simulator (the default source of ``kpi-targets serve``; the
+Source that feeds its events to the engine is ``exporter.sources.simulator``).
 
 - ``center``: the contact center simulated (frozen dataclasses, the embedded demo, the Erlang
   test setups);
 - ``yaml_section``: the ``simulator:`` section of ``serve.yaml`` read into a ``SimulatorConfig``;
 - ``simulation``: the discrete-event core;
-- ``source``: the simulator as a Source (real time or fast);
 - ``erlang``: Erlang C and Erlang A, what the simulator is checked against;
 - ``queue_log_writer``: simulated events as Asterisk queue_log lines (benchmarks, fixtures).
 """
@@ -23,7 +23,6 @@ from exporter.simulator.center import (
     erlang_config,
 )
 from exporter.simulator.simulation import Simulation, simulate
-from exporter.simulator.source import SimulatorSource
 
 __all__ = [
     "ArrivalCurve",
@@ -34,7 +33,6 @@ __all__ = [
     "QueueConfig",
     "Simulation",
     "SimulatorConfig",
-    "SimulatorSource",
     "SurveyConfig",
     "TeamConfig",
     "default_config",

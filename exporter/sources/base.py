@@ -30,6 +30,20 @@ def split_csv(text: str) -> list[str]:
         raise ValueError(f"not a CSV line: {error}") from None
 
 
+class SourceClock:
+    """When each source last handed over an event (wall-clock, Unix seconds); thread-safe enough
+    for its use: one writer per source, and a float assignment is atomic in CPython."""
+
+    def __init__(self) -> None:
+        self._last: dict[str, float] = {}
+
+    def touch(self, source: str, at: float) -> None:
+        self._last[source] = at
+
+    def last_event_times(self) -> dict[str, float]:
+        return dict(self._last)
+
+
 class IngestStats:
     """Thread-safe tallies of events read and rejected, by source (and reason), and each source's
     health (up or failed, failures so far), for self-metrics."""

@@ -9,11 +9,12 @@ from dataclasses import dataclass, replace
 
 from exporter.config import ServeSettings
 from exporter.demo import on_duty_hours
-from exporter.simulator import SimulatorConfig, SimulatorSource, default_config
+from exporter.simulator import SimulatorConfig, default_config
 from exporter.simulator.clock import SimulationClock
 from exporter.sources.base import Source
 from exporter.sources.http_events import HttpEventSource, load_events_token
 from exporter.sources.journal import EventJournal
+from exporter.sources.simulator import SimulatorSource
 from exporter.sources.spec import SourceSpecError, build_source, parse_source_spec
 from exporter.targets.model import Calendar
 

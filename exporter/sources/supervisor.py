@@ -9,11 +9,10 @@ import threading
 import time
 from collections.abc import Callable
 
-from exporter.collector import SourceClock
 from exporter.engine import KpiEngine
 from exporter.events import Event
 from exporter.limits import FROM_THE_FUTURE, FUTURE_TOLERANCE_SECONDS
-from exporter.sources.base import EventSink, IngestStats, Source
+from exporter.sources.base import EventSink, IngestStats, Source, SourceClock
 
 # Named as before these lines moved out of exporter.serve: log filters and readers know the name.
 log = logging.getLogger("exporter.serve")
