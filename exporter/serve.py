@@ -255,7 +255,9 @@ def _start(settings: ServeSettings, prepared: _Prepared, runtime: _Runtime, out:
     runtime.admin_server = _start_server(settings.admin_address, admin_guard, "admin", web)
 
     runtime.source_threads.extend(
-        start_sources(built.sources, engine, stats, source_clock, prepared.clock.now, runtime.stop)
+        start_sources(
+            built.sources, engine.ingest, stats, source_clock, prepared.clock.now, runtime.stop
+        )
     )
     watcher = threading.Thread(
         target=store.watch, args=(runtime.stop,), name="targets-watch", daemon=True

@@ -9,7 +9,6 @@ import threading
 import time
 from collections.abc import Callable
 
-from exporter.engine import KpiEngine
 from exporter.events import Event
 from exporter.limits import FROM_THE_FUTURE, FUTURE_TOLERANCE_SECONDS
 from exporter.sources.base import EventSink, IngestStats, Source, SourceClock
@@ -21,19 +20,23 @@ log = logging.getLogger("exporter.serve")
 RETRY_FIRST_SECONDS = 1.0
 RETRY_MAX_SECONDS = 60.0
 
+# What takes an event in: the engine's ``ingest``, which answers why it refused it, or None.
+Ingest = Callable[[Event], str | None]
+
 
 def start_sources(
     sources: list[Source],
-    engine: KpiEngine,
+    ingest: Ingest,
     stats: IngestStats,
     source_clock: SourceClock,
     now: Callable[[], float],
     stop: threading.Event,
 ) -> list[threading.Thread]:
-    """One thread per source running it (``run_source``) into ``engine`` until ``stop``."""
+    """One thread per source running it (``run_source``) into ``ingest`` (the engine's) until
+    ``stop``."""
     threads = []
     for item in sources:
-        sink = counting_sink(item.name, engine, stats, source_clock, now)
+        sink = counting_sink(item.name, ingest, stats, source_clock, now)
         thread = threading.Thread(
             target=run_source, args=(item, sink, stats, stop), name=f"source-{item.name}"
         )
@@ -44,15 +47,14 @@ def start_sources(
 
 def counting_sink(
     name: str,
-    engine: KpiEngine,
+    ingest: Ingest,
     stats: IngestStats,
     source_clock: SourceClock,
     now: Callable[[], float],
 ) -> EventSink:
-    """Source ``name``'s events into ``engine``: one further than ``now`` allows in the future is
+    """Source ``name``'s events into ``ingest``: one further than ``now`` allows in the future is
     refused, every refusal is counted in ``stats``, and each event marks when ``name`` last
     delivered."""
-    ingest = engine.ingest
     touch = source_clock.touch
     wall = time.time
 
