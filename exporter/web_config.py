@@ -272,28 +272,9 @@ def _parse_tls(value: Any, file: Path, problems: list[str]) -> TlsConfig | None:
         problems.append(f"{file}: {where}: missing one of key or key_file")
 
     client_auth = text("client_auth_type") or "NoClientCert"
-    if client_auth in _UNVERIFIED_CLIENT_AUTH:
-        problems.append(
-            f"{file}: {where}.client_auth_type {client_auth} is not supported: Python's ssl "
-            "module cannot take a client certificate without verifying it against a CA; use "
-            "RequireAndVerifyClientCert with client_ca_file"
-        )
-    elif client_auth not in CLIENT_AUTH_TYPES:
-        problems.append(
-            f"{file}: {where}.client_auth_type: invalid ClientAuth {client_auth!r}"
-            f"{suggestion(client_auth, tuple(CLIENT_AUTH_TYPES))}"
-        )
-    elif has_ca and client_auth == "NoClientCert":
-        problems.append(
-            f"{file}: {where}: client_ca_file is set without a client auth policy: no client "
-            "certificate would be asked for or checked; set client_auth_type: "
-            "RequireAndVerifyClientCert (or VerifyClientCertIfGiven), or remove client_ca_file"
-        )
-    elif client_auth == "RequireAndVerifyClientCert" and not has_ca:
-        problems.append(
-            f"{file}: {where}: client_auth_type RequireAndVerifyClientCert needs client_ca_file "
-            "(or client_ca): the CA that signs the client certificates"
-        )
+    problems.extend(
+        f"{file}: {where}{problem}" for problem in _client_auth_problems(client_auth, has_ca)
+    )
 
     sans = _strings(tls.get("client_allowed_sans"), f"{where}.client_allowed_sans", file, problems)
     if sans is not None and client_auth == "NoClientCert":
@@ -320,23 +301,9 @@ def _parse_tls(value: Any, file: Path, problems: list[str]) -> TlsConfig | None:
         )
 
     ciphers = _strings(tls.get("cipher_suites"), f"{where}.cipher_suites", file, problems) or ()
-    known_ciphers = (*TLS12_CIPHER_SUITES, *TLS13_CIPHER_SUITES)
-    for name in ciphers:
-        if name not in known_ciphers:
-            problems.append(
-                f"{file}: {where}.cipher_suites: unknown cipher {name!r}"
-                f"{suggestion(name, known_ciphers)}"
-            )
-    if (
-        ciphers
-        and all(name in TLS13_CIPHER_SUITES for name in ciphers)
-        and TLS_VERSIONS[min_version] < ssl.TLSVersion.TLSv1_3
-    ):
-        problems.append(
-            f"{file}: {where}.cipher_suites lists only TLS 1.3 suites, which are not "
-            "configurable (TLS 1.3 offers all three): TLS 1.2 clients would find no cipher; add "
-            "TLS 1.2 suites or set min_version: TLS13"
-        )
+    problems.extend(
+        f"{file}: {where}{problem}" for problem in _cipher_problems(ciphers, min_version)
+    )
 
     prefer = tls.get("prefer_server_cipher_suites", True)
     if not isinstance(prefer, bool):
@@ -347,21 +314,9 @@ def _parse_tls(value: Any, file: Path, problems: list[str]) -> TlsConfig | None:
         prefer = True
 
     curves = _strings(tls.get("curve_preferences"), f"{where}.curve_preferences", file, problems)
-    curve = None
-    for name in curves or ():
-        if name not in CURVES:
-            problems.append(
-                f"{file}: {where}.curve_preferences: unknown curve {name!r}"
-                f"{suggestion(name, tuple(CURVES))}"
-            )
-    if curves and len(curves) > 1:
-        problems.append(
-            f"{file}: {where}.curve_preferences lists {len(curves)} curves: Python's ssl module "
-            "sets one curve (SSLContext.set_ecdh_curve), not a preference list; list one, or "
-            "leave the key out for OpenSSL's default list"
-        )
-    elif curves and curves[0] in CURVES:
-        curve = curves[0]
+    curve_problems = _curve_problems(curves or ())
+    problems.extend(f"{file}: {where}{problem}" for problem in curve_problems)
+    curve = curves[0] if curves and not curve_problems else None
 
     if not (has_cert and has_key):
         return None
@@ -381,6 +336,71 @@ def _parse_tls(value: Any, file: Path, problems: list[str]) -> TlsConfig | None:
         curve=curve,
         source=file,
     )
+
+
+def _client_auth_problems(client_auth: str, has_ca: bool) -> list[str]:
+    """What is wrong with ``client_auth_type`` given whether a client CA is set (each message
+    to follow ``tls_server_config``)."""
+    if client_auth in _UNVERIFIED_CLIENT_AUTH:
+        return [
+            f".client_auth_type {client_auth} is not supported: Python's ssl module cannot take a "
+            "client certificate without verifying it against a CA; use "
+            "RequireAndVerifyClientCert with client_ca_file"
+        ]
+    if client_auth not in CLIENT_AUTH_TYPES:
+        return [
+            f".client_auth_type: invalid ClientAuth {client_auth!r}"
+            f"{suggestion(client_auth, tuple(CLIENT_AUTH_TYPES))}"
+        ]
+    if has_ca and client_auth == "NoClientCert":
+        return [
+            ": client_ca_file is set without a client auth policy: no client certificate would "
+            "be asked for or checked; set client_auth_type: RequireAndVerifyClientCert (or "
+            "VerifyClientCertIfGiven), or remove client_ca_file"
+        ]
+    if client_auth == "RequireAndVerifyClientCert" and not has_ca:
+        return [
+            ": client_auth_type RequireAndVerifyClientCert needs client_ca_file (or client_ca): "
+            "the CA that signs the client certificates"
+        ]
+    return []
+
+
+def _cipher_problems(ciphers: tuple[str, ...], min_version: str) -> list[str]:
+    """Unknown ``cipher_suites`` names, and a list TLS 1.2 clients could not use."""
+    known = (*TLS12_CIPHER_SUITES, *TLS13_CIPHER_SUITES)
+    problems = [
+        f".cipher_suites: unknown cipher {name!r}{suggestion(name, known)}"
+        for name in ciphers
+        if name not in known
+    ]
+    if (
+        ciphers
+        and all(name in TLS13_CIPHER_SUITES for name in ciphers)
+        and TLS_VERSIONS[min_version] < ssl.TLSVersion.TLSv1_3
+    ):
+        problems.append(
+            ".cipher_suites lists only TLS 1.3 suites, which are not configurable (TLS 1.3 "
+            "offers all three): TLS 1.2 clients would find no cipher; add TLS 1.2 suites or set "
+            "min_version: TLS13"
+        )
+    return problems
+
+
+def _curve_problems(curves: tuple[str, ...]) -> list[str]:
+    """Unknown ``curve_preferences`` names, and more than the one curve Python's ssl can set."""
+    problems = [
+        f".curve_preferences: unknown curve {name!r}{suggestion(name, tuple(CURVES))}"
+        for name in curves
+        if name not in CURVES
+    ]
+    if len(curves) > 1:
+        problems.append(
+            f".curve_preferences lists {len(curves)} curves: Python's ssl module sets one curve "
+            "(SSLContext.set_ecdh_curve), not a preference list; list one, or leave the key out "
+            "for OpenSSL's default list"
+        )
+    return problems
 
 
 def _parse_http(value: Any, file: Path, problems: list[str]) -> tuple[tuple[str, str], ...]:
