@@ -97,7 +97,30 @@ def test_preview_lists_the_targets_in_force_with_where_they_come_from(
     html = as_viewer.get("/preview").get_data(as_text=True)
     assert "Mon 21 Dec 2026 10:00 CET" in html
     assert "targets.yaml:8 schedule at all times, scope channel=voice" in html
-    assert "<td>300 s</td>" in html
+    assert '<td data-label="Target">300 s</td>' in html
+
+
+def test_the_grid_heading_names_the_scope_of_the_metric_and_every_field_is_there(
+    as_viewer: FlaskClient,
+) -> None:
+    html = as_viewer.get(
+        "/preview", query_string={"kpi": "occupancy_ratio", "channel": "voice"}
+    ).get_data(as_text=True)
+    assert "<strong>Team occupancy, All teams and agents:</strong>" in html
+    assert "All contacts" not in html.split('id="next-change"')[1]
+    # the metric's own fields are sent; the others wait, hidden and disabled, for preview.js
+    assert '<p data-scope-label="team">' in html and '<p data-scope-label="agent">' in html
+    assert '<p data-scope-label="channel" hidden>' in html
+    assert 'name="channel" value="" list="seen-channel" size="12" maxlength="128" disabled>' in html
+    assert '<option value="occupancy_ratio" data-labels="agent team" selected>' in html
+    assert '<script src="/static/preview.js" defer></script>' in html
+    campaign = as_viewer.get("/preview", query_string={"kpi": "outbound_answer_ratio"})
+    assert "<strong>Outbound answer rate, All campaigns:</strong>" in campaign.get_data(
+        as_text=True
+    )
+    voice = as_viewer.get("/preview", query_string={"kpi": "service_level_ratio",
+                                                    "channel": "voice"})  # fmt: skip
+    assert "<strong>Service level, channel voice:</strong>" in voice.get_data(as_text=True)
 
 
 def test_the_week_grid_and_its_next_change(as_viewer: FlaskClient, clock: Clock) -> None:

@@ -89,7 +89,7 @@ def test_set_a_weekday_target_and_see_it_in_the_table_and_the_grid(
     assert "Not set" in row(page, "abandonment_ratio").inner_text()
     assert "Not eligible for KPI targets" in row(page, "ai_customer_experience_score").inner_text()
 
-    page.get_by_role("link", name="Edit Abandonment rate").click()
+    page.get_by_role("link", name="Set Abandonment rate").click()
     assert page.get_by_label("Queue").get_attribute("list") == "seen-queue"
     assert page.get_by_label("Or less").is_checked()  # the KPI's natural direction
     assert_accessible(page, "edit-new")
