@@ -46,7 +46,7 @@ def cells(html: str, kpi: str) -> list[str]:
 def test_the_page_lists_every_kpi_of_the_tab_with_the_seeds_columns(as_viewer: FlaskClient) -> None:
     html = as_viewer.get("/targets").get_data(as_text=True)
     for column in ("Metric", "KPI Targets", "Measurement Period"):
-        assert f'<th scope="col">{column}</th>' in html
+        assert re.search(f'<th scope="col"[^>]*>{column}</th>', html), column
     assert "Contact Center Operations" in html and "Team Performance" in html
     assert "Not set" in html and "Team occupancy" not in html
     assert "Not eligible for KPI targets: AI-powered assessment" in html
@@ -71,9 +71,9 @@ def test_each_value_is_paired_with_its_schedule_under_its_scope(
     assert cells(html, "service_level_ratio") == [
         "Service level",
         "channel voice 82 % or more, At all times 85 % or more, Mon-Fri 09:00-17:00 "
-        "75 % or more, Sat",
+        "75 % or more, Sat Edit",
         "Hourly",
-        "Edit (channel voice) Add a target",
+        "Add a target",
     ]
     row = html.split('<tr id="service_level_ratio">')[1].split("</tr>")[0]
     assert "<li>85 % or more, Mon-Fri 09:00-17:00</li>" in row
@@ -98,10 +98,10 @@ def test_the_built_in_read_only_targets_are_flagged_and_their_actions_disabled(
         assert "Read-only example:" in note and "Run <code>kpi-targets init</code>" in note, url
     html = as_editor.get("/targets").get_data(as_text=True)
     row = html.split('<tr id="service_level_ratio">')[1].split("</tr>")[0]
-    assert "href=" not in row.split('class="actions"')[1]
+    assert 'class="action" href=' not in html
     assert (
         '<button type="button" class="action" disabled aria-label="Edit Service level, '
-        'channel voice" aria-describedby="read-only">Edit' in row
+        'channel voice" aria-describedby="read-only">Edit</button>' in row
     )
     assert 'disabled aria-label="Set Abandonment rate" aria-describedby="read-only">Set<' in html
 

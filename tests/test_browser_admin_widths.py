@@ -120,7 +120,7 @@ def _tour(page: Any, base: str, store: TargetStore, survey: Survey) -> None:
     # a viewer: read-only pages, no actions; a forbidden page; a refused filter
     browser_log_in(page, base, "vera")
     survey.look(page, "viewer-targets")
-    assert page.locator("table.targets .actions").count() == 0
+    assert page.locator("table.targets .actions, table.targets .action").count() == 0
     visit(page, f"{base}/history?scope=chat", survey, "viewer-history-refused", 400)
     visit(page, f"{base}{EDIT_VOICE}", survey, "viewer-forbidden", 403)
     log_out(page)
@@ -157,8 +157,8 @@ def _tour(page: Any, base: str, store: TargetStore, survey: Survey) -> None:
     # the built-in example targets: flagged on every page, the actions disabled and said why
     store.read_only = BUILTIN_READ_ONLY
     visit(page, f"{base}/targets", survey, "read-only-targets")
-    disabled = page.locator("table.targets .actions button[disabled]")
-    assert disabled.count() > 0 and page.locator("table.targets .actions a").count() == 0
+    disabled = page.locator("table.targets button.action[disabled]")
+    assert disabled.count() > 0 and page.locator("table.targets a.action").count() == 0
     assert disabled.first.get_attribute("aria-describedby") == "read-only"
     visit(page, f"{base}/preview", survey, "read-only-preview")
 
