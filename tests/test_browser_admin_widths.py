@@ -174,3 +174,34 @@ def saved_meanwhile(store: TargetStore) -> None:
 def log_out(page: Any) -> None:
     page.get_by_role("button", name="Log out").click()
     page.wait_for_url(lambda url: "/login" in url)
+
+
+def test_the_preview_fields_follow_the_metric_at_once_and_show_works_without_javascript(
+    browser: Any, live_url: str
+) -> None:
+    for javascript in (True, False):
+        context = browser.new_context(java_script_enabled=javascript)
+        try:
+            page = context.new_page()
+            browser_log_in(page, live_url, "vera")
+            page.goto(f"{live_url}/preview?kpi=service_level_ratio&channel=voice")
+            assert page.get_by_label("Channel").is_visible()
+            page.get_by_label("Metric").select_option("occupancy_ratio")
+            if javascript:  # one press: the team metric's fields are there before Show
+                assert page.get_by_label("Team").is_visible()
+                assert not page.get_by_label("Channel").is_visible()
+                assert not page.locator("#scope-hint").is_visible()
+                page.get_by_label("Team").fill("night")
+            else:  # the old fields stay until Show, as the hint says
+                assert page.locator("#scope-hint").is_visible()
+                assert not page.get_by_label("Team").is_visible()
+            page.get_by_role("button", name="Show").click()
+            assert page.get_by_label("Team").is_visible()
+            assert not page.get_by_label("Channel").is_visible()
+            heading = page.locator("#next-change strong").inner_text()
+            expected = "team night" if javascript else "All teams and agents"
+            assert heading == f"Team occupancy, {expected}:"
+            # with JavaScript a field of the other metric is not even sent
+            assert ("channel=" in page.url) is not javascript
+        finally:
+            context.close()
