@@ -33,7 +33,10 @@ AXE_OPTIONS = {
 }
 EDIT_VOICE = "/targets/service_level_ratio/edit?channel=voice"
 # What a touch target is here: what one taps to act, not a link inside a sentence.
-TOUCH_TARGETS = "button:not(.default-action), a.action, header.top nav a, .tabs a, select"
+TOUCH_TARGETS = (
+    "button:not(.default-action), a.action, a.back, .buttons a, header.top nav a, .tabs a, select, "
+    "input:not([type=checkbox]):not([type=radio]):not([type=hidden])"
+)
 
 WIDTH_PROBLEMS = """() => {
   const width = window.innerWidth;
