@@ -454,3 +454,26 @@ def fields_of_version(html: str) -> str:
     found = re.search(r'name="base_version" value="([^"]+)"', html)
     assert found is not None
     return found.group(1)
+
+
+def test_an_attainment_when_known_is_shown_under_the_schedule_lines(as_viewer: FlaskClient) -> None:
+    from flask import render_template
+
+    from exporter import catalog
+    from exporter.admin.targets import Action, MetricRow, TargetRow
+
+    kpi = catalog.get("service_level_ratio")
+    edit = Action("Edit", "Edit Service level, channel voice", "/edit")
+    rows = [
+        MetricRow(kpi, "Hourly", [
+            TargetRow("channel voice", ["80 % or more, At all times"], edit, "Met 9 of 10 hours"),
+            TargetRow("channel chat", ["90 % or more, At all times"], edit),
+        ], None),
+    ]  # fmt: skip
+    with as_viewer.application.test_request_context("/targets"):
+        html = render_template(
+            "targets.html", tabs=[], tab_key="operations", rows=rows, may_edit=False, version="v"
+        )
+    voice, chat = html.split('<div class="target">')[1:]
+    assert voice.index("80 % or more") < voice.index('<p class="attainment">Met 9 of 10 hours</p>')
+    assert "attainment" not in chat
