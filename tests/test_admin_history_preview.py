@@ -136,6 +136,12 @@ def test_history_filters(as_viewer: FlaskClient, store: TargetStore) -> None:
     assert count(to="2000-01-01") == 0
     bad = as_viewer.get("/history", query_string={"scope": "chat"})
     assert bad.status_code == 400 and "is not label=value" in bad.get_data(as_text=True)
+    us_date = as_viewer.get("/history", query_string={"from": "12/01/2026"})
+    assert us_date.status_code == 400 and (
+        "From date: &#39;12/01/2026&#39; is not a date; write it as YYYY-MM-DD, e.g. 2026-12-01"
+        in us_date.get_data(as_text=True)
+    )
+    assert as_viewer.get("/history", query_string={"to": "2026-02-30"}).status_code == 400
 
 
 def test_a_hand_edit_is_recorded_by_the_running_exporter_as_outside(

@@ -4,6 +4,7 @@ with who, when, why and a readable before and after."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -123,6 +124,14 @@ def _entry(raw: dict[str, Any], zone: ZoneInfo) -> Entry:
     )
 
 
+def _is_iso_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
+
+
 def _matches(raw: dict[str, Any], filters: dict[str, str], scope: dict[str, str]) -> bool:
     if filters["kpi"] and raw.get("kpi") != filters["kpi"]:
         return False
@@ -149,6 +158,11 @@ def page() -> tuple[str, int]:
             scope = dict(parse_scope_items(filters["scope"].replace(",", " ").split(), "scope"))
         except InputError as problem:
             error = f"Scope: {problem.message}"
+    for name, words in (("from", "From date"), ("to", "To date")):
+        if filters[name] and not _is_iso_date(filters[name]):
+            error = (
+                f"{words}: {filters[name]!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-12-01"
+            )
     store = admin_context().store
     zone = store.current().target_set.calendar.timezone
     try:
