@@ -168,7 +168,8 @@ def save() -> tuple[str, int] | Response:
         problems.add("", str(error))
         return _render(tab, problems, weeks=weeks, form=form, status=400)
     flash(f"{done} Saved as version {version}.")
-    return redirect(url_for("settings.page", tab=tab))
+    # imported holidays are seen where they went: among the exceptions
+    return redirect(url_for("settings.page", tab="exceptions" if section == "holidays" else tab))
 
 
 def _timezone(problems: Problems, form: MultiDict[str, str]) -> Change | None:
