@@ -17,7 +17,7 @@
   }
 
   function dayWords(day) {
-    return day.querySelector(".day-name").textContent;
+    return day.querySelector(".day-long").textContent;
   }
 
   function countInput(day, s, d) {
