@@ -148,7 +148,7 @@ def test_a_week_typed_in_the_form_saves_the_hand_written_calendar(
     assert {k: v for k, v in shown.items() if k.startswith("w")} == {
         k: [v] for k, v in fields.items() if k.startswith("w")
     }
-    assert "until next day" in html  # the overnight range says so
+    assert '<span class="overnight">next day</span>' in html  # the overnight range says so
     assert post(as_admin, "hours", **fields).status_code == 302
     assert calendar(targets_dir) == HAND_WRITTEN
 
