@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from exporter.targets.store import TargetStore
 from tests.conftest import CALENDAR_YAML, form_fields
 
 
@@ -552,3 +553,59 @@ def test_after_a_refusal_the_page_opens_on_the_focused_summary(as_admin: FlaskCl
     assert '<div class="error-box" role="alert" id="problems" tabindex="-1" autofocus>' in html
     assert html.index('id="problems"') > html.index(">Add an exception</h3>")
     assert 'id="problems"' not in as_admin.get("/settings?tab=exceptions").get_data(as_text=True)
+
+
+# --- exceptions edited on the page: the same file as edited by hand, comments kept -----------
+
+COMMENTED = """\
+# When we are open
+timezone: Europe/Rome
+exceptions:
+  # the Christmas week
+  - date: 2026-12-24
+    name: Christmas Eve
+    hours: "08:00-13:00"  # half day
+    values:
+      - {kpi: service_level_ratio, scope: {channel: voice}, value: 0.70}
+  - {date: 2026-12-25, name: Christmas, closed: true}  # closed
+"""
+
+
+def test_an_exception_opened_and_saved_unchanged_keeps_its_text(
+    as_admin: FlaskClient, targets_dir: Path, store: TargetStore
+) -> None:
+    (targets_dir / "calendar.yaml").write_text(COMMENTED)
+    assert store.reload_if_changed()  # as the running exporter notices within a second
+    html = as_admin.get("/settings?tab=exceptions&date=2026-12-24").get_data(as_text=True)
+    fields = form_fields(html, ("section", "exception"))
+    assert {k: fields[k] for k in SPECIAL_HOURS} == {
+        "date": ["2026-12-24"], "name": ["Christmas Eve"], "kind": ["hours"],
+        "hours": ["08:00-13:00"], "value_kpi": ["service_level_ratio"],
+        "value_scope": ["channel=voice"], "value": ["70"]}  # fmt: skip
+    fields["reason"] = ["checked"]
+    assert as_admin.post("/settings", data=fields).status_code == 302
+    assert calendar(targets_dir) == COMMENTED  # 0.70 and the comments as written
+
+
+def test_an_exception_changed_on_the_page_gives_the_hand_edited_file(
+    as_admin: FlaskClient, targets_dir: Path, store: TargetStore
+) -> None:
+    (targets_dir / "calendar.yaml").write_text(COMMENTED)
+    assert store.reload_if_changed()  # as the running exporter notices within a second
+    html = as_admin.get("/settings?tab=exceptions&date=2026-12-25").get_data(as_text=True)
+    fields = form_fields(html, ("section", "exception"))
+    fields.update(kind=["hours"], hours=["09:00-12:00"], name=["Christmas Day"], reason=["open"])
+    assert as_admin.post("/settings", data=fields).status_code == 302
+    by_hand = COMMENTED.replace(
+        "  - {date: 2026-12-25, name: Christmas, closed: true}  # closed\n",
+        '  - {date: 2026-12-25, name: Christmas Day, hours: "09:00-12:00"}\n',
+    )
+    assert calendar(targets_dir) == by_hand
+
+
+def test_a_week_given_twice_is_refused_in_words(as_admin: FlaskClient, targets_dir: Path) -> None:
+    fields = week_fields(("teams", "night", {"mon": ["22:00-06:00"]}),
+                         ("teams", "night", {"tue": ["22:00-06:00"]}))  # fmt: skip
+    html = post(as_admin, "hours", **fields).get_data(as_text=True)
+    assert 'id="hours-w1-name-error"><span>Team night is given twice: keep one week for it' in html
+    assert calendar(targets_dir) == CALENDAR_YAML

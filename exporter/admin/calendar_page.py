@@ -177,12 +177,13 @@ def _timezone(problems: Problems, form: MultiDict[str, str]) -> Change | None:
     zones = available_timezones()
     if zone not in zones:
         close = difflib.get_close_matches(zone, sorted(zones), n=1) if len(zone) <= 64 else []
-        hint = f" (did you mean {close[0]}?)" if close else ""
         shown = repr(zone) if zone else "An empty name"
-        problems.add(
-            "timezone",
-            f"{shown} is not a time zone name such as Europe/Rome{hint}: choose one from the list",
+        hint = (
+            f"did you mean {close[0]}? Choose one from the list"
+            if close
+            else "choose one from the list, e.g. Europe/Rome"
         )
+        problems.add("timezone", f"{shown} is not a time zone name: {hint}")
         return None
     return (lambda text: calendar_edit.set_timezone(text, zone)), f"Time zone set to {zone}."
 

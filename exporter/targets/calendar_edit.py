@@ -176,7 +176,7 @@ def add_exception(
     if index is not None:
         if _meaning(exceptions[index]) == _meaning(entry):
             return text
-        exceptions[index] = entry
+        _replace_item(exceptions, index, entry)
     else:
         position = next(
             (i for i, item in enumerate(exceptions) if (other := _date_of(item)) and other > day),
@@ -184,6 +184,29 @@ def add_exception(
         )
         exceptions.insert(position, entry)
     return yamlsave.dump(document)
+
+
+def _replace_item(items: CommentedSeq, index: int, entry: CommentedMap) -> None:
+    """``items[index] = entry``: the old item's end-of-line comment goes with it (it spoke of the
+    old entry), the blank lines and comments after it stay."""
+    following = yamlsave.take_following_lines(items[index])  # after a block item
+    slot = items.ca.items.get(index)  # after a one-line {flow} item
+    token = slot[0] if slot else None
+    if isinstance(token, CommentToken):
+        rest = token.value.partition("\n")[2]
+        following = following or rest or None
+        del items.ca.items[index]
+    items[index] = entry
+    if following is not None:
+        if entry.fa.flow_style():
+            items.ca.items[index] = [
+                CommentToken("\n" + following, CommentMark(0)),
+                None,
+                None,
+                None,
+            ]
+        else:
+            yamlsave.give_following_lines(entry, following)
 
 
 def remove_exception(text: str, day: date) -> str:
