@@ -211,6 +211,8 @@ def test_the_buttons_work_without_javascript_and_save_nothing(
     assert shown["weeks"] == ["2"] and shown["w1-who"] == ["teams"] and shown["w1-name"] == [""]
     html = post(as_admin, "hours", **fields, op="drop:0").get_data(as_text=True)
     assert form_fields(html, ("section", "hours"))["weeks"] == ["0"]
+    html = post(as_admin, "hours", weeks="0", op="add-week").get_data(as_text=True)
+    assert form_fields(html, ("section", "hours"))["w0-who"] == ["default"]  # the first: everyone
     assert calendar(targets_dir) == CALENDAR_YAML
     assert not (targets_dir / "audit.jsonl").exists()
 

@@ -124,7 +124,8 @@ def apply(weeks: list[WeekField], op: str) -> WeekForm:
     changed = list(weeks)
     focus = ""
     if parts[0] == "add-week":
-        changed.append(WeekField(WHO_TEAM, "", ((),) * 7))
+        has_default = any(w.who == WHO_DEFAULT for w in weeks)  # the first week is everyone's
+        changed.append(WeekField(WHO_TEAM if has_default else WHO_DEFAULT, "", ((),) * 7))
         focus = f"w{len(changed) - 1}-who"
     elif not numbers or numbers[0] >= len(weeks) or len(numbers) != len(parts) - 1:
         return WeekForm(changed)
