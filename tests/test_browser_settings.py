@@ -208,6 +208,8 @@ def test_the_week_adds_removes_and_copies_ranges_with_javascript_in_place(
         page.get_by_role("button", name="Copy Monday to weekdays").first.click()
         assert page.get_by_label("Friday range 2 to", exact=True).first.input_value() == "18:00"
         assert day(page, "Thursday").locator(".range").count() == 2
+        status = page.locator("fieldset.week").first.get_by_role("status").inner_text()
+        assert status == "Monday's hours copied to Tuesday to Friday (not saved yet)."
         assert page.evaluate("window.notReloaded") is True  # no round trip so far
         check_view(page, f"hours-js-edited-{width}")
         page.locator("#hours-reason").fill("split day")

@@ -89,11 +89,8 @@
       });
       updateClosed(day);
     }
-    const status = week.querySelector(".copy-status") || document.createElement("span");
-    status.className = "copy-status";
-    status.setAttribute("role", "status");
-    status.textContent = "Monday's hours copied to Tuesday to Friday (not saved yet).";
-    button.after(status);
+    week.querySelector(".copy-status").textContent =
+      "Monday's hours copied to Tuesday to Friday (not saved yet).";
   }
 
   form.addEventListener("click", function (event) {
