@@ -611,3 +611,49 @@ def test_a_week_given_twice_is_refused_in_words(as_admin: FlaskClient, targets_d
     html = post(as_admin, "hours", **fields).get_data(as_text=True)
     assert 'id="hours-w1-name-error"><span>Team night is given twice: keep one week for it' in html
     assert calendar(targets_dir) == CALENDAR_YAML
+
+
+def test_a_stale_week_is_refused_and_comes_back_as_typed(
+    as_admin: FlaskClient, targets_dir: Path, store: TargetStore
+) -> None:
+    page = as_admin.get("/settings").get_data(as_text=True)
+    fields = form_fields(page, ("section", "hours"))
+    (targets_dir / "calendar.yaml").write_text(CALENDAR_YAML + "# another editor\n")
+    assert store.reload_if_changed()
+    fields.update({"w0-d6-n": ["1"], "w0-d6-r0-from": ["10:00"], "w0-d6-r0-to": ["14:00"],
+                   "reason": ["Sunday too"]})  # fmt: skip
+    response = as_admin.post("/settings", data=fields)
+    assert response.status_code == 409
+    shown = form_fields(response.get_data(as_text=True), ("section", "hours"))
+    assert shown["w0-d6-r0-from"] == ["10:00"] and shown["reason"] == ["Sunday too"]
+    assert calendar(targets_dir) == CALENDAR_YAML + "# another editor\n"
+
+
+def test_every_tab_and_button_needs_the_csrf_token(
+    as_admin: FlaskClient, targets_dir: Path
+) -> None:
+    for tab in ("hours", "exceptions", "holidays", "timezone"):
+        html = as_admin.get(f"/settings?tab={tab}").get_data(as_text=True)
+        assert 'name="csrf_token"' in html and "style=" not in html and "<style" not in html
+    for fields in ({"section": "hours", "weeks": "0", "reason": "r"},
+                   {"section": "hours", "weeks": "0", "op": "add-week"},
+                   {"section": "holidays", "country": "IT", "year": "2026", "reason": "r",
+                    "confirm": "1"},
+                   {"section": "exception", "date": "2026-12-25", "remove_exception": "1",
+                    "reason": "r"}):  # fmt: skip
+        response = as_admin.post("/settings", data=fields)
+        assert response.status_code == 400, fields
+    assert calendar(targets_dir) == CALENDAR_YAML
+
+
+def test_a_whole_day_shows_24_00_and_is_not_said_to_run_into_the_next_day(
+    as_admin: FlaskClient, targets_dir: Path
+) -> None:
+    fields = week_fields(("default", "", {day: ["00:00-24:00"] for day in DAYS}))
+    assert post(as_admin, "hours", **fields).status_code == 302
+    assert 'operating_hours:\n  default:\n    mon-sun: "00:00-24:00"\nexceptions:' in calendar(
+        targets_dir
+    )
+    html = as_admin.get("/settings").get_data(as_text=True)
+    assert form_fields(html, ("section", "hours"))["w0-d3-r0-to"] == ["24:00"]
+    assert "next day" not in html

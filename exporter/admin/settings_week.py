@@ -39,7 +39,10 @@ class RangeField:
 
     @property
     def overnight(self) -> bool:
-        """Whether the range as typed runs past midnight (said next to it)."""
+        """Whether the range as typed runs into the next day (said next to it); one ending at
+        midnight (24:00) does not."""
+        if self.end in ("00:00", "24:00"):
+            return False
         try:
             return daytime.parse_range(f"{self.start}-{self.end}").crosses_midnight
         except DayTimeError:
