@@ -257,7 +257,7 @@ def test_import_a_countrys_public_holidays_after_a_preview(
     html = preview.get_data(as_text=True)
     assert calendar(targets_dir) == CALENDAR_YAML  # nothing saved yet
     assert "Italy (IT), 2026: 12 dates to add" in html  # 13 public holidays, Christmas listed
-    assert '2026-12-08</span> <span class="what"><strong>Immaculate Conception</strong>' in html
+    assert 'Tue 2026-12-08</span> <span class="what"><strong>Immaculate Conception</strong>' in html
     assert "Already listed, kept as they are: 2026-12-25 Christmas." in html
     confirm = form_fields(html, ("reason", "Italian holidays"))  # the confirm form comes first
     assert confirm["reason"] == ["Italian holidays"] and confirm["country"] == ["IT"]

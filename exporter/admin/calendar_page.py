@@ -32,7 +32,7 @@ from exporter.admin.doubts import confirmations, scope_doubt, with_choices
 from exporter.admin.settings_problems import Change, Problems
 from exporter.admin.settings_week import WeekField, WeekForm
 from exporter.admin.users import Role
-from exporter.targets import calendar_edit, week_hours
+from exporter.targets import calendar_edit, month_grid, week_hours
 from exporter.targets.store import InvalidTargetsError, StaleVersionError, StoreError
 
 blueprint = Blueprint("settings", __name__)
@@ -51,7 +51,7 @@ TAB_OF_SECTION = {"timezone": "timezone", "hours": "hours", "exception": "except
 class HolidayPreview:
     country: str  # "Italy (IT)"
     year: int
-    added: list[tuple[str, str]]  # (ISO date, name) that the import adds
+    added: list[tuple[str, str]]  # ("Wed 2027-01-06", name) that the import adds
     kept: list[tuple[str, str]]  # already listed: kept as they are
 
 
@@ -244,10 +244,15 @@ def _preview_holidays(
     preview = HolidayPreview(
         f"{dict(countries())[code]} ({code})",
         year,
-        [(day.isoformat(), name) for day, name in days if day not in listed],
+        [(_weekday_date(day), name) for day, name in days if day not in listed],
         [(day.isoformat(), listed[day].name) for day, _ in days if day in listed],
     )
     return _render("holidays", problems, form=typed, preview=preview)
+
+
+def _weekday_date(day: date) -> str:
+    """A date as the exceptions list shows it: "Wed 2027-01-06"."""
+    return f"{month_grid.WEEKDAY_SHORT[day.weekday()]} {day.isoformat()}"
 
 
 def _holidays(problems: Problems, form: MultiDict[str, str]) -> Change | None:
