@@ -59,8 +59,7 @@
     inputs[1].value = end;
     const remove = range.querySelector("button");
     remove.setAttribute("aria-label", "Remove " + words);
-    const add = place.day.querySelector("button.add-range");
-    add.before(range);
+    place.day.querySelector(".day-ranges").append(range);
     updateClosed(place.day);
     return inputs[0];
   }
