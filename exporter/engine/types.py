@@ -61,6 +61,18 @@ class CounterFamily:
 
 
 @dataclass(frozen=True, slots=True)
+class ClosedPeriod:
+    """The last local clock hour that ended before a snapshot's ``now``: ``[start, end)`` (UTC
+    instants) and its Hourly KPI samples, as ``kpi_value`` showed them at the hour's last instant
+    (``KpiEngine.snapshot`` says when they are taken)."""
+
+    start: float
+    end: float
+    kpis: list[KpiSample]
+
+
+@dataclass(frozen=True, slots=True)
 class EngineSnapshot:
     kpis: list[KpiSample]
     counters: list[CounterFamily]
+    last_period: ClosedPeriod | None = None
