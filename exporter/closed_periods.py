@@ -35,11 +35,17 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.samples import Sample
 
 from exporter import names, presentation
-from exporter.catalog import CATALOG, Kpi, Period, level_of
+from exporter.catalog import CATALOG, Kpi, level_of
 from exporter.engine.types import ClosedPeriod
 from exporter.scope import Scope
 from exporter.targets.model import TargetSet
-from exporter.targets.periods import PeriodJudge, PeriodResult, SeriesTargets, result_of
+from exporter.targets.periods import (
+    PeriodJudge,
+    PeriodResult,
+    SeriesTargets,
+    periods_judged,
+    result_of,
+)
 
 LAST_PERIOD_VALUE_HELP = (
     "The value of the last closed period (clock hour) of an Hourly KPI, as kpi_value was at its "
@@ -90,9 +96,7 @@ class ClosedPeriods:
     def __init__(self, catalog: Iterable[Kpi] = CATALOG) -> None:
         # The KPIs judged, with their alert minimum sample.
         self._minimum: dict[str, float | None] = {
-            kpi.name: presentation.of(kpi.name).min_sample_size
-            for kpi in catalog
-            if kpi.eligible and kpi.period is Period.HOURLY
+            kpi.name: presentation.of(kpi.name).min_sample_size for kpi in periods_judged(catalog)
         }
         self._born: float | None = None
         self._judged: tuple[float, float] | None = None

@@ -30,11 +30,12 @@ alerts); else ``met`` when the value achieves the target (equality is achieved) 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from typing import Protocol
 
 from exporter import names
+from exporter.catalog import CATALOG, Kpi, Period
 from exporter.targets.model import ResolvedTarget, TargetSet
 from exporter.targets.resolve import resolve
 
@@ -60,6 +61,11 @@ class SeriesTargets(Protocol):
 
 
 Resolver = Callable[[TargetSet, datetime], SeriesTargets]
+
+
+def periods_judged(catalog: Iterable[Kpi] = CATALOG) -> tuple[Kpi, ...]:
+    """The KPIs whose closed periods are judged and counted: Hourly ones eligible for targets."""
+    return tuple(kpi for kpi in catalog if kpi.eligible and kpi.period is Period.HOURLY)
 
 
 def judging_instants(start: float, end: float) -> Iterator[float]:
