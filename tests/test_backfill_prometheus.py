@@ -315,3 +315,45 @@ def test_step_samples_are_every_five_minutes(backfilled: Backfilled) -> None:
     midnight = _local(backfilled.weekdays[0] + timedelta(days=1))
     before = float(backfilled.query(offered, midnight - 1800)[0]["value"][1])
     assert float(backfilled.query(offered, midnight + 1800)[0]["value"][1]) == before + 4
+
+
+def test_closed_hours_equal_replay_at_their_last_instant_and_every_judged_hour_is_counted(
+    backfilled: Backfilled,
+) -> None:
+    b = backfilled
+    judged = 'kpi="service_level_ratio",level=~"channel|queue"'
+    for day, hour in ((b.weekdays[0], 10), (b.weekdays[0], 11), (b.weekdays[-1], 16)):
+        end = _local(day, hour + 1)
+        replayed = _replay(b.queue_log, end - 0.001)  # HH:59:59.999
+        # Read back in the middle of the next hour: the hour that ended, as replay has it.
+        stored = _by_series(b.query(f'kpi_last_period_value{{job="{JOB}",{judged}}}', end + 1800))
+        assert stored and stored == {key: replayed[key] for key in stored}, (day, hour)
+        # The target that judged it is the one in force at its last minute, and the verdict.
+        goal = expected_target(end - 60, b.holiday, end - 60 >= b.changed_at)
+        targets = _by_series(b.query(f'kpi_last_period_target{{job="{JOB}",{judged}}}', end + 1800))
+        assert set(targets.values()) == {goal}
+        met = _by_series(b.query(f'kpi_last_period_met{{job="{JOB}",{judged}}}', end + 1800))
+        assert met == {key: float(value >= goal) for key, value in stored.items()}  # type: ignore[operator]
+    # No hour of the holiday is judged: nothing published for its hours.
+    during = _local(b.holiday, 12, 30)
+    assert b.query(f'kpi_last_period_value{{job="{JOB}"}}', during) == []
+    # Counted by hand: every hour of the period that ended after --from (all of them) is judged
+    # but the holiday's; each has 4 calls, fewer than service level's 20: low volume, all.
+    hours = round((b.end - b.start) / 3600)
+    holiday_hours = round((_local(b.holiday + timedelta(days=1)) - _local(b.holiday)) / 3600)
+    for level in ("channel", "queue"):
+        counted = {
+            series["metric"]["result"]: float(series["value"][1])
+            for series in b.query(
+                f'kpi_target_periods_total{{job="{JOB}",kpi="service_level_ratio",'
+                f'level="{level}"}}',
+                b.end,
+            )
+        }
+        expected = {"met": 0.0, "missed": 0.0, "low_volume": hours - holiday_hours, "no_data": 0.0}
+        assert counted == expected, level
+    # The site's service level has no target (the one set is for channel=voice): never judged.
+    site = b.query(
+        f'kpi_target_periods_total{{job="{JOB}",kpi="service_level_ratio",level="site"}}', b.end
+    )
+    assert {float(series["value"][1]) for series in site} == {0.0}
