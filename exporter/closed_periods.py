@@ -28,6 +28,7 @@ live in the process, like the raw counters: summing over exporters and restarts 
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
@@ -91,7 +92,10 @@ def _new(name: str, labels: dict[str, str], value: float) -> Sample:
 
 
 class ClosedPeriods:
-    """Judges each closed hour once and keeps the counters; ``families`` at every scrape."""
+    """Judges each closed hour once and keeps the counters; ``families`` at every scrape.
+
+    Scrapes may overlap (Prometheus and someone's curl): a lock makes one of them judge the hour
+    and the other see it judged, so no hour is counted twice."""
 
     def __init__(self, catalog: Iterable[Kpi] = CATALOG) -> None:
         # The KPIs judged, with their alert minimum sample.
@@ -104,11 +108,17 @@ class ClosedPeriods:
         self._counted: dict[tuple[str, Scope], _Counted] = {}
         self._counter_samples: list[Sample] | None = None  # rebuilt when a count changes
         self._order: list[_Counted] | None = None  # by KPI (catalog order), then scope
+        self._lock = threading.Lock()
 
     def know(self, kpi: str, scope: Scope, labels: dict[str, str]) -> None:
         """A series of ``kpi`` exists for ``scope`` (``labels``: kpi, level and the scope): its
         periods are counted from now on, every result at 0 until then."""
         if (kpi, scope) not in self._counted and kpi in self._minimum:
+            with self._lock:
+                self._know(kpi, scope, labels)
+
+    def _know(self, kpi: str, scope: Scope, labels: dict[str, str]) -> None:
+        if (kpi, scope) not in self._counted:
             self._counted[(kpi, scope)] = _Counted((kpi, scope), labels)
             self._counter_samples = self._order = None
 
@@ -120,23 +130,26 @@ class ClosedPeriods:
         resolver: Resolver,
     ) -> tuple[Metric, ...]:
         """The four families at ``now``, judging ``last`` first if it was not yet."""
-        if self._born is None:
-            self._born = now
-        if last is not None and (last.start, last.end) != self._judged:
-            for sample in last.kpis:
-                if (sample.kpi, sample.labels) not in self._counted:
-                    self.know(sample.kpi, sample.labels, series_labels(sample.kpi, sample.labels))
-            self._judge(last, target_set, resolver, counted=last.end > self._born)
+        with self._lock:
+            if self._born is None:
+                self._born = now
+            if last is not None and (last.start, last.end) != self._judged:
+                for sample in last.kpis:
+                    if sample.kpi in self._minimum:
+                        labels = series_labels(sample.kpi, sample.labels)
+                        self._know(sample.kpi, sample.labels, labels)
+                self._judge(last, target_set, resolver, counted=last.end > self._born)
+            found, counters = self._last, self._counters()
         value, target, met = (
             Metric(names.KPI_LAST_PERIOD_VALUE, LAST_PERIOD_VALUE_HELP, "gauge"),
             Metric(names.KPI_LAST_PERIOD_TARGET, LAST_PERIOD_TARGET_HELP, "gauge"),
             Metric(names.KPI_LAST_PERIOD_MET, LAST_PERIOD_MET_HELP, "gauge"),
         )
-        value.samples, target.samples, met.samples = (list(found) for found in self._last)
+        value.samples, target.samples, met.samples = (list(samples) for samples in found)
         periods = Metric(
             names.family_name(names.KPI_TARGET_PERIODS), TARGET_PERIODS_HELP, "counter"
         )
-        periods.samples = list(self._counters())
+        periods.samples = list(counters)
         return value, target, met, periods
 
     def _judge(
