@@ -5,6 +5,8 @@ from the first scrape, each hour counted once, never an hour that ended before t
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -20,7 +22,7 @@ from exporter.events import Event
 from exporter.targets.model import Quantifier, ResolvedTarget, TargetSet
 from exporter.targets.parse import parse_texts
 from exporter.targets.periods import PeriodJudge, PeriodResult, judging_instants, result_of
-from exporter.targets.resolve import resolve
+from exporter.targets.resolve import Resolution, resolve
 
 ZONE = "Europe/Rome"
 SL = "service_level_ratio"
@@ -366,3 +368,54 @@ def test_without_targets_nothing_is_judged_but_the_counters_exist() -> None:
     found = scrape(collector, clock, "2026-03-02 09:00:05")
     assert periods(found, **SALES) == ZERO
     assert not [key for key in found if key[0].startswith("kpi_last_period_")]
+
+
+def test_a_date_exception_with_its_own_value_judges_the_hours_of_its_date() -> None:
+    calendar = CALENDAR.replace(
+        "exceptions:\n",
+        "exceptions:\n"
+        "  - date: 2026-03-05\n"
+        "    name: Trade fair\n"
+        "    values:\n"
+        "      - {kpi: service_level_ratio, value: 0.70}\n",
+    )
+    result = parse_texts(TARGETS, calendar)
+    assert result.target_set is not None, [str(problem) for problem in result.problems]
+    for day, value in (("2026-03-05", 0.70), ("2026-03-06", 0.85)):
+        judge = PeriodJudge(result.target_set, local(f"{day} 10:00"), local(f"{day} 11:00"))
+        assert _value(judge.target_for(SL, SALES)) == value, day
+
+
+def test_overlapping_scrapes_count_an_hour_once_and_each_sees_it_judged_whole() -> None:
+    kpis, clock, targets = engine(), Clock(), target_set()
+
+    def slow_resolve(target_set: TargetSet, at: datetime) -> Resolution:
+        time.sleep(0.01)  # the other scrapes arrive while the first one judges
+        return resolve(target_set, at)
+
+    collector = KpiCollector(kpis, lambda: targets, slow_resolve, clock=clock)
+    feed(kpis, contacts("2026-03-02 08:00", 20, 0, "a"))
+    scrape(collector, clock, "2026-03-02 08:30")
+    clock.now = local("2026-03-02 09:00:05")
+    barrier = threading.Barrier(4)
+    seen: list[float | None] = []
+
+    def one_scrape() -> None:
+        barrier.wait()
+        registry = CollectorRegistry()
+        registry.register(collector)
+        text = generate_latest(registry).decode()
+        found = {}
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                found[(sample.name, tuple(sorted(sample.labels.items())))] = sample.value
+        seen.append(last(found, names.KPI_LAST_PERIOD_VALUE, **QUEUE))
+
+    threads = [threading.Thread(target=one_scrape) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert seen == [1.0] * 4  # 20 of 20 within: every scrape shows the whole judged hour
+    found = scrape(collector, clock, "2026-03-02 09:00:10")
+    assert periods(found, **SALES) == ZERO | {"met": 1.0}
