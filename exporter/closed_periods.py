@@ -36,7 +36,7 @@ from prometheus_client.metrics_core import Metric
 from prometheus_client.samples import Sample
 
 from exporter import names, presentation
-from exporter.catalog import CATALOG, Kpi, level_of
+from exporter.catalog import CATALOG, Family, Kpi, level_of
 from exporter.engine.types import ClosedPeriod
 from exporter.scope import Scope
 from exporter.targets.model import TargetSet
@@ -109,6 +109,12 @@ class ClosedPeriods:
         self._counter_samples: list[Sample] | None = None  # rebuilt when a count changes
         self._order: list[_Counted] | None = None  # by KPI (catalog order), then scope
         self._lock = threading.Lock()
+        # Per family, the judged KPIs and the label sets each is published for (declared scopes).
+        self._by_family: dict[Family, list[tuple[str, frozenset[tuple[str, ...]]]]] = {}
+        for kpi in periods_judged(catalog):
+            label_sets = frozenset(tuple(sorted(labels)) for labels in kpi.scopes)
+            self._by_family.setdefault(kpi.family, []).append((kpi.name, label_sets))
+        self._declared: frozenset[tuple[Family, Scope]] = frozenset()
 
     def know(self, kpi: str, scope: Scope, labels: dict[str, str]) -> None:
         """A series of ``kpi`` exists for ``scope`` (``labels``: kpi, level and the scope): its
@@ -128,11 +134,15 @@ class ClosedPeriods:
         target_set: TargetSet | None,
         now: float,
         resolver: Resolver,
+        declared: frozenset[tuple[Family, Scope]] = frozenset(),
     ) -> tuple[Metric, ...]:
-        """The four families at ``now``, judging ``last`` first if it was not yet."""
+        """The four families at ``now``, judging ``last`` first if it was not yet; ``declared``:
+        the scopes sources declared (``EngineSnapshot.declared``), counted from now on too."""
         with self._lock:
             if self._born is None:
                 self._born = now
+            if declared is not self._declared:
+                self._know_declared(declared)
             if last is not None and (last.start, last.end) != self._judged:
                 for sample in last.kpis:
                     if sample.kpi in self._minimum:
@@ -151,6 +161,14 @@ class ClosedPeriods:
         )
         periods.samples = list(counters)
         return value, target, met, periods
+
+    def _know_declared(self, declared: frozenset[tuple[Family, Scope]]) -> None:
+        for family, scope in declared - self._declared:
+            label_names = tuple(label for label, _ in scope)
+            for kpi, label_sets in self._by_family.get(family, ()):
+                if label_names in label_sets:
+                    self._know(kpi, scope, series_labels(kpi, scope))
+        self._declared = declared
 
     def _judge(
         self,

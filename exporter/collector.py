@@ -183,7 +183,9 @@ class KpiCollector:
             )
             yield from self._kpi_families(snapshot, resolution)
             yield from self._counter_families(snapshot)
-            yield from self._periods.families(snapshot.last_period, target_set, now, self._resolver)
+            yield from self._periods.families(
+                snapshot.last_period, target_set, now, self._resolver, snapshot.declared
+            )
 
     def _kpi_families(
         self, snapshot: EngineSnapshot, resolution: SeriesResolution | None

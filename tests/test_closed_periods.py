@@ -419,3 +419,26 @@ def test_overlapping_scrapes_count_an_hour_once_and_each_sees_it_judged_whole() 
     assert seen == [1.0] * 4  # 20 of 20 within: every scrape shows the whole judged hour
     found = scrape(collector, clock, "2026-03-02 09:00:10")
     assert periods(found, **SALES) == ZERO | {"met": 1.0}
+
+
+def test_declared_scopes_have_every_result_at_0_from_the_first_scrape() -> None:
+    kpis, clock, targets = engine(), Clock(), target_set()
+    kpis.declare(queue="vip", channel="voice", team="gold", agent="ann")
+    kpis.declare(campaign="winback")
+    collector = KpiCollector(kpis, lambda: targets, resolve, clock=clock)
+    found = scrape(collector, clock, "2026-03-02 08:05")  # no event at all yet
+    assert periods(found, queue="vip", channel="voice") == ZERO
+    assert periods(found, channel="voice") == ZERO
+    assert periods(found, "average_handle_time_seconds") == ZERO  # the site
+    team = {
+        str(labels): value
+        for (name, labels), value in found.items()
+        if name == names.KPI_TARGET_PERIODS and ("team", "gold") in labels
+    }
+    assert len(team) == 4 * 2 * 5  # 4 results, team and team+agent, 5 team KPIs judged
+    assert set(team.values()) == {0.0}
+    campaign = [labels for name, labels in found if ("campaign", "winback") in labels]
+    assert len(campaign) == 4 * 4  # 4 results of the 4 outbound KPIs
+    # The first hour after the start is counted for them: no contact in vip, a target in force.
+    found = scrape(collector, clock, "2026-03-02 09:00:05")
+    assert periods(found, queue="vip", channel="voice") == ZERO | {"no_data": 1.0}

@@ -174,6 +174,8 @@ class KpiEngine:
         # housekeeping dropped, taken as it was dropped (see "Closed periods").
         self._closed: ClosedPeriod | None = None
         self._dropped: ClosedPeriod | None = None
+        # (family, scope) of every scope ``declare`` made known (a new set at each addition).
+        self._declared: frozenset[tuple[Family, Scope]] = frozenset()
 
     # --- ingest ---------------------------------------------------------------------------------
 
@@ -447,14 +449,34 @@ class KpiEngine:
         campaign: str = "",
     ) -> None:
         """A scope known before any event (a source's queues, agents, campaigns): its raw
-        counters exist at 0 from the first scrape, so ``increase()`` sees its first contact."""
+        counters exist at 0 from the first scrape, so ``increase()`` sees its first contact; and
+        the KPI scopes it makes known (``EngineSnapshot.declared``), whose closed periods are
+        counted from the first scrape too."""
         with self._lock:
+            known = set(self._declared)
             if queue and channel:
                 self._counters.seed(QUEUE_LABELS, (queue, channel))
+                known.update(
+                    (Family.CONTACTS, scope)
+                    for scope in (
+                        (),
+                        (("channel", channel),),
+                        (("channel", channel), ("queue", queue)),
+                    )
+                )
                 if agent:
                     self._counters.seed(HANDLER_LABELS, (queue, channel, team, agent))
+            if team:
+                known.add((Family.TEAMS, (("team", team),)))
+                if agent:
+                    known.add((Family.TEAMS, (("agent", agent), ("team", team))))
             if campaign:
                 self._counters.seed((names.CAMPAIGN,), (campaign,))
+                known.update(
+                    ((Family.CAMPAIGNS, ()), (Family.CAMPAIGNS, (("campaign", campaign),)))
+                )
+            if len(known) != len(self._declared):
+                self._declared = frozenset(known)
 
     # --- snapshot -------------------------------------------------------------------------------
 
@@ -477,6 +499,7 @@ class KpiEngine:
                 kpis=_all_samples(self._published, sums),
                 counters=self._counters.families(),
                 last_period=self._last_period(start),
+                declared=self._declared,
             )
 
     def _hour_sums(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from exporter.catalog import Family
 from exporter.catalog.sums import DEFAULT_SERVICE_LEVEL_VARIANT, ServiceLevelVariant
 from exporter.events import EMAIL_SERVICE_LEVEL_THRESHOLD_SECONDS
 from exporter.scope import Scope
@@ -76,3 +77,6 @@ class EngineSnapshot:
     kpis: list[KpiSample]
     counters: list[CounterFamily]
     last_period: ClosedPeriod | None = None
+    # (family, scope) of the scopes sources declared before any event (``KpiEngine.declare``):
+    # the same object until one more is declared.
+    declared: frozenset[tuple[Family, Scope]] = frozenset()
