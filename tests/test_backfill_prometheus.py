@@ -29,8 +29,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from grafana_queries import panel_queries, substitute
 from processes import KPI_TARGETS, Process, free_port, http_get, wait_for
 
+from exporter.dashboards.queries import HOUR_CODES
 from tests.presets import write_targets
 
 pytestmark = pytest.mark.integration
@@ -113,6 +115,18 @@ class Backfilled:
     def query(self, promql: str, at: float) -> list[dict[str, Any]]:
         params = urllib.parse.urlencode({"query": promql, "time": f"{at:.3f}"})
         status, body = http_get(f"{self.prometheus_url}/api/v1/query?{params}")
+        assert status == 200, body
+        payload = json.loads(body)
+        assert payload["status"] == "success", payload
+        return list(payload["data"]["result"])
+
+    def prometheus_query_range(
+        self, promql: str, start: float, end: float, step: float
+    ) -> list[dict[str, Any]]:
+        params = urllib.parse.urlencode(
+            {"query": promql, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}"}
+        )
+        status, body = http_get(f"{self.prometheus_url}/api/v1/query_range?{params}")
         assert status == 200, body
         payload = json.loads(body)
         assert payload["status"] == "success", payload
@@ -357,3 +371,26 @@ def test_closed_hours_equal_replay_at_their_last_instant_and_every_judged_hour_i
         f'kpi_target_periods_total{{job="{JOB}",kpi="service_level_ratio",level="site"}}', b.end
     )
     assert {float(series["value"][1]) for series in site} == {0.0}
+
+
+def test_the_dashboards_hour_cells_are_drawn_at_the_hours_they_judge(
+    backfilled: Backfilled,
+) -> None:
+    # The committed Contact Center Operations dashboard's state timeline of service level, as
+    # Grafana sends it (All selected, Show KPI Targets On, its 1h interval: whole-hour steps).
+    (query,) = [
+        q for q in panel_queries() if q.role == "hours" and q.panel == "Service level: each hour"
+    ]
+    expr = substitute(query.expr, {}, show_targets=True)
+    b = backfilled
+    day_before = b.holiday - timedelta(days=1)
+    start, end = _local(day_before, 0), _local(b.holiday, 23)
+    cells = b.prometheus_query_range(expr, start, end, 3600)
+    assert [series["metric"]["queue"] for series in cells] == ["sales"]
+    by_hour = {float(at): float(value) for at, value in cells[0]["values"]}
+    for at, code in by_hour.items():
+        local = datetime.fromtimestamp(at, ROME)
+        # Every hour of the day before is low volume (4 calls); the holiday's are not judged.
+        expected = 0.0 if local.date() == b.holiday else float(HOUR_CODES["low_volume"])
+        assert code == expected, local
+    assert len(by_hour) == round((end - start) / 3600) + 1

@@ -18,6 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from exporter import names
 from exporter.collector import KpiCollector
 from exporter.engine import EngineConfig, KpiEngine
+from exporter.engine.clock import LocalHours
 from exporter.events import Event
 from exporter.targets.model import Quantifier, ResolvedTarget, TargetSet
 from exporter.targets.parse import parse_texts
@@ -111,9 +112,12 @@ def test_the_two_hours_of_a_dst_fall_back_are_each_judged_on_their_own_minutes()
 
 
 def test_a_period_of_a_dst_spring_forward_counts_its_real_minutes() -> None:
-    # Australia/Lord_Howe moves by 30 minutes: on 2026-10-04 the 02:00 hour lasts 30 minutes.
-    start = _utc_instant("2026-10-03 15:00")  # 02:00 LHST (UTC+10:30) is 15:30 UTC the day before
-    assert len(list(judging_instants(start, start + 1800))) == 30
+    # Australia/Lord_Howe moves by 30 minutes: on 2026-10-04 at 02:00 (UTC+10:30) the clock
+    # jumps to 02:30 (UTC+11), so the 02:00 hour lasts 30 minutes, as the engine keys it.
+    hours = LocalHours(ZoneInfo("Australia/Lord_Howe"))
+    start, end = hours.bounds(_utc_instant("2026-10-03 15:45"))
+    assert (start, end) == (_utc_instant("2026-10-03 15:30"), _utc_instant("2026-10-03 16:00"))
+    assert len(list(judging_instants(start, end))) == 30
 
 
 def test_verdicts_no_data_low_volume_met_missed() -> None:

@@ -191,11 +191,13 @@ def periods(kpi: str, level: str) -> str:
 
 
 def hours(kpi: str, level: str) -> str:
-    """Per scope, at each hour's start, the code of its result (``HOUR_CODES``; 0 not judged)."""
+    """Per scope, at each hour's start, the code of its result (``HOUR_CODES``; 0 not judged):
+    each result's counter rose in the hour's window or not (``> bool 0.5``, whatever
+    ``increase()`` extrapolates), times its code."""
     by = _by_scope(level)
     terms = []
     for result, code in HOUR_CODES.items():
         counted = _periods(kpi, level, f'="{result}"', "1h", HOUR_LOOKAHEAD)
-        terms.append(f"{code} * {by} ({counted})")
-    joined = "\n  + ".join(terms)
-    return f"round(\n  {joined}\n)\nand {SHOW_TARGETS}"
+        terms.append(f"{code} * ({by} ({counted}) > bool 0.5)")
+    joined = "\n+ ".join(terms)
+    return f"(\n  {joined}\n)\nand {SHOW_TARGETS}"
