@@ -394,3 +394,23 @@ def test_the_dashboards_hour_cells_are_drawn_at_the_hours_they_judge(
         expected = 0.0 if local.date() == b.holiday else float(HOUR_CODES["low_volume"])
         assert code == expected, local
     assert len(by_hour) == round((end - start) / 3600) + 1
+
+
+def test_the_dashboards_judged_hours_over_a_day_are_counted_by_hand(backfilled: Backfilled) -> None:
+    b = backfilled
+    day_before = b.holiday - timedelta(days=1)
+    # The range panel at the day's end over the whole day: its 24 hours (ended after 00:00).
+    at, day = _local(b.holiday, 0), 86400
+    queries = {
+        q.role: q.expr
+        for q in panel_queries()
+        if q.panel in ("Service level: hours judged", "Service level: hours met")
+    }
+    counted = b.query(substitute(queries["periods"], {}, True, range_seconds=day), at)
+    by_result = {series["metric"]["result"]: float(series["value"][1]) for series in counted}
+    assert by_result == {"met": 0.0, "missed": 0.0, "low_volume": 24.0, "no_data": 0.0}
+    # No hour was met or missed (all low volume): no share to show, the panel says so.
+    assert b.query(substitute(queries["attainment"], {}, True, range_seconds=day), at) == []
+    # And nothing at all with Show KPI Targets Off.
+    assert b.query(substitute(queries["periods"], {}, False, range_seconds=day), at) == []
+    assert _local(day_before + timedelta(days=1)) == at
