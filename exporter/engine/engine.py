@@ -168,7 +168,9 @@ class KpiEngine:
         ]
         # Those of a closed period: the Hourly KPIs.
         self._hourly = [
-            entry for entry in self._published if catalog.get(entry[0]).period is Period.HOURLY
+            entry
+            for kpi, entry in zip(catalog.CATALOG, self._published, strict=True)
+            if kpi.period is Period.HOURLY
         ]
         # The last closed hour as the first snapshot after it saw it; the newest hour the
         # housekeeping dropped, taken as it was dropped (see "Closed periods").
