@@ -18,6 +18,8 @@ KPI_TARGET_STATUS = "kpi_target_status"
 KPI_INFO = "kpi_info"
 BUILD_INFO = "kpi_targets_build_info"
 TARGETS_VERSION_TIMESTAMP = "kpi_targets_targets_version_timestamp_seconds"
+KPI_TARGET_PERIODS = "kpi_target_periods_total"
+RESULT = "result"
 
 # --- the exporter's self-metrics (exporter.collector.SelfMetricsCollector) ---------------------
 

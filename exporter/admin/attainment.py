@@ -1,0 +1,91 @@
+"""The admin UI's attainment (met hours per target), read from Prometheus and cached.
+
+``AttainmentReader.reading(days)`` asks Prometheus at most once a minute per range (an answer is
+kept ``ANSWER_SECONDS``, a failure ``FAILURE_SECONDS``), so a page never waits on a Prometheus
+that is down more than once in a while, and then no longer than ``--prometheus-timeout``. What
+failed, or how to configure the URL, is one page-level note; a page never fails because of it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from exporter import attainment
+from exporter.attainment import SeriesCounts
+from exporter.config import env_of, flag_of
+from exporter.prometheus_http import PrometheusClient, PrometheusError
+from exporter.targets.model import Target
+
+log = logging.getLogger(__name__)
+
+ANSWER_SECONDS = 60.0
+FAILURE_SECONDS = 10.0
+
+NOT_CONFIGURED = (
+    "Attainment (how many closed hours met each target) comes from the Prometheus that scrapes "
+    f"this exporter: start serve with {flag_of('prometheus_url')} URL (or prometheus_url: URL in "
+    f"serve.yaml, or {env_of('prometheus_url')}), e.g. {flag_of('prometheus_url')} "
+    "http://127.0.0.1:9090."
+)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Prometheus's counts over ``days`` days, or why there are none (``note``)."""
+
+    days: int
+    counts: SeriesCounts | None
+    note: str | None = None
+
+    def words(self, target: Target, targets: Sequence[Target]) -> str | None:
+        """ "met 18 of 24 judged hours in the last 7 days" for ``target``; None without counts."""
+        if self.counts is None:
+            return None
+        found = attainment.counts_for_target(self.counts, target, targets)
+        return attainment.words(found, self.days)
+
+
+class AttainmentReader:
+    """Readings of the Prometheus ``client`` asks (None: not configured), cached per range."""
+
+    def __init__(
+        self,
+        client: PrometheusClient | None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        answer_seconds: float = ANSWER_SECONDS,
+        failure_seconds: float = FAILURE_SECONDS,
+    ) -> None:
+        self.client = client
+        self._clock = clock
+        self._answer_seconds = answer_seconds
+        self._failure_seconds = failure_seconds
+        self._lock = threading.Lock()
+        self._cache: dict[int, tuple[float, Reading]] = {}
+
+    def reading(self, days: int) -> Reading:
+        if self.client is None:
+            return Reading(days, None, NOT_CONFIGURED)
+        now = self._clock()
+        with self._lock:
+            cached = self._cache.get(days)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        # Outside the lock: a slow Prometheus must not hold up pages that have their answer.
+        try:
+            samples = self.client.query(attainment.query(days))
+        except PrometheusError as error:
+            log.warning("attainment for the admin UI not read: %s", error)
+            reading = Reading(days, None, f"Attainment is not shown: {error}.")
+            expires = self._clock() + self._failure_seconds
+        else:
+            counts = attainment.read_counts((sample.labels, sample.value) for sample in samples)
+            reading = Reading(days, counts)
+            expires = self._clock() + self._answer_seconds
+        with self._lock:
+            self._cache[days] = (expires, reading)
+        return reading
