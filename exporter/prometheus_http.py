@@ -277,8 +277,15 @@ class PrometheusClient:
                 f"{self.config.source or '--prometheus-http-config-file'}"
             ) from None
         except ssl.SSLError as error:
+            reason = str(error.reason or error)
+            hint = (
+                ": it may want a client certificate (tls_config.cert_file and key_file in "
+                f"{self.config.source or '--prometheus-http-config-file'}) or one it trusts"
+                if "ALERT" in reason
+                else ""
+            )
             raise PrometheusError(
-                f"{self._where()}: the TLS handshake failed ({error.reason or error})"
+                f"{self._where()}: the TLS handshake failed ({reason}){hint}"
             ) from None
         except ConnectionRefusedError:
             raise PrometheusError(

@@ -140,7 +140,9 @@ _TARGET_SELECTOR_TEMPLATE = (
 def _target_in_words(unit: Unit, wanted: str) -> str:
     """The target in force for the breach's series, read back with a query, e.g. "80% or more"."""
     return (
-        '{{ with printf "' + names.KPI_TARGET + '{%s}" $selector | query }}{{ '
+        '{{ with printf "'
+        + names.KPI_TARGET
+        + '{%s}" $selector | query }}{{ '
         + _format_value(unit, ". | first | value")
         + " }} "
         + wanted

@@ -80,7 +80,10 @@ class AttainmentReader:
             samples = self.client.query(attainment.query(days))
         except PrometheusError as error:
             log.warning("attainment for the admin UI not read: %s", error)
-            reading = Reading(days, None, f"Attainment is not shown: {error}.")
+            said = str(error)
+            reading = Reading(
+                days, None, f"Attainment is not shown: {said}{'' if said[-1:] in '.?' else '.'}"
+            )
             expires = self._clock() + self._failure_seconds
         else:
             counts = attainment.read_counts((sample.labels, sample.value) for sample in samples)
