@@ -3,9 +3,10 @@
 The exporter counts every hour that closes with a target in force, by ``result``: ``met``,
 ``missed``, ``low_volume`` (too few contacts to judge) or ``no_data``. Over a range of days:
 
-- ``query(days)`` is the PromQL: each counter's increase over the range, rounded to whole hours
-  (``increase`` extrapolates to the range's edges by a fraction of a scrape) and summed across
-  exporters, per KPI, scope and result;
+- ``query(days, targets)`` is the PromQL: each counter's increase over the range, rounded to
+  whole hours (``increase`` extrapolates to the range's edges by a fraction of a scrape) and
+  summed across exporters, per KPI, scope and result; only the targets' KPIs at their levels, so
+  a center with thousands of agents does not load every agent's counters for a site target;
 - ``read_counts`` turns its answer into ``Counts`` per (KPI, scope);
 - ``counts_for_target`` picks the series a target judges (the rule below) and adds them up;
 - ``words`` says it: "met 18 of 24 judged hours in the last 7 days".
@@ -71,11 +72,18 @@ SeriesCounts = Mapping[tuple[str, str, Scope], Counts]
 _GROUP_LABELS = (names.KPI, names.LEVEL, *SCOPE_LABELS, names.RESULT)
 
 
-def query(days: int) -> str:
-    """The PromQL of each series' closed hours by result over the last ``days`` days."""
+def query(days: int, targets: Iterable[Target]) -> str | None:
+    """The PromQL of the closed hours by result over the last ``days`` days of the series these
+    targets may judge (their KPIs at their levels: a site-wide target reads no agent's series);
+    None without targets."""
+    kpis = sorted({target.kpi for target in targets})
+    levels = sorted({level_of(label for label, _ in target.scope) for target in targets})
+    if not kpis:
+        return None
+    selector = f'{names.KPI}=~"{"|".join(kpis)}", {names.LEVEL}=~"{"|".join(levels)}"'
     return (
         f"sum by ({', '.join(_GROUP_LABELS)}) "
-        f"(round(increase({names.KPI_TARGET_PERIODS}[{days}d])))"
+        f"(round(increase({names.KPI_TARGET_PERIODS}{{{selector}}}[{days}d])))"
     )
 
 

@@ -18,7 +18,9 @@ Each series counts hours that closed ``k`` hours before the last full hour ``H``
 from __future__ import annotations
 
 import math
+import shutil
 import subprocess
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -28,6 +30,8 @@ from prometheus_stack import binary
 
 from exporter import names
 from exporter.attainment import PeriodResult
+from exporter.prometheus_http import PrometheusClient, PrometheusError
+from exporter.prometheus_http_config import HttpClientConfig
 
 SL, ABANDONMENT = "service_level_ratio", "abandonment_ratio"
 HOUR = 3600.0
@@ -140,3 +144,28 @@ def prometheus_on(
     finally:
         status = process.stop()
         assert status == 0, process.stderr[-3000:]
+
+
+def copy_of(blocks: Path, directory: Path) -> Path:
+    """A copy of the blocks: each Prometheus locks its own data directory."""
+    return Path(shutil.copytree(blocks, directory / "data"))
+
+
+def wait_until_ready(client: PrometheusClient) -> None:
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            client.query("vector(1)")
+            return
+        except PrometheusError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+
+
+@contextmanager
+def backfilled_prometheus(blocks: Path, directory: Path) -> Iterator[str]:
+    """A Prometheus serving a copy of ``blocks`` (``create_blocks``), ready: its URL."""
+    with prometheus_on(copy_of(blocks, directory), directory) as (url, _process):
+        wait_until_ready(PrometheusClient(url, HttpClientConfig(), 5.0))
+        yield url

@@ -16,12 +16,23 @@ def sample(value: float, **labels: str) -> tuple[dict[str, str], float]:
     return labels, value
 
 
-def test_the_query_sums_rounded_increases_per_kpi_scope_and_result() -> None:
-    assert query(7) == (
+def test_the_query_sums_rounded_increases_of_the_targets_kpis_and_levels() -> None:
+    targets = [
+        target("service_level_ratio", queue="sales"),
+        target("abandonment_ratio"),
+        target("service_level_ratio", channel="voice"),
+    ]
+    assert query(7, targets) == (
         "sum by (kpi, level, agent, queue, team, campaign, channel, result) "
-        "(round(increase(kpi_target_periods_total[7d])))"
+        '(round(increase(kpi_target_periods_total{kpi=~"abandonment_ratio|service_level_ratio", '
+        'level=~"channel|queue|site"}[7d])))'
     )
-    assert query(28).endswith("[28d])))")
+    assert query(28, targets[:1]) == (
+        "sum by (kpi, level, agent, queue, team, campaign, channel, result) "
+        '(round(increase(kpi_target_periods_total{kpi=~"service_level_ratio", level=~"queue"}'
+        "[28d])))"
+    )
+    assert query(7, []) is None
 
 
 SL = "service_level_ratio"

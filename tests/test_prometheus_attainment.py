@@ -6,7 +6,6 @@ words within the 2 s a page may take, and cached so the next page does not wait 
 
 from __future__ import annotations
 
-import shutil
 import socket
 import threading
 import time
@@ -16,7 +15,15 @@ from pathlib import Path
 
 import bcrypt
 import pytest
-from attainment_history import ABANDONMENT, SL, create_blocks, prometheus_on
+from attainment_history import (
+    ABANDONMENT,
+    SL,
+    backfilled_prometheus,
+    copy_of,
+    create_blocks,
+    prometheus_on,
+    wait_until_ready,
+)
 from processes import free_port
 from tls_certs import make_ca, make_signed
 
@@ -41,33 +48,14 @@ ABANDONED = target(ABANDONMENT)
 TARGETS = [SALES, SITE, ABANDONED]
 
 
-def wait_until_ready(client: PrometheusClient) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            client.query("vector(1)")
-            return
-        except PrometheusError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.3)
-
-
 @pytest.fixture(scope="module")
 def blocks(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return create_blocks(time.time(), tmp_path_factory.mktemp("history"))
 
 
-def copy_of(blocks: Path, directory: Path) -> Path:
-    """A copy of the blocks: each Prometheus locks its own data directory."""
-    return Path(shutil.copytree(blocks, directory / "data"))
-
-
 @pytest.fixture(scope="module")
 def backfilled(blocks: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    directory = tmp_path_factory.mktemp("prometheus")
-    with prometheus_on(copy_of(blocks, directory), directory) as (url, _process):
-        wait_until_ready(PrometheusClient(url, HttpClientConfig(), 5.0))
+    with backfilled_prometheus(blocks, tmp_path_factory.mktemp("prometheus")) as url:
         yield url
 
 
@@ -77,14 +65,14 @@ def all_words(reading: Reading) -> list[str | None]:
 
 def test_the_hand_counted_history_in_words(backfilled: str) -> None:
     reader = AttainmentReader(PrometheusClient(backfilled, HttpClientConfig(), 1.0))
-    week = reader.reading(7)
+    week = reader.reading(7, TARGETS)
     assert week.note is None
     assert all_words(week) == [
         "met 18 of 24 judged hours in the last 7 days (5 low volume not judged)",
         "no judged hours in the last 7 days yet",
         "no judged hours in the last 7 days yet (3 low volume not judged)",
     ]
-    assert all_words(reader.reading(28)) == [
+    assert all_words(reader.reading(28, TARGETS)) == [
         "met 48 of 58 judged hours in the last 28 days (5 low volume not judged)",
         "met 6 of 6 judged hours in the last 28 days",
         "no judged hours in the last 28 days yet (3 low volume not judged)",
@@ -108,11 +96,11 @@ class Ticks:
 def test_an_answer_is_kept_a_minute(backfilled: str) -> None:
     ticks = Ticks()
     reader = AttainmentReader(PrometheusClient(backfilled, HttpClientConfig(), 1.0), clock=ticks)
-    first = reader.reading(7)
+    first = reader.reading(7, TARGETS)
     ticks.now += 59
-    assert reader.reading(7) is first
+    assert reader.reading(7, TARGETS) is first
     ticks.now += 2
-    again = reader.reading(7)
+    again = reader.reading(7, TARGETS)
     assert again is not first and again == first
 
 
@@ -127,7 +115,7 @@ def silent() -> Iterator[str]:
 
 def timed(reader: AttainmentReader, days: int = 7) -> tuple[Reading, float]:
     started = time.monotonic()
-    reading = reader.reading(days)
+    reading = reader.reading(days, TARGETS)
     return reading, time.monotonic() - started
 
 
@@ -284,7 +272,7 @@ def test_tls_client_certificate_and_basic_auth(secured: tuple[str, Path]) -> Non
     url, directory = secured
     answer = client(url, directory, GOOD).query("vector(7)")
     assert [sample.value for sample in answer] == [7.0]
-    reading = AttainmentReader(client(url, directory, GOOD)).reading(7)
+    reading = AttainmentReader(client(url, directory, GOOD)).reading(7, TARGETS)
     assert reading.note is None and reading.counts == {}
     assert reading.words(SALES, TARGETS) == "no judged hours in the last 7 days yet"
 

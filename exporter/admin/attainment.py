@@ -1,9 +1,10 @@
 """The admin UI's attainment (met hours per target), read from Prometheus and cached.
 
-``AttainmentReader.reading(days)`` asks Prometheus at most once a minute per range (an answer is
-kept ``ANSWER_SECONDS``, a failure ``FAILURE_SECONDS``), so a page never waits on a Prometheus
-that is down more than once in a while, and then no longer than ``--prometheus-timeout``. What
-failed, or how to configure the URL, is one page-level note; a page never fails because of it.
+``AttainmentReader.reading(days, targets)`` asks Prometheus at most once a minute per range and
+set of targets (an answer is kept ``ANSWER_SECONDS``, a failure ``FAILURE_SECONDS``), so a page
+never waits on a Prometheus that is down more than once in a while, and then no longer than
+``--prometheus-timeout``. What failed, or how to configure the URL, is one page-level note; a
+page never fails because of it.
 """
 
 from __future__ import annotations
@@ -65,19 +66,23 @@ class AttainmentReader:
         self._answer_seconds = answer_seconds
         self._failure_seconds = failure_seconds
         self._lock = threading.Lock()
-        self._cache: dict[int, tuple[float, Reading]] = {}
+        self._cache: dict[str, tuple[float, Reading]] = {}
 
-    def reading(self, days: int) -> Reading:
+    def reading(self, days: int, targets: Sequence[Target]) -> Reading:
+        """The counts over ``days`` days of the series ``targets`` may judge."""
         if self.client is None:
             return Reading(days, None, NOT_CONFIGURED)
+        promql = attainment.query(days, targets)
+        if promql is None:
+            return Reading(days, {})
         now = self._clock()
         with self._lock:
-            cached = self._cache.get(days)
+            cached = self._cache.get(promql)
         if cached is not None and cached[0] > now:
             return cached[1]
         # Outside the lock: a slow Prometheus must not hold up pages that have their answer.
         try:
-            samples = self.client.query(attainment.query(days))
+            samples = self.client.query(promql)
         except PrometheusError as error:
             log.warning("attainment for the admin UI not read: %s", error)
             said = str(error)
@@ -90,5 +95,6 @@ class AttainmentReader:
             reading = Reading(days, counts)
             expires = self._clock() + self._answer_seconds
         with self._lock:
-            self._cache[days] = (expires, reading)
+            self._cache = {key: item for key, item in self._cache.items() if item[0] > now}
+            self._cache[promql] = (expires, reading)
         return reading
