@@ -249,7 +249,7 @@ class PrometheusClient:
             size = 0
             while True:
                 _set_timeout(connection, deadline)
-                chunk = response.read(65536)
+                chunk = response.read1(65536)  # one recv: the deadline is checked between
                 if not chunk:
                     break
                 size += len(chunk)
