@@ -33,6 +33,11 @@ class PrometheusError(Exception):
     """A query that did not give an answer; the message says why, for a person."""
 
 
+class PrometheusUnreachable(PrometheusError):
+    """No answer at all: nothing listening, no answer in time, TLS failed. Any other query would
+    fail the same way now (unlike a refused query)."""
+
+
 class PrometheusSetupError(ValueError):
     """The client cannot be built from its config (a file it names is unreadable, bad PEM)."""
 
@@ -267,11 +272,11 @@ class PrometheusClient:
         except PrometheusError:
             raise
         except TimeoutError:
-            raise PrometheusError(
+            raise PrometheusUnreachable(
                 f"{self._where()} did not answer within {self.timeout:g} s"
             ) from None
         except ssl.SSLCertVerificationError as error:
-            raise PrometheusError(
+            raise PrometheusUnreachable(
                 f"{self._where()}: its TLS certificate is not trusted "
                 f"({error.verify_message}): set tls_config.ca_file (and server_name) in "
                 f"{self.config.source or '--prometheus-http-config-file'}"
@@ -284,20 +289,20 @@ class PrometheusClient:
                 if "ALERT" in reason
                 else ""
             )
-            raise PrometheusError(
+            raise PrometheusUnreachable(
                 f"{self._where()}: the TLS handshake failed ({reason}){hint}"
             ) from None
         except ConnectionRefusedError:
-            raise PrometheusError(
+            raise PrometheusUnreachable(
                 f"cannot connect to {self._where()}: connection refused (is Prometheus running "
                 "there?)"
             ) from None
         except socket.gaierror as error:
-            raise PrometheusError(
+            raise PrometheusUnreachable(
                 f"cannot connect to {self._where()}: unknown host {host!r} ({error.strerror})"
             ) from None
         except OSError as error:
-            raise PrometheusError(
+            raise PrometheusUnreachable(
                 f"cannot connect to {self._where()}: {error.strerror or error}"
             ) from None
         except http.client.HTTPException as error:

@@ -132,7 +132,12 @@ def test_a_silent_prometheus_costs_one_timeout_then_ten_seconds_of_nothing(silen
     assert reading.words(SALES, TARGETS) is None
     ticks.now += 9
     cached, took = timed(reader)
-    assert cached is reading and took < 0.05
+    assert cached == reading and took < 0.05
+    # Another range or another tab's targets: the same failure, without asking again.
+    started = time.monotonic()
+    other = reader.reading(28, [SALES])
+    assert time.monotonic() - started < 0.05
+    assert other.note == reading.note and other.days == 28
     ticks.now += 2
     _again, took = timed(reader)
     assert 0.9 < took < PAGE_SECONDS  # asked again after 10 s

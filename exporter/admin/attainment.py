@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from exporter import attainment
 from exporter.attainment import SeriesCounts
 from exporter.config import env_of, flag_of
-from exporter.prometheus_http import PrometheusClient, PrometheusError
+from exporter.prometheus_http import PrometheusClient, PrometheusError, PrometheusUnreachable
 from exporter.targets.model import Target
 
 log = logging.getLogger(__name__)
@@ -67,6 +67,10 @@ class AttainmentReader:
         self._failure_seconds = failure_seconds
         self._lock = threading.Lock()
         self._cache: dict[str, tuple[float, Reading]] = {}
+        # The last time Prometheus could not be reached at all, and until when that stands for
+        # every query: one wait per FAILURE_SECONDS, whichever page or tab asks. (A refused query
+        # is cached for its own query only.)
+        self._failure: tuple[float, str] | None = None
 
     def reading(self, days: int, targets: Sequence[Target]) -> Reading:
         """The counts over ``days`` days of the series ``targets`` may judge."""
@@ -78,23 +82,28 @@ class AttainmentReader:
         now = self._clock()
         with self._lock:
             cached = self._cache.get(promql)
+            failure = self._failure
         if cached is not None and cached[0] > now:
             return cached[1]
+        if failure is not None and failure[0] > now:
+            return Reading(days, None, failure[1])
         # Outside the lock: a slow Prometheus must not hold up pages that have their answer.
         try:
             samples = self.client.query(promql)
         except PrometheusError as error:
             log.warning("attainment for the admin UI not read: %s", error)
             said = str(error)
-            reading = Reading(
-                days, None, f"Attainment is not shown: {said}{'' if said[-1:] in '.?' else '.'}"
-            )
-            expires = self._clock() + self._failure_seconds
-        else:
-            counts = attainment.read_counts((sample.labels, sample.value) for sample in samples)
-            reading = Reading(days, counts)
-            expires = self._clock() + self._answer_seconds
+            note = f"Attainment is not shown: {said}{'' if said[-1:] in '.?' else '.'}"
+            reading, expires = Reading(days, None, note), self._clock() + self._failure_seconds
+            with self._lock:
+                if isinstance(error, PrometheusUnreachable):
+                    self._failure = (expires, note)
+                self._cache[promql] = (expires, reading)
+            return reading
+        counts = attainment.read_counts((sample.labels, sample.value) for sample in samples)
+        reading = Reading(days, counts)
         with self._lock:
+            self._failure = None
             self._cache = {key: item for key, item in self._cache.items() if item[0] > now}
-            self._cache[promql] = (expires, reading)
+            self._cache[promql] = (self._clock() + self._answer_seconds, reading)
         return reading
