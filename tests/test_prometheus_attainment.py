@@ -15,6 +15,7 @@ from pathlib import Path
 
 import bcrypt
 import pytest
+import yaml
 from attainment_history import (
     ABANDONMENT,
     SL,
@@ -277,6 +278,23 @@ def test_tls_client_certificate_and_basic_auth(secured: tuple[str, Path]) -> Non
     url, directory = secured
     answer = client(url, directory, GOOD).query("vector(7)")
     assert [sample.value for sample in answer] == [7.0]
+    # The same with every PEM inline in the file (ca, cert, key) instead of files.
+    pem = {
+        name: (directory / name).read_text(encoding="utf-8")
+        for name in ("ca.crt", "client.crt", "client.key")
+    }
+    inline = yaml.safe_dump(
+        {
+            "basic_auth": {"username": "kpi", "password_file": "password"},
+            "tls_config": {
+                "ca": pem["ca.crt"],
+                "cert": pem["client.crt"],
+                "key": pem["client.key"],
+                "server_name": "prometheus.test",
+            },
+        }
+    )
+    assert [sample.value for sample in client(url, directory, inline).query("vector(8)")] == [8.0]
     reading = AttainmentReader(client(url, directory, GOOD)).reading(7, TARGETS)
     assert reading.note is None and reading.counts == {}
     assert reading.words(SALES, TARGETS) == "no judged hours in the last 7 days yet"
