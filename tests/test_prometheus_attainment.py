@@ -6,10 +6,12 @@ words within the 2 s a page may take, and cached so the next page does not wait 
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from html import unescape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -25,14 +27,18 @@ from attainment_history import (
     prometheus_on,
     wait_until_ready,
 )
+from flask.testing import FlaskClient
 from processes import free_port
 from tls_certs import make_ca, make_signed
 
+from exporter.admin import create_app
 from exporter.admin.attainment import AttainmentReader, Reading
 from exporter.prometheus_http import PrometheusClient, PrometheusError
 from exporter.prometheus_http_config import HttpClientConfig, parse_http_client_config
 from exporter.scope import scope_of
 from exporter.targets.model import Quantifier, Schedule, Target
+from exporter.targets.store import TargetStore
+from tests.conftest import MONDAY_10, Clock, WriteTargets, login
 
 pytestmark = pytest.mark.integration
 
@@ -338,3 +344,117 @@ def test_each_wrong_connection_setting_is_said(secured: tuple[str, Path]) -> Non
     assert note(plain, directory, GOOD).startswith(
         f"Attainment is not shown: Prometheus at {plain}"
     )
+
+
+# --- the admin pages ----------------------------------------------------------------------------
+
+PAGE_TARGETS = """\
+targets:
+  - kpi: service_level_ratio
+    scope: {queue: sales}
+    quantifier: or_more
+    schedules: [{value: 0.8}]
+  - kpi: service_level_ratio
+    quantifier: or_more
+    schedules: [{value: 0.75}]
+  - kpi: abandonment_ratio
+    quantifier: or_less
+    schedules: [{value: 0.05}]
+"""
+
+
+def admin_client(
+    write_targets: WriteTargets, state_dir: Path, reader: AttainmentReader | None, name: str
+) -> FlaskClient:
+    app = create_app(
+        http_events=None,
+        events_token=None,
+        store=TargetStore(write_targets(PAGE_TARGETS, "admin", directory=state_dir.parent / "t")),
+        state_dir=state_dir,
+        clock=Clock(MONDAY_10),
+        attainment=reader,
+    )
+    app.config["TESTING"] = True
+    return login(app.test_client(), name)
+
+
+def page(client: FlaskClient, url: str) -> tuple[str, float]:
+    started = time.monotonic()
+    response = client.get(url)
+    took = time.monotonic() - started
+    assert response.status_code == 200
+    return response.get_data(as_text=True), took
+
+
+def attainment_lines(html: str) -> list[str]:
+    found = re.findall(r'<(p|span) class="attainment"[^>]*>([^<]*)</\1>', html)
+    return [unescape(text) for _tag, text in found]
+
+
+def note_of(html: str) -> str | None:
+    found = re.search(r'<div class="attainment-note"[^>]*><p>(.*?)</p></div>', html, re.DOTALL)
+    return unescape(found.group(1)) if found else None
+
+
+def test_the_targets_page_and_a_target_page_show_the_hand_counted_words(
+    backfilled: str, write_targets: WriteTargets, state_dir: Path
+) -> None:
+    reader = AttainmentReader(PrometheusClient(backfilled, HttpClientConfig(), 1.0))
+    client = admin_client(write_targets, state_dir, reader, "eddie")
+    html, _took = page(client, "/targets")
+    assert note_of(html) is None
+    # In the page's order: Service Level (sales, then all contacts), then Abandonment.
+    assert attainment_lines(html) == [
+        "met 18 of 24 judged hours in the last 7 days (5 low volume not judged)",
+        "no judged hours in the last 7 days yet",
+        "no judged hours in the last 7 days yet (3 low volume not judged)",
+    ]
+    html, _took = page(client, "/targets/service_level_ratio/edit?queue=sales")
+    assert attainment_lines(html) == [
+        "met 48 of 58 judged hours in the last 28 days (5 low volume not judged)"
+    ]
+    html, _took = page(client, "/targets/service_level_ratio/edit")
+    assert attainment_lines(html) == ["met 6 of 6 judged hours in the last 28 days"]
+    html, _took = page(client, "/targets/service_level_ratio/edit?new=1")
+    assert attainment_lines(html) == []  # a new target has no hours yet
+
+
+def test_not_configured_the_page_says_how_to_configure_it(
+    write_targets: WriteTargets, state_dir: Path
+) -> None:
+    html, _took = page(admin_client(write_targets, state_dir, None, "vera"), "/targets")
+    assert attainment_lines(html) == []
+    assert note_of(html) == (
+        "Attainment (how many closed hours met each target) comes from the Prometheus that "
+        "scrapes this exporter: start serve with --prometheus-url URL (or prometheus_url: URL "
+        "in serve.yaml, or KPI_TARGETS_PROMETHEUS_URL), e.g. --prometheus-url "
+        "http://127.0.0.1:9090."
+    )
+
+
+def test_the_pages_render_within_2_s_whatever_prometheus_does(
+    silent: str, write_targets: WriteTargets, state_dir: Path
+) -> None:
+    down = f"http://127.0.0.1:{free_port()}"
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _NotPrometheus)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    not_prometheus = f"http://127.0.0.1:{server.server_port}"
+    try:
+        for url, said in (
+            (silent, f"Prometheus at {silent} did not answer within 1 s."),
+            (down, f"cannot connect to Prometheus at {down}: connection refused"),
+            (not_prometheus, "(<html><body>Welcome to nginx!</body></html>)"),
+        ):
+            reader = AttainmentReader(PrometheusClient(url, HttpClientConfig(), 1.0))
+            client = admin_client(write_targets, state_dir, reader, "eddie")
+            for address in ("/targets", "/targets/service_level_ratio/edit?queue=sales"):
+                html, took = page(client, address)
+                assert took < PAGE_SECONDS, (url, address, took)
+                note = note_of(html)
+                assert note is not None and note.startswith("Attainment is not shown: ")
+                assert said in note
+                assert attainment_lines(html) == []
+                assert "<html><body>Welcome" not in html.split("<body>", 1)[1]  # escaped
+    finally:
+        server.shutdown()
+        server.server_close()
