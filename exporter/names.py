@@ -14,6 +14,10 @@ KPI_VALUE = "kpi_value"
 KPI_SAMPLE_SIZE = "kpi_sample_size"
 KPI_TARGET = "kpi_target"
 KPI_TARGET_MET = "kpi_target_met"
+# The last closed period of Hourly KPIs (exporter.closed_periods), and the periods counted.
+KPI_LAST_PERIOD_VALUE = "kpi_last_period_value"
+KPI_LAST_PERIOD_TARGET = "kpi_last_period_target"
+KPI_LAST_PERIOD_MET = "kpi_last_period_met"
 KPI_TARGET_STATUS = "kpi_target_status"
 KPI_INFO = "kpi_info"
 BUILD_INFO = "kpi_targets_build_info"
@@ -80,6 +84,8 @@ CATEGORY = "category"
 STATE = "state"
 OUTCOME = "outcome"
 CONTAINED = "contained"
+# The values of RESULT on KPI_TARGET_PERIODS (exporter.targets.periods.PeriodResult).
+PERIOD_RESULTS: tuple[str, ...] = ("met", "missed", "low_volume", "no_data")
 
 # The labels of the raw counters' scopes: a queue's contacts, and who handled them.
 QUEUE_LABELS: tuple[str, ...] = (QUEUE, CHANNEL)

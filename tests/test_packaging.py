@@ -137,6 +137,7 @@ def test_init_writes_an_editable_copy_that_check_accepts(installed: Path, tmp_pa
     assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) == [
         "prometheus/prometheus.yml",
         "prometheus/rules/kpi-targets.rules.yml",
+        "prometheus/tests/kpi-targets-attainment.test.yml",
         "prometheus/tests/kpi-targets-sources.test.yml",
         "prometheus/tests/kpi-targets.test.yml",
         "serve.yaml",
