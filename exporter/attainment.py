@@ -20,7 +20,6 @@ hours of several such series (a queue on two channels) add up.
 
 from __future__ import annotations
 
-import enum
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,19 +28,11 @@ from exporter import names
 from exporter.catalog import SCOPE_LABELS, level_of
 from exporter.scope import Scope, scope_of
 from exporter.targets.model import Target
+from exporter.targets.periods import PeriodResult
 from exporter.targets.resolve import specificity
 
 LIST_DAYS = 7  # the KPI Targets page
 TARGET_DAYS = 28  # one target's page
-
-
-class PeriodResult(enum.StrEnum):
-    """The ``result`` label of ``kpi_target_periods_total``."""
-
-    MET = "met"
-    MISSED = "missed"
-    LOW_VOLUME = "low_volume"
-    NO_DATA = "no_data"
 
 
 @dataclass(frozen=True, slots=True)

@@ -29,9 +29,9 @@ from processes import Process, free_port
 from prometheus_stack import binary
 
 from exporter import names
-from exporter.attainment import PeriodResult
 from exporter.prometheus_http import PrometheusClient, PrometheusError
 from exporter.prometheus_http_config import HttpClientConfig
+from exporter.targets.periods import PeriodResult
 
 SL, ABANDONMENT = "service_level_ratio", "abandonment_ratio"
 HOUR = 3600.0
