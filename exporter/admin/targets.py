@@ -14,7 +14,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from exporter import catalog
+from exporter import attainment, catalog
+from exporter.admin.attainment import Reading
 from exporter.admin.auth import requires
 from exporter.admin.context import admin_context
 from exporter.admin.doubts import Doubt, confirmations, with_choices
@@ -82,7 +83,9 @@ def _url(endpoint: str, kpi: str, scope: Scope) -> str:
     return f"{base}?{scope_query(scope)}" if scope else base
 
 
-def _metric_rows(tab: Tab, targets: tuple[Target, ...], editable: bool) -> list[MetricRow]:
+def _metric_rows(
+    tab: Tab, targets: tuple[Target, ...], editable: bool, reading: Reading
+) -> list[MetricRow]:
     rows = []
     for kpi in catalog.CATALOG:
         if kpi.tab is not tab:
@@ -97,6 +100,7 @@ def _metric_rows(tab: Tab, targets: tuple[Target, ...], editable: bool) -> list[
                     scope,
                     display.describe_target(target, kpi),
                     Action("Edit", f"Edit {kpi.title}, {scope}", url if editable else None),
+                    reading.words(target, targets),
                 )
             )
         new = None
@@ -119,13 +123,16 @@ def page() -> str:
     tab = TABS.get(tab_key, Tab.OPERATIONS)
     loaded = admin_context().store.current()
     tabs = [(key, str(value), url_for("targets.page", tab=key)) for key, value in TABS.items()]
+    editable = admin_context().store.read_only is None
+    reading = admin_context().attainment.reading(attainment.LIST_DAYS, loaded.target_set.targets)
     return render_template(
         "targets.html",
         tabs=tabs,
         tab_key=tab_key if tab_key in TABS else "operations",
-        rows=_metric_rows(tab, loaded.target_set.targets, admin_context().store.read_only is None),
+        rows=_metric_rows(tab, loaded.target_set.targets, editable, reading),
         may_edit=current_user.may(Role.EDITOR),
         version=loaded.version,
+        attainment_note=reading.note,
     )
 
 
@@ -170,6 +177,7 @@ def _render_edit(
 ) -> tuple[str, int]:
     context = admin_context()
     suggestions = context.suggestions()
+    words, note = _attainment_of(form)
     return render_template(
         "edit.html",
         form=form,
@@ -191,7 +199,24 @@ def _render_edit(
         if form.is_new
         else _url("targets.delete", form.kpi.name, scope_from_fields(form.scope)),
         back_url=_tab_url(form.kpi),
+        attainment=words,
+        attainment_note=note,
     ), status
+
+
+def _attainment_of(form: TargetForm) -> tuple[str | None, str | None]:
+    """The saved target's met hours over the last 28 days in words, and the page's note on
+    them; nothing for a new target."""
+    target = None if form.is_new else _find(form.kpi.name, scope_from_fields(form.scope))
+    if target is None:
+        return None, None
+    same_kpi = [
+        other
+        for other in admin_context().store.current().target_set.targets
+        if other.kpi == target.kpi
+    ]
+    reading = admin_context().attainment.reading(attainment.TARGET_DAYS, same_kpi)
+    return reading.words(target, same_kpi), reading.note
 
 
 @blueprint.get("/targets/<kpi>/edit")
