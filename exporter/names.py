@@ -19,6 +19,13 @@ KPI_INFO = "kpi_info"
 BUILD_INFO = "kpi_targets_build_info"
 TARGETS_VERSION_TIMESTAMP = "kpi_targets_targets_version_timestamp_seconds"
 
+# Agents needed now (exporter.staffing_collector.StaffingCollector).
+AGENTS_REQUIRED = "kpi_agents_required"
+AGENTS_ON_DUTY = "kpi_agents_on_duty"
+PREDICTED_VALUE = "kpi_predicted_value"
+AGENTS_ESTIMATE_STATUS = "kpi_agents_estimate_status"
+MODEL = "model"
+
 # --- the exporter's self-metrics (exporter.collector.SelfMetricsCollector) ---------------------
 
 EVENTS_READ = "kpi_targets_events_read_total"

@@ -52,6 +52,7 @@ from exporter.sources.base import IngestStats, Source, SourceClock
 from exporter.sources.configured import BuiltSources, SourcesError, build_sources
 from exporter.sources.journal import EventJournal
 from exporter.sources.supervisor import start_sources
+from exporter.staffing_collector import StaffingCollector, StaffingPolicy
 from exporter.targets.model import TargetSet
 from exporter.targets.resolve import resolve
 from exporter.targets.store import StoreError, TargetStore
@@ -236,7 +237,7 @@ def _start(settings: ServeSettings, prepared: _Prepared, runtime: _Runtime, out:
         # Until a source delivers, its "last event" is the start: a source that never delivers
         # during operating hours then shows as stalled.
         source_clock.touch(name, started)
-    registry = _registry(engine, prepared, stats, source_clock, names)
+    registry = _registry(engine, prepared, stats, source_clock, names, settings)
 
     users = prepared.web_config.basic_auth_users
     metrics_guard, admin_guard = _apps(settings, prepared, registry, engine)
@@ -287,14 +288,21 @@ def _registry(
     stats: IngestStats,
     source_clock: SourceClock,
     names: list[str],
+    settings: ServeSettings,
 ) -> CollectorRegistry:
-    """What ``/metrics`` exposes: KPIs and targets, the catalog, the targets' version, the
-    exporter's own health, and the process and platform."""
+    """What ``/metrics`` exposes: KPIs and targets, the agents needed, the catalog, the targets'
+    version, the exporter's own health, and the process and platform."""
     store = prepared.store
     # Our collectors have no describe(): without this, ?name[]= would filter them all out.
     registry = CollectorRegistry(support_collectors_without_names=True)
     registry.register(
         KpiCollector(engine, lambda: store.current().target_set, resolve, clock=prepared.clock.now)
+    )
+    staffing = StaffingPolicy(settings.staffing_max_occupancy, settings.staffing_patience_seconds)
+    registry.register(
+        StaffingCollector(
+            engine, lambda: store.current().target_set, resolve, staffing, clock=prepared.clock.now
+        )
     )
     registry.register(CatalogCollector())
     target_files = (store.targets_path, store.calendar_path)
