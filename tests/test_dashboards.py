@@ -20,6 +20,7 @@ from exporter import presentation
 from exporter.catalog import CATALOG, Tab
 from exporter.cli import main
 from exporter.dashboards.build import DATASOURCE_UID, FILE_NAMES, TITLES, render_all
+from exporter.dashboards.queries import StaffingRole
 from exporter.presentation import Dashboard
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -139,16 +140,19 @@ def test_variables_are_chained_multi_value_with_all_and_the_switch() -> None:
 
 
 def test_targets_and_verdicts_obey_the_switch_and_targets_are_dashed_steps() -> None:
+    staffing = {str(role) for role in StaffingRole}  # agents needed: shown with the switch On
     for board in _boards().values():
         for panel in _panels(board):
+            refs = {query["refId"] for query in panel["targets"]}
             for query in panel["targets"]:
                 guarded = query["expr"].endswith("and on() (vector($show_targets) == 1)")
-                expected = query["refId"] in ("target", "met", "missed", "state")
+                expected = query["refId"] in ("target", "met", "missed", "state", *staffing)
                 assert guarded == expected, (panel["title"], query["refId"])
                 assert query["datasource"] == {"type": "prometheus", "uid": "${datasource}"}
-            if panel["type"] == "timeseries":
+            if panel["type"] == "timeseries" and refs != {"gap"}:  # the gap is a filled area
                 (override,) = panel["fieldConfig"]["overrides"]
-                assert override["matcher"] == {"id": "byFrameRefID", "options": "target"}
+                dashed = "required" if refs & staffing else "target"
+                assert override["matcher"] == {"id": "byFrameRefID", "options": dashed}
                 properties = {p["id"]: p["value"] for p in override["properties"]}
                 assert properties["custom.lineInterpolation"] == "stepAfter"
                 assert properties["custom.lineStyle"]["fill"] == "dash"
