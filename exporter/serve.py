@@ -237,7 +237,7 @@ def _start(settings: ServeSettings, prepared: _Prepared, runtime: _Runtime, out:
         # Until a source delivers, its "last event" is the start: a source that never delivers
         # during operating hours then shows as stalled.
         source_clock.touch(name, started)
-    registry = _registry(engine, prepared, stats, source_clock, names, settings)
+    registry = _registry(engine, prepared, stats, source_clock, names, settings, runtime.stop)
 
     users = prepared.web_config.basic_auth_users
     metrics_guard, admin_guard = _apps(settings, prepared, registry, engine)
@@ -289,6 +289,7 @@ def _registry(
     source_clock: SourceClock,
     names: list[str],
     settings: ServeSettings,
+    stop: threading.Event,
 ) -> CollectorRegistry:
     """What ``/metrics`` exposes: KPIs and targets, the agents needed, the catalog, the targets'
     version, the exporter's own health, and the process and platform."""
@@ -298,12 +299,13 @@ def _registry(
     registry.register(
         KpiCollector(engine, lambda: store.current().target_set, resolve, clock=prepared.clock.now)
     )
-    staffing = StaffingPolicy(settings.staffing_max_occupancy, settings.staffing_patience_seconds)
-    registry.register(
-        StaffingCollector(
-            engine, lambda: store.current().target_set, resolve, staffing, clock=prepared.clock.now
-        )
+    policy = StaffingPolicy(settings.staffing_max_occupancy, settings.staffing_patience_seconds)
+    staffing = StaffingCollector(
+        engine, lambda: store.current().target_set, resolve, policy, clock=prepared.clock.now
     )
+    registry.register(staffing)
+    # The agents needed are computed in their own thread, outside the scrape path.
+    threading.Thread(target=staffing.run, args=(stop,), name="staffing", daemon=True).start()
     registry.register(CatalogCollector())
     target_files = (store.targets_path, store.calendar_path)
     registry.register(

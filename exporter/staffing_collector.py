@@ -19,10 +19,15 @@ published for a queue without a target in force (off duty, closed, not set); wit
 little data (fewer than ``MIN_OFFERED`` offered or ``MIN_HANDLED`` handled in the window, or less
 than ``MIN_WINDOW_SECONDS`` of it seen) only ``kpi_agents_on_duty`` and the status saying why.
 ``status="capped"``: the model needs more than 1,000 agents (``kpi_agents_required`` is 1000).
+
+Outside the scrape path: ``serve`` runs ``run`` in a thread that computes the series every
+``REFRESH_SECONDS`` (15 s; estimates whose inputs did not change are reused), and a scrape takes
+the last ones; without that thread (tests, benchmarks) a scrape computes them.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -44,6 +49,8 @@ MIN_OFFERED = 10
 MIN_HANDLED = 5
 MIN_ABANDONS = 5
 MIN_WINDOW_SECONDS = 300.0
+# How often ``run`` computes the series (a scrape then takes the last ones, at most this old).
+REFRESH_SECONDS = 15.0
 
 # The quantifier each staffed KPI's target must have for "the target is met" to mean "enough".
 _QUANTIFIERS = {
@@ -102,10 +109,33 @@ class StaffingCollector:
         self._resolver = resolver
         self._policy = policy or StaffingPolicy()
         self._clock = clock
-        # The last scrape's estimates by their inputs: a quiet queue is not computed again.
+        # The last computation's estimates by their inputs: a quiet queue is not computed again.
         self._estimates: dict[_Key, Estimate] = {}
+        # The families ``run`` computed last, while it runs; None: a scrape computes them.
+        self._latest: tuple[Metric, ...] | None = None
+        self._lock = threading.Lock()
+        self.refreshed_at: float | None = None  # the clock's instant of run's last computation
 
     def collect(self) -> Iterator[Metric]:
+        with self._lock:
+            latest = self._latest
+        yield from latest if latest is not None else self.compute()
+
+    def run(self, stop: threading.Event, every: float = REFRESH_SECONDS) -> None:
+        """Compute the families every ``every`` seconds until ``stop`` is set, for the scrapes to
+        take as they are (``serve`` runs this in a thread): Erlang A costs about a millisecond
+        per estimate, too much for a scrape of hundreds of busy queues."""
+        while True:
+            at = self._clock()
+            families = self.compute()
+            with self._lock:
+                self._latest = families
+                self.refreshed_at = at
+            if stop.wait(every):
+                return
+
+    def compute(self) -> tuple[Metric, ...]:
+        """The families at the clock's instant now."""
         now = self._clock()
         target_set = self._targets()
         families = (
@@ -135,7 +165,7 @@ class StaffingCollector:
                 if resolution.on_duty({names.TEAM: team}):
                     _add(families[1], {names.LEVEL: "team", names.TEAM: team}, float(count))
             self._estimates = estimates
-        yield from families
+        return families
 
     def _queue(
         self,

@@ -19,6 +19,7 @@ from prometheus_stack import prometheus
 
 from exporter import names
 from exporter.engine import EngineConfig, KpiEngine
+from exporter.engine.recent import StaffingInputs
 from exporter.events import AgentState, AgentStateEvent, ContactEvent, ContactKind
 from exporter.staffing_collector import StaffingCollector, StaffingPolicy
 from exporter.targets.model import TargetSet
@@ -232,6 +233,42 @@ def test_nothing_off_duty_or_without_targets(engine: KpiEngine) -> None:
     none = parse_texts("targets: []\n", ALWAYS).target_set
     assert none is not None
     assert not [line for line in scrape(engine, none).splitlines() if line[:1] != "#"]
+
+
+class _Counting:
+    """The engine, counting the times the collector asks it for the staffing inputs."""
+
+    def __init__(self, engine: KpiEngine) -> None:
+        self.config = engine.config
+        self._engine = engine
+        self.calls = 0
+
+    def staffing_inputs(self, now: float) -> StaffingInputs:
+        self.calls += 1
+        return self._engine.staffing_inputs(now)
+
+
+def test_served_the_series_are_computed_outside_the_scrape(engine: KpiEngine) -> None:
+    counting = _Counting(engine)
+    target_set = targets()
+    collector = StaffingCollector(counting, lambda: target_set, resolve, clock=lambda: NOW)
+    registry = CollectorRegistry()
+    registry.register(collector)
+    stop = threading.Event()
+    thread = threading.Thread(target=collector.run, args=(stop, 3600.0))
+    thread.start()
+    try:
+        wait_for("the first computation", lambda: collector.refreshed_at, 10)
+        assert collector.refreshed_at == NOW
+        texts = [generate_latest(registry).decode() for _ in range(3)]
+    finally:
+        stop.set()
+        thread.join(5)
+    assert not thread.is_alive()  # stop ends it at once, not after its hour
+    assert counting.calls == 1  # three scrapes, one computation
+    sales = {**SL, "queue": "sales", "model": "erlang_c"}
+    for text in texts:
+        assert value(samples(text), names.AGENTS_REQUIRED, **sales) == 14
 
 
 class _Quiet(WSGIRequestHandler):
