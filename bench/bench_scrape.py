@@ -3,9 +3,12 @@
     python bench/bench_scrape.py [--sizes 1000,10000,100000] [--repeat 7]
 
 For each size a real ``KpiEngine`` is fed contacts over many queues, teams and agents (voice,
-answered, ended with talk, after-contact work and a resolution, a CSAT answer), and a real
-``TargetSet`` (parsed from YAML; always on duty) sets unscoped targets for several KPIs so
-``kpi_target`` and ``kpi_target_met`` exist for their series. Then it times:
+answered, ended with talk, after-contact work and a resolution, a CSAT answer) in the hour before
+the scrape and in the scrape's hour, and a real ``TargetSet`` (parsed from YAML; always on duty)
+sets unscoped targets for several KPIs so ``kpi_target`` and ``kpi_target_met`` exist for their
+series, and the closed hour's ``kpi_last_period_*`` and ``kpi_target_periods_total`` for theirs
+(the hour is judged once, at the first scrape, which ``build`` takes; the timed scrapes are those
+of the rest of the hour). Then it times:
 
 - ours: one scrape, ``generate_latest`` of a registry holding the exporter's collectors (engine
   snapshot, target resolution, building the families, and serialising them);
@@ -14,7 +17,8 @@ answered, ended with talk, after-contact work and a resolution, a CSAT answer), 
 
 Both are timed idle and while a thread streams events into the engine (the ingest thread holds
 the GIL part of the time, so both slow down; the ratio is what matters). The figure is the
-median of ``--repeat`` scrapes (default 11). Goal: ours <= 1.5 x floor at every size.
+median of ``--repeat`` scrapes (default 11). Goal: ours <= 1.2 x floor at every size. The first
+scrape after an hour closed (the judging) is timed once apart, as ``judge ms``.
 
 Then the agents-needed estimate (``StaffingCollector``) for ``--staffing-queues`` queues (default
 200), each with its own 30 minutes of traffic (60 to 156 calls of 150 to 210 s, a tenth
@@ -52,7 +56,7 @@ HOUR_START = datetime(2026, 3, 2, 10, 0, tzinfo=UTC).timestamp()
 SCRAPE_AT = HOUR_START + 3000.0
 AGENTS_PER_QUEUE = 4
 CONTACTS_PER_AGENT = 2
-GOAL_RATIO = 1.5
+GOAL_RATIO = 1.2
 
 # Unscoped targets of eight KPIs, always on duty (a calendar of only a time zone, UTC).
 PRESETS = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "presets"
@@ -109,6 +113,7 @@ class Setup:
     registry: CollectorRegistry  # the exporter's collectors
     floor: CollectorRegistry  # the same families, prebuilt
     series: int
+    judge_seconds: float = 0.0  # the first scrape after the hour closed (families built)
 
 
 class Prebuilt:
@@ -123,7 +128,9 @@ class Prebuilt:
 
 def build(queues: int) -> Setup:
     engine = KpiEngine(EngineConfig())
-    for event in contact_events(queues):
+    # The hour before (closed at the scrape), then the scrape's hour.
+    before = contact_events(queues, start=1_000_000_000, at=HOUR_START - 3600)
+    for event in (*before, *contact_events(queues)):
         reason = engine.ingest(event)
         assert reason is None, reason
     targets = target_set()
@@ -131,8 +138,12 @@ def build(queues: int) -> Setup:
     stats.read("simulator", 1000)
     clock = SourceClock()
     clock.touch("simulator", SCRAPE_AT)
+    kpis = KpiCollector(engine, lambda: targets, resolve, clock=lambda: SCRAPE_AT)
+    started = time.perf_counter()
+    list(kpis.collect())  # the first scrape after the hour closed: it judges the hour
+    judged = time.perf_counter() - started
     collectors = [
-        KpiCollector(engine, lambda: targets, resolve, clock=lambda: SCRAPE_AT),
+        kpis,
         CatalogCollector(),
         SelfMetricsCollector(stats, None, clock, ["simulator"]),
     ]
@@ -144,7 +155,7 @@ def build(queues: int) -> Setup:
     floor.register(Prebuilt(families))
     series = sum(len(family.samples) for family in families)
     assert generate_latest(registry) == generate_latest(floor)  # the same text, byte for byte
-    return Setup(engine, registry, floor, series)
+    return Setup(engine, registry, floor, series, judged)
 
 
 def median_seconds(
@@ -329,19 +340,29 @@ def main() -> None:
         ours_idle, floor_idle = median_seconds(ours, floor, args.repeat)
         with Streamer(setup.engine, queues) as streamer:
             ours_busy, floor_busy = median_seconds(ours, floor, args.repeat)
-        rows.append((setup.series, ours_idle, floor_idle, ours_busy, floor_busy, streamer.ingested))
+        rows.append(
+            (
+                setup.series,
+                ours_idle,
+                floor_idle,
+                ours_busy,
+                floor_busy,
+                streamer.ingested,
+                setup.judge_seconds,
+            )
+        )
     print(
         f"{'series':>8}  {'ours ms':>8}  {'floor ms':>8}  {'ratio':>5}   "
-        f"{'ours ms':>8}  {'floor ms':>8}  {'ratio':>5}  (streaming; events ingested)"
+        f"{'ours ms':>8}  {'floor ms':>8}  {'ratio':>5}  (streaming; events ingested)  judge ms"
     )
     worst = 0.0
-    for series, ours_idle, floor_idle, ours_busy, floor_busy, ingested in rows:
+    for series, ours_idle, floor_idle, ours_busy, floor_busy, ingested, judge in rows:
         idle_ratio, busy_ratio = ours_idle / floor_idle, ours_busy / floor_busy
         worst = max(worst, idle_ratio, busy_ratio)
         print(
             f"{series:>8}  {ours_idle * 1000:>8.1f}  {floor_idle * 1000:>8.1f}  {idle_ratio:>5.2f}"
             f"   {ours_busy * 1000:>8.1f}  {floor_busy * 1000:>8.1f}  {busy_ratio:>5.2f}"
-            f"  ({ingested} events)"
+            f"  ({ingested} events)  {judge * 1000:.1f}"
         )
     verdict = "meets" if worst <= GOAL_RATIO else "misses"
     print(f"worst ratio {worst:.2f}: {verdict} the goal of <= {GOAL_RATIO} x the floor")

@@ -32,6 +32,7 @@ from prometheus_client.samples import Sample
 
 from exporter import __version__, names
 from exporter.catalog import CATALOG, Kpi, level_of
+from exporter.closed_periods import ClosedPeriods
 from exporter.engine.types import EngineSnapshot
 from exporter.scope import Scope
 from exporter.sources.base import IngestStats, SourceClock
@@ -162,6 +163,7 @@ class KpiCollector:
         # what it used, so series that went away do not pile up. Serialising only reads them.
         self._kpi_labels: dict[tuple[str, Scope], _KpiLabels] = {}
         self._counter_labels: dict[tuple[str, tuple[str, ...]], dict[str, str]] = {}
+        self._periods = ClosedPeriods()
 
     def collect(self) -> Iterator[Metric]:
         # The scrape holds one Sample tuple per series until it is serialised: at 100,000 series
@@ -181,6 +183,9 @@ class KpiCollector:
             )
             yield from self._kpi_families(snapshot, resolution)
             yield from self._counter_families(snapshot)
+            yield from self._periods.families(
+                snapshot.last_period, target_set, now, self._resolver, snapshot.declared
+            )
 
     def _kpi_families(
         self, snapshot: EngineSnapshot, resolution: SeriesResolution | None
@@ -214,6 +219,7 @@ class KpiCollector:
                 scope = dict(kpi_sample.labels)
                 level = level_of(scope)
                 entry = (scope, {names.KPI: kpi, names.LEVEL: level, **scope}, {}, {})
+                self._periods.know(kpi, key[1], entry[1])
             current[key] = entry
             scope, labels, target_labels, status_labels = entry
             value = kpi_sample.value

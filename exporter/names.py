@@ -14,10 +14,16 @@ KPI_VALUE = "kpi_value"
 KPI_SAMPLE_SIZE = "kpi_sample_size"
 KPI_TARGET = "kpi_target"
 KPI_TARGET_MET = "kpi_target_met"
+# The last closed period of Hourly KPIs (exporter.closed_periods), and the periods counted.
+KPI_LAST_PERIOD_VALUE = "kpi_last_period_value"
+KPI_LAST_PERIOD_TARGET = "kpi_last_period_target"
+KPI_LAST_PERIOD_MET = "kpi_last_period_met"
 KPI_TARGET_STATUS = "kpi_target_status"
 KPI_INFO = "kpi_info"
 BUILD_INFO = "kpi_targets_build_info"
 TARGETS_VERSION_TIMESTAMP = "kpi_targets_targets_version_timestamp_seconds"
+KPI_TARGET_PERIODS = "kpi_target_periods_total"
+RESULT = "result"
 
 # Agents needed now (exporter.staffing_collector.StaffingCollector).
 AGENTS_REQUIRED = "kpi_agents_required"
@@ -85,6 +91,8 @@ CATEGORY = "category"
 STATE = "state"
 OUTCOME = "outcome"
 CONTAINED = "contained"
+# The values of RESULT on KPI_TARGET_PERIODS (exporter.targets.periods.PeriodResult).
+PERIOD_RESULTS: tuple[str, ...] = ("met", "missed", "low_volume", "no_data")
 
 # The labels of the raw counters' scopes: a queue's contacts, and who handled them.
 QUEUE_LABELS: tuple[str, ...] = (QUEUE, CHANNEL)

@@ -16,6 +16,12 @@ with three contacts pages nobody. A breach is ``warning``; a breach beyond the K
 margin is also ``critical`` (route both, inhibit the warning by the critical). Each breach carries
 a ``dashboard_url`` annotation: the KPI's Grafana dashboard with the breach's scope selected.
 The minimum sample and what it counts come from ``exporter.presentation`` (one place per KPI).
+
+Attainment alerts (``KpiTargetAttainmentLow``, on by default, one rule per KPI whose hours are
+judged): the share of judged hours met over a window, ``increase(met) / increase(met + missed)``
+of ``kpi_target_periods_total``, below a level, once at least a few hours were judged in it
+(low-volume and no-data hours are judged neither way). Defaults: 80 % over 7 days, from 10 judged
+hours; ``kpi-targets rules --attainment-level 0`` leaves them out.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from exporter import names, presentation
 from exporter.catalog import CATALOG, Kpi, Unit
 from exporter.presentation import Presentation
 from exporter.targets.model import Quantifier
+from exporter.targets.periods import periods_judged
 
 RULES_FILE_NAME = "kpi-targets.rules.yml"
 DEFAULT_FOR = "10m"
@@ -40,6 +47,10 @@ _DASHBOARD_VARIABLES = ("channel", "queue", "team", "agent")
 DEFAULT_STALL_MINUTES = 15
 DOWN_FOR = "3m"
 REJECTED_RATIO = 0.05
+DEFAULT_ATTAINMENT_LEVEL = 0.8
+DEFAULT_ATTAINMENT_WINDOW = "7d"
+ATTAINMENT_MIN_JUDGED = 10
+ATTAINMENT_FOR = "15m"
 
 _DURATION = re.compile(r"^(\d+(ms|s|m|h|d|w|y))+$")
 
@@ -140,7 +151,9 @@ _TARGET_SELECTOR_TEMPLATE = (
 def _target_in_words(unit: Unit, wanted: str) -> str:
     """The target in force for the breach's series, read back with a query, e.g. "80% or more"."""
     return (
-        '{{ with printf "' + names.KPI_TARGET + '{%s}" $selector | query }}{{ '
+        '{{ with printf "'
+        + names.KPI_TARGET
+        + '{%s}" $selector | query }}{{ '
         + _format_value(unit, ". | first | value")
         + " }} "
         + wanted
@@ -214,6 +227,36 @@ def _breach_rule(
                 f"the target in force is {_target_in_words(kpi.unit, wanted)}{guard}."
             ),
             "dashboard_url": dashboard_url(policy.presentation, grafana_url),
+        },
+    }
+
+
+def _attainment_rule(
+    shown: Presentation, *, level: float, window: str, job: str, grafana_url: str
+) -> dict[str, Any]:
+    kpi = shown.kpi
+    series = f'{names.KPI_TARGET_PERIODS}{{job="{job}", kpi="{kpi.name}", {names.RESULT}'
+    judged = f'sum without ({names.RESULT}) (increase({series}=~"met|missed"}}[{window}]))'
+    met = f'sum without ({names.RESULT}) (increase({series}="met"}}[{window}]))'
+    expression = (
+        f"(\n  {met}\n/\n  {judged}\n) < {level:g}\nand\n{judged} >= {ATTAINMENT_MIN_JUDGED}\n"
+    )
+    return {
+        "alert": "KpiTargetAttainmentLow",
+        "expr": expression,
+        "for": ATTAINMENT_FOR,
+        "labels": {"severity": "warning", "kpi": kpi.name},
+        "annotations": {
+            "summary": (
+                f"{_SCOPE_TEMPLATE}{kpi.title} target met in too few hours for {{{{ $scope }}}}"
+            ),
+            "description": (
+                f"{_SCOPE_TEMPLATE}{kpi.title} met its target in {{{{ $value | "
+                f"humanizePercentage }}}} of the judged hours of the last {window} for "
+                f"{{{{ $scope }}}}, under {level:.0%} (judged hours: met or missed, on duty, with "
+                f"enough {shown.volume_noun}; alerting from {ATTAINMENT_MIN_JUDGED} of them)."
+            ),
+            "dashboard_url": dashboard_url(shown, grafana_url),
         },
     }
 
@@ -349,9 +392,15 @@ def build_rules(
     job: str = DEFAULT_JOB,
     stall_minutes: int = DEFAULT_STALL_MINUTES,
     grafana_url: str = DEFAULT_GRAFANA_URL,
+    attainment_level: float = DEFAULT_ATTAINMENT_LEVEL,
+    attainment_window: str = DEFAULT_ATTAINMENT_WINDOW,
 ) -> dict[str, Any]:
-    """The rules file as a YAML-ready mapping."""
+    """The rules file as a YAML-ready mapping; no attainment group when ``attainment_level`` is
+    0."""
     validate_duration(for_duration)
+    validate_duration(attainment_window)
+    if not 0 <= attainment_level <= 1:
+        raise ValueError(f"{attainment_level:g} is not a share between 0 and 1 (0 turns it off)")
     breach_rules = [
         _breach_rule(
             breach_policy(kpi),
@@ -366,13 +415,24 @@ def build_rules(
         for quantifier in Quantifier
         for critical in (False, True)
     ]
-    return {
-        "groups": [
-            {"name": "kpi-targets-breaches", "rules": breach_rules},
-            {"name": "kpi-targets-exporter", "rules": _exporter_rules(job, stall_minutes)},
-            {"name": "kpi-targets-staffing", "rules": _staffing_rules(job, for_duration)},
+    groups = [
+        {"name": "kpi-targets-breaches", "rules": breach_rules},
+        {"name": "kpi-targets-exporter", "rules": _exporter_rules(job, stall_minutes)},
+    ]
+    if attainment_level > 0:
+        attainment_rules = [
+            _attainment_rule(
+                presentation.of(kpi.name),
+                level=attainment_level,
+                window=attainment_window,
+                job=job,
+                grafana_url=grafana_url,
+            )
+            for kpi in periods_judged()
         ]
-    }
+        groups.append({"name": "kpi-targets-attainment", "rules": attainment_rules})
+    groups.append({"name": "kpi-targets-staffing", "rules": _staffing_rules(job, for_duration)})
+    return {"groups": groups}
 
 
 class _Dumper(yaml.SafeDumper):

@@ -13,6 +13,11 @@ ROOT = Path(__file__).resolve().parents[1]
 DASHBOARDS = ROOT / "grafana" / "dashboards"
 VARIABLES = ("channel", "queue", "team", "agent")
 ALL = ".*"  # the variables' allValue
+# The roles (refIds) of queries that show a target, a verdict or judged hours: Show KPI Targets
+# Off empties them.
+TARGET_ROLES = ("target", "met", "missed", "state", "attainment", "periods", "hours")
+# The agents-needed panels' roles: shown only with Show KPI Targets On too.
+STAFFING_ROLES = ("required", "on_duty", "gap", "short", "spare")
 _REGEX_SPECIALS = re.compile(r"([\\.^$*+?()\[\]{}|])")
 
 
@@ -20,7 +25,7 @@ _REGEX_SPECIALS = re.compile(r"([\\.^$*+?()\[\]{}|])")
 class PanelQuery:
     dashboard: str
     panel: str
-    role: str  # the refId: value, target, met, missed, neutral, range, state
+    role: str  # the refId: value, target, met, missed, neutral, range, state, attainment, ...
     expr: str
     instant: bool
 

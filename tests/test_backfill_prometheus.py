@@ -29,8 +29,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from grafana_queries import panel_queries, substitute
 from processes import KPI_TARGETS, Process, free_port, http_get, wait_for
 
+from exporter.dashboards.queries import HOUR_CODES
 from tests.presets import write_targets
 
 pytestmark = pytest.mark.integration
@@ -113,6 +115,18 @@ class Backfilled:
     def query(self, promql: str, at: float) -> list[dict[str, Any]]:
         params = urllib.parse.urlencode({"query": promql, "time": f"{at:.3f}"})
         status, body = http_get(f"{self.prometheus_url}/api/v1/query?{params}")
+        assert status == 200, body
+        payload = json.loads(body)
+        assert payload["status"] == "success", payload
+        return list(payload["data"]["result"])
+
+    def prometheus_query_range(
+        self, promql: str, start: float, end: float, step: float
+    ) -> list[dict[str, Any]]:
+        params = urllib.parse.urlencode(
+            {"query": promql, "start": f"{start:.3f}", "end": f"{end:.3f}", "step": f"{step:g}"}
+        )
+        status, body = http_get(f"{self.prometheus_url}/api/v1/query_range?{params}")
         assert status == 200, body
         payload = json.loads(body)
         assert payload["status"] == "success", payload
@@ -315,3 +329,88 @@ def test_step_samples_are_every_five_minutes(backfilled: Backfilled) -> None:
     midnight = _local(backfilled.weekdays[0] + timedelta(days=1))
     before = float(backfilled.query(offered, midnight - 1800)[0]["value"][1])
     assert float(backfilled.query(offered, midnight + 1800)[0]["value"][1]) == before + 4
+
+
+def test_closed_hours_equal_replay_at_their_last_instant_and_every_judged_hour_is_counted(
+    backfilled: Backfilled,
+) -> None:
+    b = backfilled
+    judged = 'kpi="service_level_ratio",level=~"channel|queue"'
+    for day, hour in ((b.weekdays[0], 10), (b.weekdays[0], 11), (b.weekdays[-1], 16)):
+        end = _local(day, hour + 1)
+        replayed = _replay(b.queue_log, end - 0.001)  # HH:59:59.999
+        # Read back in the middle of the next hour: the hour that ended, as replay has it.
+        stored = _by_series(b.query(f'kpi_last_period_value{{job="{JOB}",{judged}}}', end + 1800))
+        assert stored and stored == {key: replayed[key] for key in stored}, (day, hour)
+        # The target that judged it is the one in force at its last minute, and the verdict.
+        goal = expected_target(end - 60, b.holiday, end - 60 >= b.changed_at)
+        targets = _by_series(b.query(f'kpi_last_period_target{{job="{JOB}",{judged}}}', end + 1800))
+        assert set(targets.values()) == {goal}
+        met = _by_series(b.query(f'kpi_last_period_met{{job="{JOB}",{judged}}}', end + 1800))
+        assert met == {key: float(value >= goal) for key, value in stored.items()}  # type: ignore[operator]
+    # No hour of the holiday is judged: nothing published for its hours.
+    during = _local(b.holiday, 12, 30)
+    assert b.query(f'kpi_last_period_value{{job="{JOB}"}}', during) == []
+    # Counted by hand: every hour of the period that ended after --from (all of them) is judged
+    # but the holiday's; each has 4 calls, fewer than service level's 20: low volume, all.
+    hours = round((b.end - b.start) / 3600)
+    holiday_hours = round((_local(b.holiday + timedelta(days=1)) - _local(b.holiday)) / 3600)
+    for level in ("channel", "queue"):
+        counted = {
+            series["metric"]["result"]: float(series["value"][1])
+            for series in b.query(
+                f'kpi_target_periods_total{{job="{JOB}",kpi="service_level_ratio",'
+                f'level="{level}"}}',
+                b.end,
+            )
+        }
+        expected = {"met": 0.0, "missed": 0.0, "low_volume": hours - holiday_hours, "no_data": 0.0}
+        assert counted == expected, level
+    # The site's service level has no target (the one set is for channel=voice): never judged.
+    site = b.query(
+        f'kpi_target_periods_total{{job="{JOB}",kpi="service_level_ratio",level="site"}}', b.end
+    )
+    assert {float(series["value"][1]) for series in site} == {0.0}
+
+
+def test_the_dashboards_hour_cells_are_drawn_at_the_hours_they_judge(
+    backfilled: Backfilled,
+) -> None:
+    # The committed Contact Center Operations dashboard's state timeline of service level, as
+    # Grafana sends it (All selected, Show KPI Targets On, its 1h interval: whole-hour steps).
+    (query,) = [
+        q for q in panel_queries() if q.role == "hours" and q.panel == "Service level: each hour"
+    ]
+    expr = substitute(query.expr, {}, show_targets=True)
+    b = backfilled
+    day_before = b.holiday - timedelta(days=1)
+    start, end = _local(day_before, 0), _local(b.holiday, 23)
+    cells = b.prometheus_query_range(expr, start, end, 3600)
+    assert [series["metric"]["queue"] for series in cells] == ["sales"]
+    by_hour = {float(at): float(value) for at, value in cells[0]["values"]}
+    for at, code in by_hour.items():
+        local = datetime.fromtimestamp(at, ROME)
+        # Every hour of the day before is low volume (4 calls); the holiday's are not judged.
+        expected = 0.0 if local.date() == b.holiday else float(HOUR_CODES["low_volume"])
+        assert code == expected, local
+    assert len(by_hour) == round((end - start) / 3600) + 1
+
+
+def test_the_dashboards_judged_hours_over_a_day_are_counted_by_hand(backfilled: Backfilled) -> None:
+    b = backfilled
+    day_before = b.holiday - timedelta(days=1)
+    # The range panel at the day's end over the whole day: its 24 hours (ended after 00:00).
+    at, day = _local(b.holiday, 0), 86400
+    queries = {
+        q.role: q.expr
+        for q in panel_queries()
+        if q.panel in ("Service level: hours judged", "Service level: hours met")
+    }
+    counted = b.query(substitute(queries["periods"], {}, True, range_seconds=day), at)
+    by_result = {series["metric"]["result"]: float(series["value"][1]) for series in counted}
+    assert by_result == {"met": 0.0, "missed": 0.0, "low_volume": 24.0, "no_data": 0.0}
+    # No hour was met or missed (all low volume): no share to show, the panel says so.
+    assert b.query(substitute(queries["attainment"], {}, True, range_seconds=day), at) == []
+    # And nothing at all with Show KPI Targets Off.
+    assert b.query(substitute(queries["periods"], {}, False, range_seconds=day), at) == []
+    assert _local(day_before + timedelta(days=1)) == at

@@ -255,7 +255,7 @@ def test_kpi_values_targets_and_met_flags_exactly(engine: KpiEngine) -> None:
 
 def test_raw_counters_are_counters_with_their_samples(engine: KpiEngine) -> None:
     text = _scrape(KpiCollector(engine, lambda: None, resolve, clock=lambda: SCRAPE_AT))
-    counters = text[text.index("# HELP contact_center_") :]
+    counters = text[text.index("# HELP contact_center_") : text.index("# HELP kpi_last_period_")]
     samples = "".join(line + "\n" for line in counters.splitlines() if not line.startswith("#"))
     assert samples == EXPECTED_COUNTER_SAMPLES
     assert "# TYPE contact_center_contacts_offered_total counter\n" in counters

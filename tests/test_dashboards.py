@@ -15,9 +15,10 @@ import yaml
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.cog.plugins import register_default_plugins
 from grafana_foundation_sdk.models.dashboard import Dashboard as SdkDashboard
+from grafana_queries import STAFFING_ROLES, TARGET_ROLES
 
 from exporter import presentation
-from exporter.catalog import CATALOG, Tab
+from exporter.catalog import CATALOG, Period, Tab
 from exporter.cli import main
 from exporter.dashboards.build import DATASOURCE_UID, FILE_NAMES, TITLES, render_all
 from exporter.dashboards.queries import StaffingRole
@@ -140,13 +141,13 @@ def test_variables_are_chained_multi_value_with_all_and_the_switch() -> None:
 
 
 def test_targets_and_verdicts_obey_the_switch_and_targets_are_dashed_steps() -> None:
-    staffing = {str(role) for role in StaffingRole}  # agents needed: shown with the switch On
+    staffing = set(STAFFING_ROLES)  # agents needed: shown with the switch On
     for board in _boards().values():
         for panel in _panels(board):
             refs = {query["refId"] for query in panel["targets"]}
             for query in panel["targets"]:
                 guarded = query["expr"].endswith("and on() (vector($show_targets) == 1)")
-                expected = query["refId"] in ("target", "met", "missed", "state", *staffing)
+                expected = query["refId"] in (*TARGET_ROLES, *staffing)
                 assert guarded == expected, (panel["title"], query["refId"])
                 assert query["datasource"] == {"type": "prometheus", "uid": "${datasource}"}
             if panel["type"] == "timeseries" and refs != {"gap"}:  # the gap is a filled area
@@ -156,6 +157,10 @@ def test_targets_and_verdicts_obey_the_switch_and_targets_are_dashed_steps() -> 
                 properties = {p["id"]: p["value"] for p in override["properties"]}
                 assert properties["custom.lineInterpolation"] == "stepAfter"
                 assert properties["custom.lineStyle"]["fill"] == "dash"
+
+
+def test_the_staffing_roles_are_the_queries_roles() -> None:
+    assert set(STAFFING_ROLES) == {str(role) for role in StaffingRole}
 
 
 def test_stat_colours_follow_the_verdict() -> None:
@@ -198,3 +203,45 @@ def test_dashboards_command_writes_the_files(
     written = {path.name: path.read_text(encoding="utf-8") for path in tmp_path.iterdir()}
     assert written == render_all()
     assert capsys.readouterr().out == "".join(f"Wrote {tmp_path / name}\n" for name in render_all())
+
+
+def test_both_kpi_dashboards_have_a_judged_hours_row_per_kpi_whose_hours_close() -> None:
+    boards = _boards()
+    for which, file_name in FILE_NAMES.items():
+        if which is Dashboard.OVERVIEW:
+            continue
+        panels = boards[file_name]["panels"]  # rows and panels, in order
+        titles = [panel["title"] for panel in panels]
+        row = titles.index("Judged hours over the selected range, hour by hour")
+        assert panels[row]["type"] == "row"
+        judged = [
+            shown.kpi.title
+            for shown in presentation.on_dashboard(which)
+            if shown.kpi.period is Period.HOURLY
+        ]
+        assert judged, which
+        expected = [
+            f"{title}: {part}"
+            for title in judged
+            for part in ("hours met", "hours judged", "each hour")
+        ]
+        assert titles[row + 1 : row + 1 + len(expected)] == expected
+        for panel in panels[row + 1 : row + 1 + len(expected)]:
+            (query,) = panel["targets"]
+            assert query["refId"] in ("attainment", "periods", "hours")
+            if query["refId"] == "hours":
+                # One cell per hour: evaluated at whole hours, each code in words and colour.
+                assert panel["type"] == "state-timeline" and panel["interval"] == "1h"
+                (mapping,) = panel["fieldConfig"]["defaults"]["mappings"]
+                words = {code: found["text"] for code, found in mapping["options"].items()}
+                assert words == {
+                    "0": "no target",
+                    "1": "met",
+                    "2": "missed",
+                    "3": "low volume",
+                    "4": "no data",
+                }
+            if query["refId"] == "attainment":
+                steps = panel["fieldConfig"]["defaults"]["thresholds"]["steps"]
+                assert [step["color"] for step in steps] == ["red", "green"]
+                assert steps[1]["value"] == 0.8

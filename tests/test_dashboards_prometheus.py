@@ -21,6 +21,8 @@ from typing import Any
 import pytest
 from example_targets import copy_example_targets
 from grafana_queries import (
+    STAFFING_ROLES,
+    TARGET_ROLES,
     VARIABLES,
     PanelQuery,
     one_value,
@@ -31,6 +33,7 @@ from grafana_queries import (
 from processes import wait_for
 from prometheus_stack import Prometheus, stack
 
+from exporter import names
 from exporter.dashboards.queries import StaffingRole
 from exporter.targets.model import Quantifier
 from exporter.targets.parse import load_dir
@@ -119,7 +122,7 @@ def test_every_query_runs_with_all_and_value_queries_return_data(lab: Lab) -> No
 
 def test_targets_and_verdicts_are_empty_when_off(lab: Lab) -> None:
     for query in QUERIES:
-        if query.role in ("target", "met", "missed", "state"):
+        if query.role in (*TARGET_ROLES, *STAFFING_ROLES):
             assert _run(lab, query, {}, on=False) == [], query
 
 
@@ -179,7 +182,7 @@ def test_met_and_missed_follow_the_quantifier_with_equality_met(lab: Lab) -> Non
 def test_each_value_of_each_variable_selects_exactly_its_series(lab: Lab) -> None:
     runs = 0
     for query in QUERIES:
-        if query.role == "range":
+        if query.role in ("range", "periods"):  # sums over the selected scopes
             continue
         for on in (True, False):
             everything = _run(lab, query, {}, on)
@@ -207,6 +210,19 @@ def test_range_panels_run_for_each_value_and_for_two_values_at_once(lab: Lab) ->
                 assert len(_run(lab, query, {variable: one_value(value)}, True)) <= 1
         both = _run(lab, query, {"queue": several(["sales", "support"])}, True)
         assert len(both) <= 1
+
+
+def test_judged_hours_counts_run_for_each_value_one_series_per_result(lab: Lab) -> None:
+    for query in QUERIES:
+        if query.role != "periods":
+            continue
+        for variable in VARIABLES:
+            if not query.uses(variable):
+                continue
+            for value in lab.values[variable]:
+                found = _run(lab, query, {variable: one_value(value)}, True)
+                assert {s["metric"]["result"] for s in found} <= set(names.PERIOD_RESULTS)
+                assert all(set(s["metric"]) == {"result"} for s in found), query.panel
     # Two voice queues together: their offered contacts add up.
     offered = 'sum(increase(contact_center_contacts_offered_total{queue=~"$queue"}[$__range]))'
     parts = [

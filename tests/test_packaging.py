@@ -17,6 +17,7 @@ import sys
 import sysconfig
 import tarfile
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     (site / "test-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     (wheel,) = dist.glob("kpi_targets-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = set(archive.namelist())
+    for static in ("admin.css", "favicon.svg", "preview.js"):  # the admin UI's own files
+        assert f"exporter/admin/static/{static}" in shipped, static
     subprocess.run(
         [
             sys.executable,
@@ -132,6 +137,7 @@ def test_init_writes_an_editable_copy_that_check_accepts(installed: Path, tmp_pa
     assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()) == [
         "prometheus/prometheus.yml",
         "prometheus/rules/kpi-targets.rules.yml",
+        "prometheus/tests/kpi-targets-attainment.test.yml",
         "prometheus/tests/kpi-targets-sources.test.yml",
         "prometheus/tests/kpi-targets.test.yml",
         "serve.yaml",

@@ -37,8 +37,9 @@ def test_committed_rules_equal_a_fresh_generation() -> None:
 
 def test_promtool_check_rules_accepts_the_committed_rules() -> None:
     result = _promtool("check", "rules", str(COMMITTED_RULES))
-    # 21 eligible KPIs x 2 quantifiers x 2 severities + 5 exporter alerts + KpiUnderstaffed.
-    assert "SUCCESS: 90 rules found" in result.stdout
+    # 21 eligible KPIs x 2 quantifiers x 2 severities + 5 exporter alerts + 17 attainment alerts
+    # (the eligible Hourly KPIs) + KpiUnderstaffed.
+    assert "SUCCESS: 107 rules found" in result.stdout
 
 
 def test_promtool_unit_tests_pass() -> None:
@@ -145,3 +146,48 @@ def test_rules_command_refuses_a_job_promtool_would_reject(
 def test_rules_for_any_accepted_job_pass_promtool(tmp_path: Path) -> None:
     assert main(["rules", "--output", str(tmp_path), "--job", "site-1/kpi:targets.v2"]) == 0
     _promtool("check", "rules", str(tmp_path / RULES_FILE_NAME))
+
+
+def test_one_attainment_rule_per_kpi_whose_hours_are_judged() -> None:
+    groups = {group["name"]: group["rules"] for group in build_rules()["groups"]}
+    attainment = groups["kpi-targets-attainment"]
+    hourly = [kpi.name for kpi in CATALOG if kpi.eligible and kpi.period is catalog.Period.HOURLY]
+    assert [rule["labels"]["kpi"] for rule in attainment] == hourly
+    assert len(hourly) == 17
+    assert {rule["alert"] for rule in attainment} == {"KpiTargetAttainmentLow"}
+    # The default level, window and minimum of judged hours, in the expression.
+    expression = attainment[0]["expr"]
+    assert ") < 0.8\n" in expression and "[7d]))" in expression and ">= 10\n" in expression
+    assert 'result="met"' in expression and 'result=~"met|missed"' in expression
+
+
+def test_the_attainment_level_and_window_are_options_and_0_leaves_them_out(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = str(tmp_path)
+    assert (
+        main(["rules", "--output", out, "--attainment-level", "0.9", "--attainment-window", "28d"])
+        == 0
+    )
+    text = (tmp_path / RULES_FILE_NAME).read_text(encoding="utf-8")
+    assert ") < 0.9\n" in text and "[28d]" in text and "under 90%" in text
+    _promtool("check", "rules", str(tmp_path / RULES_FILE_NAME))
+    assert main(["rules", "--output", out, "--attainment-level", "0"]) == 0
+    text = (tmp_path / RULES_FILE_NAME).read_text(encoding="utf-8")
+    assert "KpiTargetAttainmentLow" not in text and "kpi-targets-attainment" not in text
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--attainment-level", "80", "--attainment-level 80: a share between 0 and 1"),
+        ("--attainment-level", "-0.1", "--attainment-level -0.1: a share between 0 and 1"),
+        ("--attainment-window", "a week", "--attainment-window 'a week' is not a Prometheus"),
+    ],
+)
+def test_rules_command_refuses_a_bad_attainment_option(
+    option: str, value: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["rules", "--output", str(tmp_path), option, value]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / RULES_FILE_NAME).exists()

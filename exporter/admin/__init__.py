@@ -121,6 +121,11 @@ def _register_ui(app: Flask, context: AdminContext) -> None:
     for module in (auth, targets, preview, history, calendar_page):
         app.register_blueprint(module.blueprint)
 
+    @app.context_processor
+    def read_only() -> dict[str, object]:
+        """Why saves are refused (the built-in example targets), said at the top of every page."""
+        return {"read_only": context.store.read_only}
+
     @app.get("/")
     def index() -> BaseResponse:
         return redirect(url_for("targets.page"))

@@ -48,6 +48,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="alert when a source delivers nothing for N minutes during operating hours "
         "(default: 15)",
     )
+    parser.add_argument(
+        "--attainment-level",
+        type=float,
+        default=0.8,
+        metavar="SHARE",
+        help="alert when a KPI met its target in less than this share (0-1) of the hours judged "
+        "over --attainment-window; 0 leaves the attainment alerts out (default: 0.8)",
+    )
+    parser.add_argument(
+        "--attainment-window",
+        default="7d",
+        metavar="DURATION",
+        help="the range the attainment alerts look back over (default: 7d)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -65,6 +79,18 @@ def run(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    try:
+        validate_duration(args.attainment_window)
+    except ValueError as error:
+        print(f"kpi-targets rules: --attainment-window {error}", file=sys.stderr)
+        return 2
+    if not 0 <= args.attainment_level <= 1:
+        print(
+            f"kpi-targets rules: --attainment-level {args.attainment_level:g}: a share between "
+            "0 and 1, such as 0.8 for 80 % (0 leaves the attainment alerts out)",
+            file=sys.stderr,
+        )
+        return 2
     if args.stall_minutes < 1:
         print("kpi-targets rules: --stall-minutes must be at least 1", file=sys.stderr)
         return 2
@@ -73,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
         job=args.job,
         stall_minutes=args.stall_minutes,
         grafana_url=args.grafana_url,
+        attainment_level=args.attainment_level,
+        attainment_window=args.attainment_window,
     )
     args.output.mkdir(parents=True, exist_ok=True)
     path = args.output / RULES_FILE_NAME

@@ -8,7 +8,11 @@ against a fresh generation by the tests, so edit this module, never the JSON.
   panels "now", coloured met / missed / neutral against the target in force; a row of time series
   "today" with the target as a dashed step line that follows its schedule; on Operations, a row of
   agents needed per queue against agents on duty (``_staffing_row``); a row "over the selected
-  range" rebuilt from the counters (summed across exporters).
+  range" rebuilt from the counters (summed across exporters); a row "judged hours" for the KPIs
+  whose hours close: per scope the share of judged hours met over the range (coloured by the
+  share, green from the attainment alerts' default level), the hours counted by result, and a
+  state timeline with one cell per hour where it happened (met, missed, low volume, no data, no
+  target). Every target panel, these included, is empty with Show KPI Targets Off.
 - **KPI Targets**: a table of every KPI and scope with its value, target, quantifier, state and
   the target's source.
 
@@ -24,7 +28,7 @@ from typing import Any, TypeVar
 
 from grafana_foundation_sdk.builders import common as common_builders
 from grafana_foundation_sdk.builders import dashboard as builders
-from grafana_foundation_sdk.builders import stat, table, timeseries
+from grafana_foundation_sdk.builders import stat, statetimeline, table, timeseries
 from grafana_foundation_sdk.builders.prometheus import Dataquery
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.models import common
@@ -35,6 +39,8 @@ from exporter.dashboards import queries
 from exporter.dashboards.queries import Role, StaffingRole
 from exporter.names import KPI_VALUE as VALUE
 from exporter.presentation import Dashboard, Presentation, on_dashboard
+from exporter.rules import DEFAULT_ATTAINMENT_LEVEL
+from exporter.targets.periods import periods_judged
 
 DATASOURCE_UID = "kpi-targets-prometheus"  # pinned by grafana/provisioning/datasources/
 DATASOURCE = model.DataSourceRef(type_val="prometheus", uid="${datasource}")
@@ -228,6 +234,123 @@ def _range_stat(shown: Presentation, expr: str, layout: _Layout) -> stat.Panel:
     return _with_unit(panel, shown)
 
 
+# How each result of a closed hour is drawn: its words and colour (hours query codes: 0 = the
+# hour had no target in force).
+_RESULT_STYLE: dict[str, tuple[str, str]] = {
+    "met": ("met", "green"),
+    "missed": ("missed", "red"),
+    "low_volume": ("low volume", "yellow"),
+    "no_data": ("no data", "purple"),
+}
+_NOT_JUDGED = ("no target", "transparent")
+_TARGETS_OFF = " Empty with Show KPI Targets Off."
+
+
+def _attainment_stat(shown: Presentation, layout: _Layout) -> stat.Panel:
+    """Per scope, the share of the range's judged hours that met the target."""
+    kpi, level = shown.kpi.name, shown.level
+    thresholds = (
+        builders.ThresholdsConfig()
+        .mode(model.ThresholdsMode.ABSOLUTE)
+        .steps(
+            [
+                model.Threshold(value=None, color="red"),
+                model.Threshold(value=DEFAULT_ATTAINMENT_LEVEL, color="green"),
+            ]
+        )
+    )
+    panel = (
+        _stat(
+            shown,
+            layout,
+            f"Closed hours of the selected range that a target judged: the share met (met / "
+            f"(met + missed)), summed across exporters; low-volume and no-data hours are judged "
+            f"neither way, off-duty and closed hours not at all. Green from "
+            f"{DEFAULT_ATTAINMENT_LEVEL:.0%} (the attainment alerts' default level)."
+            + _TARGETS_OFF,
+        )
+        .title(f"{shown.kpi.title}: hours met")
+        .with_target(
+            _query(Role.ATTAINMENT, queries.attainment(kpi, level), _LEGENDS[level], instant=True)
+        )
+        .color_mode(common.BigValueColorMode.BACKGROUND)
+        .text_mode(common.BigValueTextMode.VALUE_AND_NAME)
+        .color_scheme(builders.FieldColor().mode(model.FieldColorModeId.THRESHOLDS))
+        .thresholds(thresholds)
+        .unit("percentunit")
+        .decimals(0)
+        .min(0)
+        .max(1)
+        .no_value("no judged hour in the range")
+    )
+    return panel
+
+
+def _periods_stat(shown: Presentation, layout: _Layout) -> stat.Panel:
+    """The hours behind the share: counted by result over the selected scopes."""
+    kpi, level = shown.kpi.name, shown.level
+    panel = (
+        _stat(
+            shown,
+            layout,
+            "Closed hours of the selected range counted by result, over the selected scopes: "
+            "met, missed, low volume (fewer contacts than the KPI's alert minimum) and no data."
+            + _TARGETS_OFF,
+        )
+        .title(f"{shown.kpi.title}: hours judged")
+        .with_target(_query(Role.PERIODS, queries.periods(kpi, level), "{{result}}", instant=True))
+        .color_mode(common.BigValueColorMode.VALUE)
+        .text_mode(common.BigValueTextMode.VALUE_AND_NAME)
+        .decimals(0)
+        .unit("none")
+        .no_value("no hour counted in the range")
+    )
+    for result, (words, colour) in _RESULT_STYLE.items():
+        panel = panel.override_by_name(
+            result,
+            [
+                model.DynamicConfigValue(id_val="displayName", value=words),
+                model.DynamicConfigValue(
+                    id_val="color", value={"mode": "fixed", "fixedColor": colour}
+                ),
+            ],
+        )
+    return panel
+
+
+def _hours_timeline(shown: Presentation, layout: _Layout) -> statetimeline.Panel:
+    """One cell per closed hour and scope, drawn at the hour it judges."""
+    kpi, level = shown.kpi.name, shown.level
+    panel_id, place = layout.panel(16, 5)
+    mapped = {
+        str(queries.HOUR_CODES[result]): model.ValueMappingResult(
+            text=words, color=colour, index=index
+        )
+        for index, (result, (words, colour)) in enumerate(_RESULT_STYLE.items(), 1)
+    }
+    mapped["0"] = model.ValueMappingResult(text=_NOT_JUDGED[0], color=_NOT_JUDGED[1], index=0)
+    return (
+        statetimeline.Panel()
+        .id(panel_id)
+        .grid_pos(place)
+        .title(f"{shown.kpi.title}: each hour")
+        .description(
+            "One cell per clock hour, where it happened: met, missed, low volume, no data, or "
+            "no target (not set, off duty, closed). An hour is judged when it ends, by the target "
+            "in force at its last on-duty minute." + _TARGETS_OFF
+        )
+        .datasource(DATASOURCE)
+        .interval("1h")
+        .with_target(_query(Role.HOURS, queries.hours(kpi, level), _LEGENDS[level], instant=False))
+        .mappings([model.ValueMap(options=dict(sorted(mapped.items())))])
+        .color_scheme(builders.FieldColor().mode(model.FieldColorModeId.FIXED).fixed_color("text"))
+        .show_value(common.VisibilityMode.NEVER)
+        .merge_values(False)
+        .line_width(0)
+        .fill_opacity(80)
+    )
+
+
 def _row(title: str, layout: _Layout) -> builders.Row:
     row_id, place = layout.row()
     return builders.Row(title).id(row_id).grid_pos(place)
@@ -344,6 +467,13 @@ def _tab_dashboard(which: Dashboard, description: str) -> builders.Dashboard:
         expr = queries.range_query(shown.kpi, team=team)
         if expr is not None:
             board = board.with_panel(_range_stat(shown, expr, layout))
+    judged = {kpi.name for kpi in periods_judged()}
+    board = board.with_row(_row("Judged hours over the selected range, hour by hour", layout))
+    for shown in shown_kpis:
+        if shown.kpi.name in judged:
+            board = board.with_panel(_attainment_stat(shown, layout))
+            board = board.with_panel(_periods_stat(shown, layout))
+            board = board.with_panel(_hours_timeline(shown, layout))
     return board
 
 

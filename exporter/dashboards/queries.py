@@ -14,7 +14,9 @@ integration test) can tell them apart:
   (equality is met), neutral when no target is in force or the switch is Off;
 - ``range``: a ratio over the selected range, rebuilt from the raw counters and summed across
   every exporter first, so sharded exporters give the figure one exporter would;
-- ``state``: the overview's state column (met / missed / not set / off duty / closed: <name>).
+- ``state``: the overview's state column (met / missed / not set / off duty / closed: <name>);
+- ``attainment``, ``periods``, ``hours``: the closed hours judged over the range
+  (``kpi_target_periods_total``): the share met, the counts by result, and one cell per hour.
 """
 
 from __future__ import annotations
@@ -48,6 +50,9 @@ class Role(enum.StrEnum):
     NEUTRAL = "neutral"
     RANGE = "range"
     STATE = "state"
+    ATTAINMENT = "attainment"
+    PERIODS = "periods"
+    HOURS = "hours"
 
 
 def _selector(kpi: str, level: str) -> str:
@@ -137,6 +142,65 @@ def overview_state() -> str:
 
 
 TARGETS_CHANGED = f"max by (version) ({names.TARGETS_VERSION_TIMESTAMP}) > time() - 900"
+
+
+# --- closed hours: attainment over the range, and one cell per hour ------------------------------
+
+# The code of each result in the hours query (0: the hour was not judged: no target in force).
+HOUR_CODES: dict[str, int] = {result: code for code, result in enumerate(names.PERIOD_RESULTS, 1)}
+# The hours query reads, at an hour's start H, the counters' increase over (H + 2m, H + 1h + 2m]:
+# hour H is counted at the first scrape after it ends (H + 1h + a scrape interval), the hour
+# before it by H + 2m (for scrape intervals up to 2m). Evaluated at whole hours (the panel's 1h
+# interval; Grafana aligns range queries to the step), each cell is drawn at its own hour.
+HOUR_LOOKAHEAD = "-62m"
+
+
+def _periods(kpi: str, level: str, result: str, window: str, offset: str = "") -> str:
+    selector = _selector(kpi, level)[:-1] + f", {names.RESULT}{result}}}"
+    shift = f" offset {offset}" if offset else ""
+    return f"increase({names.KPI_TARGET_PERIODS}{selector}[{window}]{shift})"
+
+
+def _by_scope(level: str) -> str:
+    return f"sum by (kpi, level{''.join(', ' + label for label in _LEVEL_LABELS[level])})"
+
+
+_LEVEL_LABELS: dict[str, tuple[str, ...]] = {
+    "site": (),
+    "channel": ("channel",),
+    "queue": ("queue", "channel"),
+    "team": ("team",),
+    "agent": ("team", "agent"),
+    "campaign": ("campaign",),
+}
+
+
+def attainment(kpi: str, level: str) -> str:
+    """Per scope, the share of the judged hours (met or missed) of the range that met the
+    target, summed across exporters; nothing where no hour was judged."""
+    by = _by_scope(level)
+    met_hours = _periods(kpi, level, '="met"', "$__range")
+    judged = _periods(kpi, level, '=~"met|missed"', "$__range")
+    return f"{by} ({met_hours})\n/\n({by} ({judged}) > 0)\nand {SHOW_TARGETS}"
+
+
+def periods(kpi: str, level: str) -> str:
+    """The hours counted over the range by result, over the selected scopes of the level."""
+    counted = _periods(kpi, level, '=~".+"', "$__range")
+    return f"round(sum by ({names.RESULT}) ({counted}))\nand {SHOW_TARGETS}"
+
+
+def hours(kpi: str, level: str) -> str:
+    """Per scope, at each hour's start, the code of its result (``HOUR_CODES``; 0 not judged):
+    each result's counter rose in the hour's window or not (``> bool 0.5``, whatever
+    ``increase()`` extrapolates), times its code."""
+    by = _by_scope(level)
+    terms = []
+    for result, code in HOUR_CODES.items():
+        counted = _periods(kpi, level, f'="{result}"', "1h", HOUR_LOOKAHEAD)
+        terms.append(f"{code} * ({by} ({counted}) > bool 0.5)")
+    joined = "\n+ ".join(terms)
+    return f"(\n  {joined}\n)\nand {SHOW_TARGETS}"
 
 
 # --- agents needed now (exporter.staffing_collector) --------------------------------------------

@@ -30,6 +30,15 @@ Feeding
     one door: ``ingest`` and ``count`` check an event (``exporter.engine.validation``) and count
     it through ``count_contact`` or ``count_agent_state`` too.
 
+Closed periods
+    A snapshot also carries the last clock hour that ended before ``now`` (``last_period``): its
+    Hourly KPI samples, taken at the first snapshot after the hour ended, from every event stamped
+    in the hour that was counted by then (what ``replay --at`` the hour's last instant counts) and
+    kept as they were for the rest of the next hour: a late event for that hour, counted after
+    it, changes the raw counters but not the closed period's value. An hour whose bucket the
+    housekeeping dropped before any snapshot asked (a burst of past data, at start) is taken just
+    before it is dropped. ``exporter.closed_periods`` judges and counts them.
+
 Out of order and bounded memory
     Events up to ``out_of_order_tolerance_seconds`` older than the newest accepted event still land
     in their hour; older ones are rejected as ``too_old``. Only hour buckets still reachable within
@@ -45,7 +54,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 
 from exporter import catalog, names
-from exporter.catalog import Family
+from exporter.catalog import Family, Period
 from exporter.catalog.kpi import Formula
 from exporter.catalog.sums import WaitingNow
 from exporter.engine.agents import AgentTimelines
@@ -55,7 +64,7 @@ from exporter.engine.counters import Counters
 from exporter.engine.recent import RecentTraffic, StaffingInputs
 from exporter.engine.scopes import EventScopes, ScopeCache
 from exporter.engine.tallies import HourBucket, HourRow, NpsTally, TeamTally, tallies_for
-from exporter.engine.types import EngineConfig, EngineSnapshot, KpiSample
+from exporter.engine.types import ClosedPeriod, EngineConfig, EngineSnapshot, KpiSample
 from exporter.engine.validation import (
     MISSING_WAIT,
     TOO_OLD,
@@ -159,6 +168,18 @@ class KpiEngine:
             (kpi.name, kpi.family, kpi.compute_for(variant), {tuple(sorted(s)) for s in kpi.scopes})
             for kpi in catalog.CATALOG
         ]
+        # Those of a closed period: the Hourly KPIs.
+        self._hourly = [
+            entry
+            for kpi, entry in zip(catalog.CATALOG, self._published, strict=True)
+            if kpi.period is Period.HOURLY
+        ]
+        # The last closed hour as the first snapshot after it saw it; the newest hour the
+        # housekeeping dropped, taken as it was dropped (see "Closed periods").
+        self._closed: ClosedPeriod | None = None
+        self._dropped: ClosedPeriod | None = None
+        # (family, scope) of every scope ``declare`` made known (a new set at each addition).
+        self._declared: frozenset[tuple[Family, Scope]] = frozenset()
 
     # --- ingest ---------------------------------------------------------------------------------
 
@@ -415,9 +436,19 @@ class KpiEngine:
     def _housekeep(self) -> None:
         self._next_housekeeping = self._newest + _HOUSEKEEPING_EVERY_SECONDS
         cut = self._newest - self._tolerance  # the oldest instant an event may still have
-        for start in [start for start, bucket in self._buckets.items() if bucket.end <= cut]:
+        dropped = [start for start, bucket in self._buckets.items() if bucket.end <= cut]
+        newest = max(dropped, default=None)
+        for start in dropped:
             # Out of reach of any event still accepted: what it counted joins the counters.
-            self._count_changes(self._buckets.pop(start), tallies=False)
+            bucket = self._buckets.pop(start)
+            closed = self._closed
+            if start == newest and (closed is None or closed.start != start):
+                # No snapshot took this hour as closed yet: take it now, while its agent time is
+                # still in the timelines (they are trimmed below).
+                self._count_changes(bucket)
+                self._dropped = self._closed_period(bucket, start, bucket.end)
+            else:
+                self._count_changes(bucket, tallies=False)
         self._last_bucket = None  # it may have been one of those
         self._waiting.drop_stale(self._newest, self.config.stale_waiting_seconds)
         self._contacts.forget_old(self._newest)
@@ -440,15 +471,35 @@ class KpiEngine:
         campaign: str = "",
     ) -> None:
         """A scope known before any event (a source's queues, agents, campaigns): its raw
-        counters exist at 0 from the first scrape, so ``increase()`` sees its first contact."""
+        counters exist at 0 from the first scrape, so ``increase()`` sees its first contact; and
+        the KPI scopes it makes known (``EngineSnapshot.declared``), whose closed periods are
+        counted from the first scrape too."""
         with self._lock:
+            known = set(self._declared)
             if queue and channel:
                 self._counters.seed(QUEUE_LABELS, (queue, channel))
+                known.update(
+                    (Family.CONTACTS, scope)
+                    for scope in (
+                        (),
+                        (("channel", channel),),
+                        (("channel", channel), ("queue", queue)),
+                    )
+                )
                 if agent:
                     self._counters.seed(HANDLER_LABELS, (queue, channel, team, agent))
                     self._recent.declare(agent, queue, channel)
+            if team:
+                known.add((Family.TEAMS, (("team", team),)))
+                if agent:
+                    known.add((Family.TEAMS, (("agent", agent), ("team", team))))
             if campaign:
                 self._counters.seed((names.CAMPAIGN,), (campaign,))
+                known.update(
+                    ((Family.CAMPAIGNS, ()), (Family.CAMPAIGNS, (("campaign", campaign),)))
+                )
+            if len(known) != len(self._declared):
+                self._declared = frozenset(known)
 
     # --- snapshot -------------------------------------------------------------------------------
 
@@ -459,31 +510,58 @@ class KpiEngine:
             self._agents.count_until(now)
             for kept in self._buckets.values():
                 self._count_changes(kept)
-            bucket = self._buckets.get(self._hours.start_of(now))
             start, end = self._hours.bounds(now)
-            contacts = bucket.contact_tallies() if bucket else {}
-            campaigns = bucket.campaign_tallies() if bucket else {}
-            teams = self._team_tallies_now(bucket, now, start, end)
-            waiting = {
+            sums = self._hour_sums(self._buckets.get(start), now, start, end)
+            sums[Family.NPS] = self._nps
+            sums[Family.WAITING] = {
                 scope: WaitingNow(queue.waiting, queue.longest_wait(now))
                 for scope, queue in self._waiting.by_scope().items()
             }
-            available = self._agents.available_counts(self._agent_scopes)
-            # Per family, the sums of each scope its formulas read.
-            sums: dict[Family, Mapping[Scope, object]] = {
-                Family.CONTACTS: contacts,
-                Family.NPS: self._nps,
-                Family.TEAMS: teams,
-                Family.CAMPAIGNS: campaigns,
-                Family.WAITING: waiting,
-                Family.AGENTS: available,
-            }
-            samples: list[KpiSample] = []
-            for name, family, formula, label_sets in self._published:
-                found = _samples(name, sums[family], label_sets, formula)
-                found.sort(key=lambda sample: sample.labels)
-                samples.extend(found)
-            return EngineSnapshot(kpis=samples, counters=self._counters.families())
+            sums[Family.AGENTS] = self._agents.available_counts(self._agent_scopes)
+            return EngineSnapshot(
+                kpis=_all_samples(self._published, sums),
+                counters=self._counters.families(),
+                last_period=self._last_period(start),
+                declared=self._declared,
+            )
+
+    def _hour_sums(
+        self, bucket: HourBucket | None, now: float, start: float, end: float
+    ) -> dict[Family, Mapping[Scope, object]]:
+        """Per family of the Hourly KPIs, the sums of each scope its formulas read, for the hour
+        ``[start, end)`` of ``bucket`` as of ``now``."""
+        return {
+            Family.CONTACTS: bucket.contact_tallies() if bucket else {},
+            Family.TEAMS: self._team_tallies_now(bucket, now, start, end),
+            Family.CAMPAIGNS: bucket.campaign_tallies() if bucket else {},
+        }
+
+    def _closed_period(self, bucket: HourBucket | None, start: float, end: float) -> ClosedPeriod:
+        """The Hourly KPIs of the hour ``[start, end)`` that has ended (its tallies up to date)."""
+        return ClosedPeriod(
+            start, end, _all_samples(self._hourly, self._hour_sums(bucket, end, start, end))
+        )
+
+    def _last_period(self, start: float) -> ClosedPeriod:
+        """The hour before the one starting at ``start``, taken at the first call after it ended
+        and kept as it was then (see "Closed periods")."""
+        closed = self._closed
+        previous_start, previous_end = self._hours.bounds(start - 1.0)
+        if closed is not None and closed.start == previous_start:
+            return closed
+        dropped = self._dropped
+        if dropped is not None and dropped.start == previous_start:
+            closed = dropped
+        elif previous_start in self._buckets or previous_start >= self._keep_from:
+            # Its bucket is here (or it had none: no contact), and its agent time too.
+            closed = self._closed_period(
+                self._buckets.get(previous_start), previous_start, previous_end
+            )
+        else:
+            # No contact in it, and its agent time was trimmed already: nothing is known of it.
+            closed = ClosedPeriod(previous_start, previous_end, [])
+        self._closed = closed
+        return closed
 
     def staffing_inputs(self, now: float) -> StaffingInputs:
         """Each queue's traffic of the last 30 minutes and its agents on duty now, for the
@@ -566,6 +644,19 @@ def _count_outbound(event: ContactEvent, row: HourRow) -> None:
     row.live += live
     row.dropped += outcome is OutboundOutcome.DROPPED
     row.converted += live and event.converted is True
+
+
+def _all_samples(
+    published: list[tuple[str, Family, Formula, set[tuple[str, ...]]]],
+    sums: Mapping[Family, Mapping[Scope, object]],
+) -> list[KpiSample]:
+    """The samples of each published KPI from the sums of its family, each KPI's by scope."""
+    samples: list[KpiSample] = []
+    for name, family, formula, label_sets in published:
+        found = _samples(name, sums[family], label_sets, formula)
+        found.sort(key=lambda sample: sample.labels)
+        samples.extend(found)
+    return samples
 
 
 def _label_names(scope: Scope) -> tuple[str, ...]:

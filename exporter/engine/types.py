@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from exporter.catalog import Family
 from exporter.catalog.sums import DEFAULT_SERVICE_LEVEL_VARIANT, ServiceLevelVariant
 from exporter.events import EMAIL_SERVICE_LEVEL_THRESHOLD_SECONDS
 from exporter.scope import Scope
@@ -61,6 +62,21 @@ class CounterFamily:
 
 
 @dataclass(frozen=True, slots=True)
+class ClosedPeriod:
+    """The last local clock hour that ended before a snapshot's ``now``: ``[start, end)`` (UTC
+    instants) and its Hourly KPI samples, as ``kpi_value`` showed them at the hour's last instant
+    (``KpiEngine.snapshot`` says when they are taken)."""
+
+    start: float
+    end: float
+    kpis: list[KpiSample]
+
+
+@dataclass(frozen=True, slots=True)
 class EngineSnapshot:
     kpis: list[KpiSample]
     counters: list[CounterFamily]
+    last_period: ClosedPeriod | None = None
+    # (family, scope) of the scopes sources declared before any event (``KpiEngine.declare``):
+    # the same object until one more is declared.
+    declared: frozenset[tuple[Family, Scope]] = frozenset()
