@@ -299,10 +299,12 @@ def test_a_real_prometheus_scrapes_the_series(served: str, tmp_path: Path) -> No
         query = 'kpi_agents_required{queue="sales",kpi="service_level_ratio"}'
         result = wait_for("a scrape", lambda: server.query(query) or None, 30)
         assert [(row["metric"]["model"], row["value"][1]) for row in result] == [("erlang_c", "14")]
-        # The gap a dashboard shows: on duty - required, joined on the queue's labels.
+        # The README's spare-or-short query: the binding target's count by the fewer model.
         gap = server.query(
-            'kpi_agents_on_duty{level="queue"} - on(queue, channel) '
-            'kpi_agents_required{model="erlang_c",kpi="service_level_ratio"}'
+            'kpi_agents_on_duty{level="queue"}\n'
+            "  - max without (kpi) (min without (model) (kpi_agents_required))"
         )
         by_queue = {row["metric"]["queue"]: float(row["value"][1]) for row in gap}
-        assert by_queue == {"sales": -2.0, "support": -3.0, "flood": -1000.0}
+        # sales: 12 on duty, 14 for its service level (13 for its ASA); support: 11 on duty,
+        # Erlang A's 12; flood: nobody, 1000 (capped).
+        assert by_queue == {"sales": -2.0, "support": -1.0, "flood": -1000.0}
