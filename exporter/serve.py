@@ -237,10 +237,11 @@ def _start(settings: ServeSettings, prepared: _Prepared, runtime: _Runtime, out:
         # Until a source delivers, its "last event" is the start: a source that never delivers
         # during operating hours then shows as stalled.
         source_clock.touch(name, started)
-    registry = _registry(engine, prepared, stats, source_clock, names, settings, runtime.stop)
+    staffing = _staffing(settings, prepared, engine, runtime.stop)
+    registry = _registry(engine, prepared, stats, source_clock, names, staffing)
 
     users = prepared.web_config.basic_auth_users
-    metrics_guard, admin_guard = _apps(settings, prepared, registry, engine)
+    metrics_guard, admin_guard = _apps(settings, prepared, registry, engine, staffing)
     web.guards = [metrics_guard, admin_guard]
     for address, what in ((settings.metrics_address, "metrics"), (settings.admin_address, "admin")):
         if not address.is_loopback:
@@ -282,14 +283,26 @@ def _engine(settings: ServeSettings, target_set: TargetSet, sources: list[Source
     return engine
 
 
+def _staffing(
+    settings: ServeSettings, prepared: _Prepared, engine: KpiEngine, stop: threading.Event
+) -> StaffingCollector:
+    """The agents-needed collector, computing in its own thread, outside the scrape path."""
+    store = prepared.store
+    policy = StaffingPolicy(settings.staffing_max_occupancy, settings.staffing_patience_seconds)
+    staffing = StaffingCollector(
+        engine, lambda: store.current().target_set, resolve, policy, clock=prepared.clock.now
+    )
+    threading.Thread(target=staffing.run, args=(stop,), name="staffing", daemon=True).start()
+    return staffing
+
+
 def _registry(
     engine: KpiEngine,
     prepared: _Prepared,
     stats: IngestStats,
     source_clock: SourceClock,
     names: list[str],
-    settings: ServeSettings,
-    stop: threading.Event,
+    staffing: StaffingCollector,
 ) -> CollectorRegistry:
     """What ``/metrics`` exposes: KPIs and targets, the agents needed, the catalog, the targets'
     version, the exporter's own health, and the process and platform."""
@@ -299,13 +312,7 @@ def _registry(
     registry.register(
         KpiCollector(engine, lambda: store.current().target_set, resolve, clock=prepared.clock.now)
     )
-    policy = StaffingPolicy(settings.staffing_max_occupancy, settings.staffing_patience_seconds)
-    staffing = StaffingCollector(
-        engine, lambda: store.current().target_set, resolve, policy, clock=prepared.clock.now
-    )
     registry.register(staffing)
-    # The agents needed are computed in their own thread, outside the scrape path.
-    threading.Thread(target=staffing.run, args=(stop,), name="staffing", daemon=True).start()
     registry.register(CatalogCollector())
     target_files = (store.targets_path, store.calendar_path)
     registry.register(
@@ -322,6 +329,7 @@ def _apps(
     prepared: _Prepared,
     registry: CollectorRegistry,
     engine: KpiEngine,
+    staffing: StaffingCollector,
 ) -> tuple[WebGuard, WebGuard]:
     """The metrics app and the admin app, each behind its guard (the web config: rate limit,
     allowed SANs, basic auth, headers)."""
@@ -353,6 +361,7 @@ def _apps(
         message = f"cannot use the state directory {settings.state_dir}: {error}"
         raise StartupError(message) from None
     admin_app.config["SIMULATED_CLOCK"] = simulated
+    admin_app.config["STAFFING_ROWS"] = staffing.rows  # the preview's agents needed
     admin_auth = WebGuard(
         admin_app,
         prepared.web_config,

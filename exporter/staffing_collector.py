@@ -94,6 +94,24 @@ class StaffingPolicy:
 _Key = tuple[Traffic, Goal, Model, int, float | None]
 
 
+@dataclass(frozen=True, slots=True)
+class StaffingRow:
+    """One queue's agents needed for one target in force, in the figures a person reads (the
+    admin UI's preview)."""
+
+    queue: str
+    channel: str
+    kpi: str
+    target: float
+    threshold_seconds: float
+    calls_per_hour: float | None  # None: too little data
+    handle_seconds: float | None
+    on_duty: int
+    # (model, agents, capped) of every model that has an estimate, Erlang C first.
+    required: tuple[tuple[Model, int, bool], ...]
+    problem: str | None  # why Erlang C has no estimate
+
+
 class StaffingCollector:
     def __init__(
         self,
@@ -113,6 +131,7 @@ class StaffingCollector:
         self._estimates: dict[_Key, Estimate] = {}
         # The families ``run`` computed last, while it runs; None: a scrape computes them.
         self._latest: tuple[Metric, ...] | None = None
+        self._latest_rows: list[StaffingRow] = []
         self._lock = threading.Lock()
         self.refreshed_at: float | None = None  # the clock's instant of run's last computation
 
@@ -121,22 +140,35 @@ class StaffingCollector:
             latest = self._latest
         yield from latest if latest is not None else self.compute()
 
+    def rows(self) -> list[StaffingRow]:
+        """What the last computation found, per queue and target in force (computed now when
+        ``run`` is not running)."""
+        with self._lock:
+            latest = self._latest_rows if self._latest is not None else None
+        if latest is None:
+            latest = self._compute()[1]
+        return latest
+
     def run(self, stop: threading.Event, every: float = REFRESH_SECONDS) -> None:
         """Compute the families every ``every`` seconds until ``stop`` is set, for the scrapes to
         take as they are (``serve`` runs this in a thread): Erlang A costs about a millisecond
         per estimate, too much for a scrape of hundreds of busy queues."""
         while True:
             at = self._clock()
-            families = self.compute()
+            families, rows = self._compute()
             with self._lock:
-                self._latest = families
+                self._latest, self._latest_rows = families, rows
                 self.refreshed_at = at
             if stop.wait(every):
                 return
 
     def compute(self) -> tuple[Metric, ...]:
         """The families at the clock's instant now."""
+        return self._compute()[0]
+
+    def _compute(self) -> tuple[tuple[Metric, ...], list[StaffingRow]]:
         now = self._clock()
+        rows: list[StaffingRow] = []
         target_set = self._targets()
         families = (
             Metric(names.AGENTS_REQUIRED, REQUIRED_HELP, "gauge"),
@@ -158,14 +190,14 @@ class StaffingCollector:
                         goals.append((kpi, target.value, target.quantifier))
                 if goals:
                     staffed = True
-                    self._queue(queue, goals, families, estimates)
+                    rows.extend(self._queue(queue, goals, families, estimates))
             # A team's agents on duty, for staffing decisions across the queues it serves: while
             # some queue has a target in force and the team is on duty.
             for team, count in sorted(inputs.teams.items()) if staffed else ():
                 if resolution.on_duty({names.TEAM: team}):
                     _add(families[1], {names.LEVEL: "team", names.TEAM: team}, float(count))
             self._estimates = estimates
-        return families
+        return families, rows
 
     def _queue(
         self,
@@ -173,8 +205,9 @@ class StaffingCollector:
         goals: list[tuple[str, float, Quantifier]],
         families: tuple[Metric, ...],
         estimates: dict[_Key, Estimate],
-    ) -> None:
+    ) -> list[StaffingRow]:
         required_family, on_duty_family, predicted_family, status_family = families
+        rows = []
         scope = dict(queue.scope)
         _add(on_duty_family, {names.LEVEL: "queue", **scope}, float(queue.on_duty))
         config = self._engine.config
@@ -198,6 +231,8 @@ class StaffingCollector:
         for kpi, value, quantifier in goals:
             labels = {names.KPI: kpi, names.LEVEL: "queue", **scope}
             goal = Goal(kpi, value, threshold, over_offered)
+            required: list[tuple[Model, int, bool]] = []
+            problems: dict[Model, str] = {}
             for model in Model:
                 with_model = {**labels, names.MODEL: str(model)}
                 problem = data_problem
@@ -212,6 +247,7 @@ class StaffingCollector:
                     )
                 if problem is not None:
                     _status(status_family, with_model, "no_estimate", problem)
+                    problems[model] = problem
                     continue
                 assert traffic is not None
                 key = (traffic, goal, model, queue.on_duty, self._policy.max_occupancy)
@@ -221,6 +257,7 @@ class StaffingCollector:
                         traffic, goal, model, queue.on_duty, self._policy.max_occupancy
                     )
                 estimates[key] = found
+                required.append((model, found.required, found.capped))
                 _add(required_family, with_model, float(found.required))
                 if found.predicted is not None:
                     _add(predicted_family, with_model, found.predicted)
@@ -229,6 +266,21 @@ class StaffingCollector:
                     _status(status_family, with_model, "capped", detail)
                 else:
                     _status(status_family, with_model, "estimated", "")
+            rows.append(
+                StaffingRow(
+                    scope[names.QUEUE],
+                    channel,
+                    kpi,
+                    value,
+                    threshold,
+                    None if traffic is None else traffic.arrivals_per_second * 3600.0,
+                    None if traffic is None else traffic.mean_handle_seconds,
+                    queue.on_duty,
+                    tuple(required),
+                    problems.get(Model.ERLANG_C),
+                )
+            )
+        return rows
 
 
 def _data_problem(queue: QueueTraffic) -> str | None:
