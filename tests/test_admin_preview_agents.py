@@ -9,6 +9,7 @@ import re
 from flask.testing import FlaskClient
 from test_staffing_collector import NOW, center, targets
 
+from exporter.admin.preview import _duration
 from exporter.staffing_collector import StaffingCollector
 from exporter.targets.resolve import resolve
 
@@ -37,6 +38,16 @@ def test_preview_says_the_agents_each_target_needs(as_viewer: FlaskClient) -> No
         "support (voice): service level 80 % in 20 s needs 14 agents at 200 calls/h and 180 s "
         "AHT (Erlang C; 12 agents with Erlang A); 11 on duty.",
         "zero (voice): service level 80 % in 20 s: no estimate (handle time is 0 s); 0 on duty.",
+    ]
+
+
+def test_thresholds_read_as_people_say_them() -> None:
+    assert [_duration(seconds) for seconds in (20.0, 30.0, 90.0, 120.0, 14400.0)] == [
+        "20 s",
+        "30 s",
+        "90 s",
+        "2 min",
+        "4 h",
     ]
 
 

@@ -116,7 +116,7 @@ def agents_sentence(row: StaffingRow) -> str:
     kpi = catalog.get(row.kpi)
     goal = display.format_value(row.target, kpi)
     if row.kpi == staffing.SERVICE_LEVEL:
-        goal += f" in {row.threshold_seconds:g} s"
+        goal += f" in {_duration(row.threshold_seconds)}"
     where = f"{row.queue} ({row.channel})"
     on_duty = f"{row.on_duty} on duty"
     if not row.required or row.calls_per_hour is None or row.handle_seconds is None:
@@ -134,3 +134,11 @@ def agents_sentence(row: StaffingRow) -> str:
         f"{row.calls_per_hour:.0f} calls/h and {row.handle_seconds:.0f} s AHT ({models}); "
         f"{on_duty}."
     )
+
+
+def _duration(seconds: float) -> str:
+    """A threshold as people say it: 20 s, 2 min, 4 h."""
+    for unit, size in (("h", 3600.0), ("min", 60.0)):
+        if seconds >= size and seconds % size == 0:
+            return f"{seconds / size:g} {unit}"
+    return f"{seconds:g} s"
