@@ -145,6 +145,7 @@ class KpiEngine:
         self._counters = Counters()
         self._agents = AgentTimelines(self._counters.adder(names.AGENT_STATE_SECONDS))
         self._recent = RecentTraffic()  # the agents-needed estimate's inputs
+        self._track_recent = self.config.recent_traffic
         # Read on every event: kept here rather than looked up through the (frozen) config.
         self._tolerance = self.config.out_of_order_tolerance_seconds
         self._thresholds = self.config.thresholds_seconds
@@ -286,7 +287,8 @@ class KpiEngine:
         row = bucket.rows.get(scopes) or bucket.row(scopes)
         if not row.changed:  # its first change since the last snapshot
             bucket.mark_changed(scopes, row)
-        in_queue = scope_queue and scope_channel  # a queue's traffic (exporter.engine.recent)
+        # A queue's traffic (exporter.engine.recent).
+        in_queue = self._track_recent and scope_queue and scope_channel
         if kind is _OFFERED:
             row.offered += 1
             if in_queue:
@@ -320,7 +322,8 @@ class KpiEngine:
             self._count_details(kind, event, scopes, row)
         if new_state is not None and agent:
             self._agents.record(at, agent, new_state, team, self._keep_from)
-            self._recent.agent_state(agent, new_state, queue)
+            if self._track_recent:
+                self._recent.agent_state(agent, new_state, queue)
             self.counted += 2  # the contact's event and the agent's
         else:
             self.counted += 1
@@ -360,7 +363,8 @@ class KpiEngine:
         if at > self._newest:
             self._newest = at
         self._agents.record(at, agent, state, team, self._keep_from)
-        self._recent.agent_state(agent, state, queue)
+        if self._track_recent:
+            self._recent.agent_state(agent, state, queue)
         if self._newest >= self._next_housekeeping:
             self._housekeep()
         self.counted += 1
