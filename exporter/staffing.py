@@ -17,7 +17,8 @@ against simulation): Erlang C (no abandons) and Erlang A (exponential patience, 
   that many, or no finite number meets the target, as an ASA of 0 s). Erlang A searches up to
   twice Erlang C's answer (plus 10) and says ``capped`` beyond.
 - Erlang A is computed up to ``ERLANG_A_MAX_TRAFFIC`` Erlangs (its stationary weights would
-  overflow a float past about 700); beyond, only Erlang C is offered (``problem_for_model``).
+  overflow a float past about 700), and for service-level thresholds up to an hour (email's 4 h
+  would take millions of steps); beyond, only Erlang C is offered (``problem``).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from exporter.simulator import erlang
 
 MAX_AGENTS = 1000
 ERLANG_A_MAX_TRAFFIC = 500.0
+ERLANG_A_MAX_THRESHOLD = 3600.0
 
 SERVICE_LEVEL = "service_level_ratio"
 SPEED_OF_ANSWER = "average_speed_of_answer_seconds"
@@ -109,6 +111,16 @@ def problem_for_goal(goal: Goal) -> str | None:
     if goal.kpi == SERVICE_LEVEL and not (goal.threshold_seconds >= 0 and goal.value <= 1):
         return "a service level is a ratio 0-1 with a threshold >= 0 s"
     return None
+
+
+def problem(traffic: Traffic, goal: Goal, model: Model) -> str | None:
+    """Why ``model`` cannot size ``traffic`` for ``goal``, in words; None when it can."""
+    found = problem_for_model(traffic, model) or problem_for_goal(goal)
+    # Erlang A's uniformisation takes (rate x threshold) steps: for hours of email, millions.
+    too_long = goal.kpi == SERVICE_LEVEL and goal.threshold_seconds > ERLANG_A_MAX_THRESHOLD
+    if found is None and model is Model.ERLANG_A and too_long:
+        found = f"threshold over {ERLANG_A_MAX_THRESHOLD:g} s, Erlang A is not computed"
+    return found
 
 
 def predicted(traffic: Traffic, goal: Goal, model: Model, agents: int) -> float | None:
@@ -192,10 +204,10 @@ def estimate(
     max_occupancy: float | None = None,
 ) -> Estimate:
     """Required agents and the KPI predicted with ``on_duty`` agents. The caller checks
-    ``problem_for_model`` and ``problem_for_goal`` first (ValueError if it did not)."""
-    problem = problem_for_model(traffic, model) or problem_for_goal(goal)
-    if problem is not None:
-        raise ValueError(problem)
+    ``problem`` first (ValueError if it did not)."""
+    found = problem(traffic, goal, model)
+    if found is not None:
+        raise ValueError(found)
     required, capped = required_agents(traffic, goal, model, max_occupancy)
     return Estimate(model, required, capped, predicted(traffic, goal, model, on_duty))
 

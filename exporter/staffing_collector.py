@@ -242,9 +242,7 @@ class StaffingCollector:
                     problem = patience_problem
                 if problem is None:
                     assert traffic is not None
-                    problem = staffing.problem_for_model(traffic, model) or (
-                        staffing.problem_for_goal(goal)
-                    )
+                    problem = staffing.problem(traffic, goal, model)
                 if problem is not None:
                     _status(status_family, with_model, "no_estimate", problem)
                     problems[model] = problem

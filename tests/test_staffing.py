@@ -135,6 +135,18 @@ def test_traffic_no_model_can_size_is_said_not_raised(
         staffing.estimate(traffic, SL_80_IN_20, model, on_duty=3)
 
 
+def test_erlang_a_is_not_computed_for_email_thresholds() -> None:
+    email = Goal(staffing.SERVICE_LEVEL, 0.95, 4 * 3600.0)
+    assert staffing.problem(PATIENT, email, Model.ERLANG_A) == (
+        "threshold over 3600 s, Erlang A is not computed"
+    )
+    assert staffing.problem(PATIENT, email, Model.ERLANG_C) is None
+    # Erlang C: 10 Erlangs, 95 % within 4 h: 11 agents (one over the load suffices).
+    assert staffing.required_agents(PATIENT, email, Model.ERLANG_C) == (11, False)
+    with pytest.raises(ValueError, match="threshold over 3600 s"):
+        staffing.estimate(PATIENT, email, Model.ERLANG_A, on_duty=12)
+
+
 def test_goals_without_a_model_are_said() -> None:
     assert staffing.problem_for_goal(Goal("average_handle_time_seconds", 300.0)) == (
         "no staffing model for average_handle_time_seconds"
