@@ -27,14 +27,15 @@ import enum
 import math
 from dataclasses import dataclass
 
+from exporter.catalog import operations
 from exporter.simulator import erlang
 
 MAX_AGENTS = 1000
 ERLANG_A_MAX_TRAFFIC = 500.0
 ERLANG_A_MAX_THRESHOLD = 3600.0
 
-SERVICE_LEVEL = "service_level_ratio"
-SPEED_OF_ANSWER = "average_speed_of_answer_seconds"
+SERVICE_LEVEL = operations.SERVICE_LEVEL.name
+SPEED_OF_ANSWER = operations.AVERAGE_SPEED_OF_ANSWER.name
 STAFFED_KPIS = (SERVICE_LEVEL, SPEED_OF_ANSWER)
 
 
