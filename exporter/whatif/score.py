@@ -1,0 +1,282 @@
+"""What-if scoring: a proposed target judged on past closed hours, beside the one in force. Pure.
+
+Given each closed hour's value per scope of one KPI (``HourValue``: the value and sample size
+``kpi_last_period_value`` / ``kpi_value`` had at the hour's last instant) and the hours of a window,
+``compare`` judges every hour of every scope twice, with the proposed target put into the target
+set in force (replacing the one of the same KPI and scope) and with the set as it is, by the SAME
+rule as the live closed periods (``exporter.targets.periods``: the target in force at the hour's
+last on-duty minute, through the same resolver and calendar; off-duty hours and closed dates are
+not judged; a date exception's own value judges its date; low volume below the KPI's alert
+minimum). Only the hours the scored target itself judges count: an hour that a more specific
+target judges, or that no target judges, is the other target's or nobody's.
+
+Per schedule row (the row in force at the judging minute; a date exception's value is a row of
+its own) and in total: judged hours by result (met, missed, low volume, no data) and the share
+met of the hours met or missed. A week grid (weekday x local hour) gives the share met per cell.
+Per schedule row, the suggested value is the one that would have been met in ``share`` of that
+row's hours met or missed (their values, the ``share`` quantile from the achieving side), rounded
+as the KPI is shown (``presentation.decimals``) towards the side that keeps it met: down for
+``or_more``, up for ``or_less``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from exporter import presentation
+from exporter.catalog import Unit, find
+from exporter.engine.clock import LocalHours
+from exporter.scope import Scope
+from exporter.targets.display import schedule_on_screen
+from exporter.targets.model import Quantifier, ResolvedTarget, Target, TargetSet
+from exporter.targets.periods import PeriodJudge, PeriodResult, result_of
+from exporter.targets.resolve import CALENDAR_FILE, TARGETS_FILE
+
+DEFAULT_SHARE = 0.8
+DAYS_IN_WEEK = 7
+HOURS_IN_DAY = 24
+
+
+@dataclass(frozen=True, slots=True)
+class HourValue:
+    """A closed hour's value of one scope and the contacts it was computed from (None: unknown)."""
+
+    value: float | None
+    sample_size: float | None = None
+
+
+# scope -> the hour's start (UTC seconds) -> its value; an hour missing for a scope had no value.
+History = Mapping[Scope, Mapping[float, HourValue]]
+
+
+@dataclass(slots=True)
+class Tally:
+    """Judged hours by result."""
+
+    met: int = 0
+    missed: int = 0
+    low_volume: int = 0
+    no_data: int = 0
+
+    def add(self, result: PeriodResult) -> None:
+        name = str(result)
+        setattr(self, name, getattr(self, name) + 1)
+
+    @property
+    def judged(self) -> int:
+        return self.met + self.missed + self.low_volume + self.no_data
+
+    @property
+    def met_share(self) -> float | None:
+        """Met of the hours met or missed; None when none was."""
+        decided = self.met + self.missed
+        return self.met / decided if decided else None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "judged": self.judged,
+            "met": self.met,
+            "missed": self.missed,
+            "low_volume": self.low_volume,
+            "no_data": self.no_data,
+            "met_share": self.met_share,
+        }
+
+
+@dataclass(slots=True)
+class RowScore:
+    """One schedule row (``index`` into the target's schedules), or a date exception's value
+    (``index`` None, ``label`` its date and name)."""
+
+    label: str
+    index: int | None
+    value: float | None  # the row's own value; an exception's as judged
+    tally: Tally = field(default_factory=Tally)
+    values: list[float] = field(default_factory=list)  # the values of the hours met or missed
+    suggestion: float | None = None
+
+
+@dataclass(slots=True)
+class Score:
+    """One target over the window's hours."""
+
+    target: Target
+    rows: list[RowScore]
+    total: Tally = field(default_factory=Tally)
+    # [weekday][local hour] -> met, met or missed
+    grid: list[list[Tally]] = field(default_factory=lambda: _empty_grid())
+
+    def grid_shares(self) -> list[list[float | None]]:
+        return [[cell.met_share for cell in day] for day in self.grid]
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """The proposed target and the one in force today (None: no target of that KPI and scope)."""
+
+    proposed: Score
+    today: Score | None
+    share: float
+    hours: int  # closed hours in the window
+
+
+def hours_between(start: float, end: float, hours: LocalHours) -> list[tuple[float, float]]:
+    """The local clock hours wholly inside ``[start, end)`` (UTC seconds), oldest first."""
+    found: list[tuple[float, float]] = []
+    at = hours.bounds(start)
+    if at[0] < start:
+        at = hours.bounds(at[1])
+    while at[1] <= end:
+        found.append(at)
+        at = hours.bounds(at[1])
+    return found
+
+
+def with_target(target_set: TargetSet, target: Target) -> TargetSet:
+    """``target_set`` with ``target`` in place of the one of the same KPI and scope (or added)."""
+    others = [
+        kept for kept in target_set.targets if (kept.kpi, kept.scope) != (target.kpi, target.scope)
+    ]
+    return TargetSet(targets=(*others, target), calendar=target_set.calendar)
+
+
+def find_target(target_set: TargetSet, kpi: str, scope: Scope) -> Target | None:
+    return next(
+        (target for target in target_set.targets if (target.kpi, target.scope) == (kpi, scope)),
+        None,
+    )
+
+
+def compare(
+    proposed: Target,
+    in_force: TargetSet,
+    periods: Sequence[tuple[float, float]],
+    history: History,
+    share: float = DEFAULT_SHARE,
+) -> Comparison:
+    """The proposed target, and the one in force of its KPI and scope, over ``periods``."""
+    today_target = find_target(in_force, proposed.kpi, proposed.scope)
+    today = None if today_target is None else score(today_target, in_force, periods, history, share)
+    return Comparison(
+        proposed=score(proposed, with_target(in_force, proposed), periods, history, share),
+        today=today,
+        share=share,
+        hours=len(periods),
+    )
+
+
+def score(
+    target: Target,
+    target_set: TargetSet,
+    periods: Iterable[tuple[float, float]],
+    history: History,
+    share: float = DEFAULT_SHARE,
+) -> Score:
+    """``target`` (one of ``target_set``'s, by KPI and scope) judged on every hour and scope."""
+    if not 0.0 < share <= 1.0:
+        raise ValueError(f"share {share!r} is not more than 0 and at most 1")
+    # Numbered rows (the file lines may be 0, or repeat across files): each row's source is its own.
+    numbered = replace(
+        target,
+        schedules=tuple(
+            replace(schedule, line=index + 1) for index, schedule in enumerate(target.schedules)
+        ),
+    )
+    judged_set = with_target(target_set, numbered)
+    rows = [
+        RowScore(schedule_on_screen(schedule), index, schedule.value)
+        for index, schedule in enumerate(target.schedules)
+    ]
+    by_source: dict[str, RowScore] = {}
+    result = Score(target=target, rows=rows)
+    minimum = _minimum(target.kpi)
+    zone = target_set.calendar.timezone
+    key = (target.kpi, target.scope)
+    scopes = [(scope, dict(scope), values) for scope, values in history.items()]
+    for start, end in periods:
+        judge = PeriodJudge(judged_set, start, end)
+        local = datetime.fromtimestamp(start, zone)
+        cell = result.grid[local.weekday()][local.hour]
+        for _, labels, values in scopes:
+            judging = judge.target_for(target.kpi, labels)
+            if judging is None or (judging.kpi, judging.scope) != key:
+                continue
+            row = by_source.get(judging.source)
+            if row is None:
+                row = by_source[judging.source] = _row_of(judging, rows, judged_set, local)
+            hour = values.get(start)
+            value = None if hour is None else hour.value
+            verdict = result_of(value, None if hour is None else hour.sample_size, judging, minimum)
+            row.tally.add(verdict)
+            result.total.add(verdict)
+            if verdict in (PeriodResult.MET, PeriodResult.MISSED):
+                cell.add(verdict)
+                assert value is not None
+                row.values.append(value)
+    result.rows.extend(row for row in by_source.values() if row.index is None)
+    for row in result.rows:
+        if row.index is not None:
+            row.suggestion = suggest(row.values, target.quantifier, share, target.kpi)
+    return result
+
+
+def suggest(
+    values: Sequence[float], quantifier: Quantifier, share: float, kpi: str
+) -> float | None:
+    """The value met by at least ``share`` of ``values`` (None: no value), rounded as ``kpi`` is
+    shown, towards the achieving side."""
+    if not values:
+        return None
+    ordered = sorted(values, reverse=quantifier is Quantifier.OR_MORE)
+    needed = max(1, math.ceil(share * len(ordered) - 1e-9))
+    return round_shown(ordered[needed - 1], kpi, down=quantifier is Quantifier.OR_MORE)
+
+
+def round_shown(value: float, kpi: str, *, down: bool) -> float:
+    """``value`` to the precision ``kpi`` is shown at (a ratio's in percent), down or up."""
+    decimals = presentation.of(kpi).decimals
+    if decimals is None:
+        return value
+    entry = find(kpi)
+    if entry is not None and entry.unit is Unit.RATIO:
+        decimals += 2  # shown in percent
+    scaled = value * 10**decimals
+    near = round(scaled)
+    if math.isclose(scaled, near, abs_tol=1e-6):
+        steps = near
+    else:
+        steps = math.floor(scaled) if down else math.ceil(scaled)
+    return round(steps / 10**decimals, decimals)
+
+
+def _empty_grid() -> list[list[Tally]]:
+    return [[Tally() for _ in range(HOURS_IN_DAY)] for _ in range(DAYS_IN_WEEK)]
+
+
+def _minimum(kpi: str) -> float | None:
+    try:
+        return presentation.of(kpi).min_sample_size
+    except KeyError:
+        return None
+
+
+def _row_of(
+    judging: ResolvedTarget, rows: list[RowScore], target_set: TargetSet, local: datetime
+) -> RowScore:
+    """The row whose value judged: a numbered schedule's, or the date exception's."""
+    if judging.source.startswith(f"{CALENDAR_FILE}:"):
+        exception = target_set.calendar.exceptions.get(local.date())
+        label = (
+            f"{exception.date.isoformat()} {exception.name}"
+            if exception is not None
+            else judging.source
+        )
+        return RowScore(label, None, judging.value)
+    for row in rows:
+        assert row.index is not None
+        if judging.source.startswith(f"{TARGETS_FILE}:{row.index + 1} schedule"):
+            return row
+    raise AssertionError(f"no row of the scored target has the source {judging.source!r}")
