@@ -30,7 +30,7 @@ def local(text: str) -> float:
 
 
 def write_calls(path: Path, hours: list[tuple[float, tuple[int, ...]]]) -> None:
-    """Per hour start, the waits of calls entering at :05, :20, :35, ...; a wait < 0 abandons."""
+    """Per hour start, the waits of calls entering evenly from :01 to :51; a wait < 0 abandons."""
     lines: list[tuple[float, str]] = [
         (hours[0][0], f"{hours[0][0]:.0f}|NONE|sales|SIP/1|ADDMEMBER|")
     ]
@@ -38,7 +38,7 @@ def write_calls(path: Path, hours: list[tuple[float, tuple[int, ...]]]) -> None:
     for start, waits in hours:
         for slot, wait in enumerate(waits):
             number += 1
-            call, entered = f"c{number}", start + 300 + slot * 900
+            call, entered = f"c{number}", start + 60 + slot * (3000 // len(waits))
             lines.append((entered, f"{entered:.0f}|{call}|sales|NONE|ENTERQUEUE||555|1"))
             if wait < 0:
                 left = entered - wait

@@ -8,7 +8,11 @@ rule as the live closed periods (``exporter.targets.periods``: the target in for
 last on-duty minute, through the same resolver and calendar; off-duty hours and closed dates are
 not judged; a date exception's own value judges its date; low volume below the KPI's alert
 minimum). Only the hours the scored target itself judges count: an hour that a more specific
-target judges, or that no target judges, is the other target's or nobody's.
+target judges, or that no target judges, is the other target's or nobody's. The series scored
+are those at the target's own level (a channel target's channel series, not each queue's), as
+the admin page's attainment counts them (``exporter.attainment``); several such series (a queue
+on two channels) add up. "Judged" are the hours met or missed; low volume and no data are
+counted beside them.
 
 Per schedule row (the row in force at the judging minute; a date exception's value is a row of
 its own) and in total: judged hours by result (met, missed, low volume, no data) and the share
@@ -27,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from exporter import presentation
-from exporter.catalog import Unit, find
+from exporter.catalog import Unit, find, level_of
 from exporter.engine.clock import LocalHours
 from exporter.scope import Scope
 from exporter.targets.display import schedule_on_screen
@@ -67,13 +71,13 @@ class Tally:
 
     @property
     def judged(self) -> int:
-        return self.met + self.missed + self.low_volume + self.no_data
+        """Met or missed (as the admin page's "met 18 of 24 judged hours" counts them)."""
+        return self.met + self.missed
 
     @property
     def met_share(self) -> float | None:
-        """Met of the hours met or missed; None when none was."""
-        decided = self.met + self.missed
-        return self.met / decided if decided else None
+        """Met of the judged hours; None when none was."""
+        return self.met / self.judged if self.judged else None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -168,6 +172,40 @@ def compare(
     )
 
 
+def compare_sets(
+    proposed: Sequence[Target],
+    proposed_set: TargetSet | None,
+    in_force: TargetSet,
+    periods: Sequence[tuple[float, float]],
+    history: Mapping[str, History],
+    share: float = DEFAULT_SHARE,
+) -> list[Comparison]:
+    """Each proposed target beside the one in force of its KPI and scope. ``proposed_set`` None:
+    each is put into the set in force (``compare``); else they are the targets of that whole
+    proposed set (its own calendar), judged within it. ``history`` is per KPI."""
+    if proposed_set is None:
+        return [
+            compare(target, in_force, periods, history.get(target.kpi, {}), share)
+            for target in proposed
+        ]
+    found = []
+    for target in proposed:
+        past = history.get(target.kpi, {})
+        today_target = find_target(in_force, target.kpi, target.scope)
+        today = (
+            None if today_target is None else score(today_target, in_force, periods, past, share)
+        )
+        found.append(
+            Comparison(
+                proposed=score(target, proposed_set, periods, past, share),
+                today=today,
+                share=share,
+                hours=len(periods),
+            )
+        )
+    return found
+
+
 def score(
     target: Target,
     target_set: TargetSet,
@@ -195,7 +233,12 @@ def score(
     minimum = _minimum(target.kpi)
     zone = target_set.calendar.timezone
     key = (target.kpi, target.scope)
-    scopes = [(scope, dict(scope), values) for scope, values in history.items()]
+    level = level_of(label for label, _ in target.scope)
+    scopes = [
+        (scope, dict(scope), values)
+        for scope, values in history.items()
+        if level_of(label for label, _ in scope) == level
+    ]
     for start, end in periods:
         judge = PeriodJudge(judged_set, start, end)
         local = datetime.fromtimestamp(start, zone)
