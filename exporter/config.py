@@ -22,6 +22,7 @@ import ipaddress
 import logging
 import math
 import textwrap
+import urllib.parse
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
@@ -108,6 +109,25 @@ def parse_instant(text: str) -> float:
     if parsed.tzinfo is None:
         raise ValueError(f"{text!r} has no UTC offset (e.g. 2026-03-02T10:40:00+01:00)")
     return parsed.timestamp()
+
+
+def parse_prometheus_url(text: str) -> str:
+    """``http(s)://host:port[/prefix]``, without a trailing slash; ValueError saying why not."""
+    parts = urllib.parse.urlsplit(text.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"{text!r} is not an http:// or https:// URL (e.g. http://127.0.0.1:9090)")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(
+            "the URL must not carry a user or password (it would be logged): put them in "
+            "--prometheus-http-config-file (basic_auth)"
+        )
+    if parts.query or parts.fragment:
+        raise ValueError(f"{text!r}: the URL must not have a query (?...) or a fragment (#...)")
+    try:
+        parts.port  # noqa: B018  # raises ValueError for a port out of range
+    except ValueError:
+        raise ValueError(f"{text!r}: the port must be a number from 1 to 65535") from None
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
 
 
 def _number(text: str) -> float:
@@ -279,6 +299,28 @@ class ServeSettings:
         Path,
         "state directory: the event journal, the admin UI's users and session key",
         metavar="DIR",
+    )
+    prometheus_url: str | None = setting(
+        None,
+        parse_prometheus_url,
+        "the Prometheus that scrapes this exporter, for the admin UI's attainment (met hours) "
+        "next to each target, e.g. http://127.0.0.1:9090",
+        metavar="URL",
+        default_text="none: the admin UI shows no attainment",
+    )
+    prometheus_http_config_file: Path | None = setting(
+        None,
+        Path,
+        "how to connect to that Prometheus: basic_auth, authorization, tls_config, in "
+        "Prometheus's HTTP client format (promtool's --http.config.file)",
+        metavar="FILE",
+        default_text="no login, the system's CAs",
+    )
+    prometheus_timeout: float = setting(
+        1.0,
+        _positive,
+        "how long the admin UI waits for Prometheus's answer before showing the page without it",
+        metavar="SECONDS",
     )
     # Checked line by line where the simulator defines it.
     simulator: SimulatorConfig | None = setting(

@@ -32,6 +32,7 @@ from prometheus_client.platform_collector import PlatformCollector
 from prometheus_client.process_collector import ProcessCollector
 
 from exporter.admin import create_app
+from exporter.admin.attainment import AttainmentReader
 from exporter.admin.users import UserError, UserFile
 from exporter.bundled import builtin_notice, targets_dir
 from exporter.collector import (
@@ -41,11 +42,17 @@ from exporter.collector import (
     TargetVersionCollector,
     files_modified_at,
 )
-from exporter.config import Address, ServeSettings, SettingsSource
+from exporter.config import Address, ServeSettings, SettingsSource, flag_of
 from exporter.demo import demo_start, demo_start_note
 from exporter.engine import EngineConfig, KpiEngine
 from exporter.http_server import HttpServer, bind_error_reason, metrics_app
 from exporter.logs import RejectionLogLimiter, configure_logging
+from exporter.prometheus_http import PrometheusClient, PrometheusSetupError
+from exporter.prometheus_http_config import (
+    HttpClientConfig,
+    HttpClientConfigError,
+    load_http_client_config,
+)
 from exporter.reload import Signals, WebState, load_web, reload
 from exporter.simulator.clock import SimulationClock, why_simulated
 from exporter.sources.base import IngestStats, Source, SourceClock
@@ -153,6 +160,7 @@ class _Prepared:
     clock: SimulationClock
     built: BuiltSources
     demo_note: str | None
+    prometheus: PrometheusClient | None = None  # for the admin UI's attainment
 
 
 def _prepare(settings: ServeSettings, runtime: _Runtime) -> _Prepared:
@@ -186,11 +194,33 @@ def _prepare(settings: ServeSettings, runtime: _Runtime) -> _Prepared:
             runtime.journal = built.http_source.journal
     except SourcesError as error:
         problems.extend(str(error).splitlines())
+    prometheus = None
+    try:
+        prometheus = _prometheus_client(settings)
+    except (HttpClientConfigError, PrometheusSetupError) as error:
+        problems.extend(str(error).splitlines())
     if problems or store is None:
         raise StartupError("\n".join(problems))
     for problem in store.current().problems:
         log.warning("targets: %s", problem)
-    return _Prepared(directory, builtin, store, web_config, web, clock, built, demo_note)
+    return _Prepared(
+        directory, builtin, store, web_config, web, clock, built, demo_note, prometheus
+    )
+
+
+def _prometheus_client(settings: ServeSettings) -> PrometheusClient | None:
+    """The client of ``--prometheus-url`` (None without one), its HTTP config file read and every
+    file it names loaded; HttpClientConfigError or PrometheusSetupError saying what is wrong."""
+    file = settings.prometheus_http_config_file
+    if settings.prometheus_url is None:
+        if file is not None:
+            raise HttpClientConfigError(
+                f"{flag_of('prometheus_http_config_file')} {file} is set without "
+                f"{flag_of('prometheus_url')}: set both, or neither"
+            )
+        return None
+    config = load_http_client_config(file) if file is not None else HttpClientConfig()
+    return PrometheusClient(settings.prometheus_url, config, settings.prometheus_timeout)
 
 
 def _say_ok(settings: ServeSettings, prepared: _Prepared, out: TextIO) -> None:
@@ -199,7 +229,8 @@ def _say_ok(settings: ServeSettings, prepared: _Prepared, out: TextIO) -> None:
     print(
         f"OK: targets in {prepared.directory} (version {version}), "
         f"sources {', '.join(settings.sources)}"
-        + (f", web config {settings.web_config_file}" if settings.web_config_file else ""),
+        + (f", web config {settings.web_config_file}" if settings.web_config_file else "")
+        + (f", Prometheus {settings.prometheus_url}" if settings.prometheus_url else ""),
         file=out,
     )
 
@@ -338,6 +369,7 @@ def _apps(
             state_dir=settings.state_dir,
             clock=clock.now,
             seen_labels=lambda: labels_seen(engine, clock.now()),
+            attainment=AttainmentReader(prepared.prometheus),
         )
     except OSError as error:
         message = f"cannot use the state directory {settings.state_dir}: {error}"

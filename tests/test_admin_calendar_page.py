@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from exporter.targets.store import TargetStore
 from tests.conftest import CALENDAR_YAML, form_fields
 
 
@@ -56,41 +57,164 @@ def test_a_bad_time_zone_is_refused_next_to_its_field(
     assert calendar(targets_dir) == CALENDAR_YAML
 
 
+DAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+
+
+def week_fields(*weeks: tuple[str, str, dict[str, list[str]]]) -> dict[str, str]:
+    """The week form's fields for (who, name, {"mon": ["08:00-20:00"], ...}); days not given are
+    closed (no range)."""
+    fields = {"weeks": str(len(weeks))}
+    for s, (who, name, days) in enumerate(weeks):
+        fields[f"w{s}-who"] = who
+        fields[f"w{s}-name"] = name
+        for day, d in DAYS.items():
+            ranges = days.get(day, [])
+            fields[f"w{s}-d{d}-n"] = str(len(ranges))
+            for r, text in enumerate(ranges):
+                start, end = text.split("-")
+                fields[f"w{s}-d{d}-r{r}-from"] = start
+                fields[f"w{s}-d{d}-r{r}-to"] = end
+    return fields
+
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri")
+
+
+def test_the_page_shows_the_week_of_the_file(as_admin: FlaskClient) -> None:
+    html = as_admin.get("/settings").get_data(as_text=True)
+    fields = form_fields(html, ("section", "hours"))
+    assert fields["weeks"] == ["1"] and fields["w0-who"] == ["default"]
+    for d in range(5):  # mon-fri: "08:00-20:00"
+        assert fields[f"w{d and 0}-d{d}-r0-from"] == ["08:00"]
+        assert fields[f"w0-d{d}-r0-to"] == ["20:00"] and fields[f"w0-d{d}-n"] == ["1"]
+    assert fields["w0-d5-r0-from"] == ["09:00"] and fields["w0-d5-r0-to"] == ["13:00"]
+    assert fields["w0-d6-n"] == ["0"] and "w0-d6-r0-from" not in fields  # Sunday closed
+    sunday = html.split('data-day="6"')[1].split("</li>")[0]
+    assert '<span class="closed-day">Closed</span>' in sunday
+
+
 def test_operating_hours_per_team_and_queue(as_admin: FlaskClient, targets_dir: Path) -> None:
-    rows = {
-        "rows": "3",
-        "hours-0-who": "default", "hours-0-days": "mon-fri", "hours-0-hours": "08:00-20:00",
-        "hours-1-who": "teams", "hours-1-name": "night", "hours-1-days": "mon-sun",
-        "hours-1-hours": "22:00-06:00",
-        "hours-2-who": "queues", "hours-2-name": "vip", "hours-2-days": "sat,sun",
-        "hours-2-hours": "08:00-12:00, 14:00-18:00",
-        "confirmed-hours-2-name": "vip",  # a queue the exporter has not seen yet: confirmed
-    }  # fmt: skip
-    assert post(as_admin, "hours", **rows).status_code == 302
+    fields = week_fields(
+        ("default", "", {day: ["08:00-20:00"] for day in WEEKDAYS}),
+        ("teams", "night", {day: ["22:00-06:00"] for day in DAYS}),
+        ("queues", "vip", {"sat": ["08:00-12:00", "14:00-18:00"],
+                           "sun": ["08:00-12:00", "14:00-18:00"]}),
+    )  # fmt: skip
+    fields["confirmed-w2-name"] = "vip"  # a queue the exporter has not seen yet: confirmed
+    assert post(as_admin, "hours", **fields).status_code == 302
     text = calendar(targets_dir)
     assert 'operating_hours:\n  default:\n    mon-fri: "08:00-20:00"\n  teams:\n' in text
     assert 'night: {mon-sun: "22:00-06:00"}' in text
     assert """vip: {'sat,sun': ["08:00-12:00", "14:00-18:00"]}""" in text
     assert text.startswith("# When we are open\n")
-    assert "sat: " not in text  # the Saturday row was left out, so Saturday is off duty now
+    assert "sat: " not in text  # Saturday was left without a range, so it is off duty now
+    entry = last_audit(targets_dir)
+    assert entry["action"] == "calendar" and entry["reason"] == "settings test"
+    assert len((targets_dir / "audit.jsonl").read_text().splitlines()) == 1  # one line per save
 
 
-def test_bad_operating_hours_are_refused_per_row(as_admin: FlaskClient, targets_dir: Path) -> None:
-    rows = {"rows": "2", "hours-0-who": "default", "hours-0-days": "weekdays",
-            "hours-0-hours": "08:00-20:00", "hours-1-who": "teams", "hours-1-name": "",
-            "hours-1-days": "sat", "hours-1-hours": "9-5"}  # fmt: skip
-    response = post(as_admin, "hours", **rows)
+# The same week typed in the week form and written by hand: split days (Monday and Wednesday),
+# an overnight team, a closed Sunday; the comments of the file stay where they were.
+HAND_WRITTEN = """\
+# When we are open
+timezone: Europe/Rome
+operating_hours:
+  default:
+    mon,wed: ["08:00-12:00", "14:00-18:00"]
+    tue,thu,fri: "09:00-17:00"
+    sat: "09:00-13:00"
+  teams:
+    night: {mon-sat: "22:00-06:00"}
+exceptions:
+  - {date: 2026-12-25, name: Christmas, closed: true}
+"""
+
+
+def test_a_week_typed_in_the_form_saves_the_hand_written_calendar(
+    as_admin: FlaskClient, targets_dir: Path
+) -> None:
+    split = ["08:00-12:00", "14:00-18:00"]
+    fields = week_fields(
+        ("default", "", {"mon": split, "tue": ["09:00-17:00"], "wed": split,
+                         "thu": ["09:00-17:00"], "fri": ["09:00-17:00"], "sat": ["09:00-13:00"]}),
+        ("teams", "night", {day: ["22:00-06:00"] for day in DAYS if day != "sun"}),
+    )  # fmt: skip
+    fields["confirmed-w1-name"] = "night"
+    response = post(as_admin, "hours", **fields)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    assert calendar(targets_dir) == HAND_WRITTEN
+    # and the page shows that file as the same week: saving it again changes nothing
+    html = as_admin.get("/settings").get_data(as_text=True)
+    shown = form_fields(html, ("section", "hours"))
+    assert {k: v for k, v in shown.items() if k.startswith("w")} == {
+        k: [v] for k, v in fields.items() if k.startswith("w")
+    }
+    assert '<span class="overnight">next day</span>' in html  # the overnight range says so
+    assert post(as_admin, "hours", **fields).status_code == 302
+    assert calendar(targets_dir) == HAND_WRITTEN
+
+
+def test_bad_operating_hours_are_refused_per_day(as_admin: FlaskClient, targets_dir: Path) -> None:
+    fields = week_fields(("default", "", {"mon": ["08:00-20:00"], "tue": ["8-17"]}),
+                         ("teams", "", {"sat": ["22:00-25:00"]}))  # fmt: skip
+    fields["w0-d2-n"] = "1"
+    fields["w0-d2-r0-from"] = "09:00"  # Wednesday: From without To
+    response = post(as_admin, "hours", **fields)
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "days: unknown day &#39;weekdays&#39;" in html
-    assert "name the team" in html and "hours: bad time &#39;9&#39;: expected HH:MM" in html
+    assert (
+        'id="hours-w0-d1-error"><span>Everyone (default), Tuesday, range 1: From: bad time '
+        "&#39;8&#39;: expected HH:MM"
+    ) in html
+    assert "Everyone (default), Wednesday, range 1: give both From and To (HH:MM)" in html
+    assert 'id="hours-w1-name-error"><span>name the team</span>' in html
+    assert (
+        "Team (name it), Saturday, range 1: To: bad time &#39;25:00&#39;: hour 25 is over 23"
+        in html
+    )
+    assert form_fields(html, ("section", "hours"))["w0-d1-r0-from"] == ["8"]  # as typed
     assert calendar(targets_dir) == CALENDAR_YAML
 
 
-def test_removing_every_row_means_always_on_duty(as_admin: FlaskClient, targets_dir: Path) -> None:
-    response = post(as_admin, "hours", rows="2", **{"hours-0-remove": "1", "hours-1-remove": "1"})
+def test_removing_every_week_means_always_on_duty(as_admin: FlaskClient, targets_dir: Path) -> None:
+    response = post(as_admin, "hours", weeks="0")
     assert response.status_code == 302
-    assert "operating_hours" not in calendar(targets_dir)
+    text = calendar(targets_dir)
+    assert "operating_hours" not in text and text.startswith("# When we are open\n")
+
+
+def test_the_buttons_work_without_javascript_and_save_nothing(
+    as_admin: FlaskClient, targets_dir: Path
+) -> None:
+    fields = week_fields(("default", "", {"mon": ["08:00-12:00", "14:00-18:00"]}))
+    html = post(as_admin, "hours", **fields, op="add:0:0", reason="split Monday").get_data(
+        as_text=True
+    )
+    shown = form_fields(html, ("section", "hours"))
+    assert shown["w0-d0-n"] == ["3"] and shown["w0-d0-r2-from"] == [""]
+    assert shown["reason"] == ["split Monday"]
+    assert 'id="w0-d0-r2-from" name="w0-d0-r2-from" value="" placeholder="08:00"' in html
+    assert "autofocus" in html.split('id="w0-d0-r2-from"')[1].split(">")[0]
+
+    html = post(as_admin, "hours", **fields, op="remove:0:0:0").get_data(as_text=True)
+    shown = form_fields(html, ("section", "hours"))
+    assert shown["w0-d0-n"] == ["1"] and shown["w0-d0-r0-from"] == ["14:00"]
+
+    html = post(as_admin, "hours", **fields, op="copy:0").get_data(as_text=True)
+    shown = form_fields(html, ("section", "hours"))
+    for d in range(1, 5):  # Tuesday to Friday get Monday's two ranges; the weekend stays closed
+        assert shown[f"w0-d{d}-r1-to"] == ["18:00"] and shown[f"w0-d{d}-n"] == ["2"]
+    assert shown["w0-d5-n"] == ["0"] and shown["w0-d6-n"] == ["0"]
+
+    html = post(as_admin, "hours", **fields, op="add-week").get_data(as_text=True)
+    shown = form_fields(html, ("section", "hours"))
+    assert shown["weeks"] == ["2"] and shown["w1-who"] == ["teams"] and shown["w1-name"] == [""]
+    html = post(as_admin, "hours", **fields, op="drop:0").get_data(as_text=True)
+    assert form_fields(html, ("section", "hours"))["weeks"] == ["0"]
+    html = post(as_admin, "hours", weeks="0", op="add-week").get_data(as_text=True)
+    assert form_fields(html, ("section", "hours"))["w0-who"] == ["default"]  # the first: everyone
+    assert calendar(targets_dir) == CALENDAR_YAML
+    assert not (targets_dir / "audit.jsonl").exists()
 
 
 def test_add_and_remove_an_exception(as_admin: FlaskClient, targets_dir: Path) -> None:
@@ -104,7 +228,7 @@ def test_add_and_remove_an_exception(as_admin: FlaskClient, targets_dir: Path) -
         "    values:\n      - {kpi: service_level_ratio, scope: {channel: voice}, value: 0.7}\n"
         "  - {date: 2026-12-25, name: Christmas, closed: true}\n"
     ) in text
-    page = as_admin.get("/settings").get_data(as_text=True)
+    page = as_admin.get("/settings?tab=exceptions").get_data(as_text=True)
     assert "Service level (channel voice): 70 %" in page
     assert post(as_admin, "remove", date="2026-12-24").status_code == 302
     assert calendar(targets_dir) == CALENDAR_YAML
@@ -125,17 +249,37 @@ def test_an_exception_value_for_a_missing_target_is_refused_in_the_forms_words(
     assert calendar(targets_dir) == CALENDAR_YAML
 
 
-def test_import_a_countrys_public_holidays(as_admin: FlaskClient, targets_dir: Path) -> None:
-    response = post(as_admin, "holidays", country="IT", year="2026")
+def test_import_a_countrys_public_holidays_after_a_preview(
+    as_admin: FlaskClient, targets_dir: Path
+) -> None:
+    preview = post(as_admin, "holidays", country="IT", year="2026", reason="Italian holidays")
+    assert preview.status_code == 200
+    html = preview.get_data(as_text=True)
+    assert calendar(targets_dir) == CALENDAR_YAML  # nothing saved yet
+    assert "Italy (IT), 2026: 12 dates to add" in html  # 13 public holidays, Christmas listed
+    assert 'Tue 2026-12-08</span> <span class="what"><strong>Immaculate Conception</strong>' in html
+    assert "Already listed, kept as they are: 2026-12-25 Christmas." in html
+    confirm = form_fields(html, ("reason", "Italian holidays"))  # the confirm form comes first
+    assert confirm["reason"] == ["Italian holidays"] and confirm["country"] == ["IT"]
+    response = as_admin.post("/settings", data={**confirm, "confirm": "1"})
     assert response.status_code == 302
     text = calendar(targets_dir)
     assert "  - {date: 2026-12-08, name: Immaculate Conception, closed: true}\n" in text
     assert text.count("2026-12-25") == 1  # the existing Christmas entry is kept, not doubled
     assert "  - {date: 2026-01-01, name: New Year's Day, closed: true}\n" in text
     assert text.index("2026-01-01") < text.index("2026-12-08") < text.index("2026-12-25")
-    assert "Imported the public holidays of IT for 2026" in as_admin.get("/settings").get_data(
-        as_text=True
-    )
+    assert last_audit(targets_dir)["reason"] == "Italian holidays"
+    page = as_admin.get("/settings?tab=holidays").get_data(as_text=True)
+    assert "Imported the public holidays of IT for 2026 (12 dates added" in page
+
+
+def test_country_names_read_as_people_write_them(as_admin: FlaskClient) -> None:
+    html = as_admin.get("/settings?tab=holidays").get_data(as_text=True)
+    for name in ("Hong Kong (HK)", "Democratic Republic of the Congo (DR Congo) (CD)",
+                 "Antigua and Barbuda (AG)", "Saint Vincent and the Grenadines (VC)",
+                 "United States (US)"):  # fmt: skip
+        assert f">{name}</option>" in html, name
+    assert "Hongkong" not in html and "Dr Congo" not in html
 
 
 @pytest.mark.parametrize(
@@ -181,10 +325,11 @@ def test_names_with_script_tags_are_escaped(as_admin: FlaskClient) -> None:
     assert (
         post(as_admin, "exception", date="2026-12-31", name=evil, kind="closed").status_code == 302
     )
-    for url in ("/settings", "/history", "/preview?kpi=service_level_ratio"):
+    for url in ("/settings?tab=exceptions", "/settings?tab=exceptions&date=2026-12-31",
+                "/history", "/preview?kpi=service_level_ratio"):  # fmt: skip
         html = as_admin.get(url).get_data(as_text=True)
         assert evil not in html
-    assert "&lt;script&gt;" in as_admin.get("/settings").get_data(as_text=True)
+    assert "&lt;script&gt;" in as_admin.get("/settings?tab=exceptions").get_data(as_text=True)
 
 
 @settings(
@@ -199,16 +344,24 @@ def test_any_settings_input_gets_a_page_never_a_server_error(
 ) -> None:
     names = [
         "timezone",
-        "rows",
-        "hours-0-days",
-        "hours-0-hours",
+        "weeks",
+        "w0-d0-r0-from",
+        "op",
         "date",
         "hours",
         "country",
         "year",
     ]
-    response = post(as_admin, section, **dict(zip(names, values, strict=True)), kind="hours",
-                    value_kpi="service_level_ratio", value=values[0])  # fmt: skip
+    response = post(
+        as_admin,
+        section,
+        **dict(zip(names, values, strict=True)),
+        kind="hours",
+        value_kpi="service_level_ratio",
+        value=values[0],
+        confirm=values[1],
+        **{"w0-who": values[2], "w0-d0-n": values[1], "w0-d0-r0-to": values[3]},
+    )
     assert response.status_code in (200, 302, 400, 409), response.status_code
 
 
@@ -338,34 +491,27 @@ def test_a_confirmation_survives_another_refusal_but_not_a_new_value(
 def test_a_queue_the_exporter_never_saw_in_operating_hours_is_asked_about(
     as_admin: FlaskClient, targets_dir: Path
 ) -> None:
-    rows = {"rows": "1", "hours-0-who": "queues", "hours-0-name": "slaes",
-            "hours-0-days": "mon-fri", "hours-0-hours": "08:00-20:00"}  # fmt: skip
-    asked = post(as_admin, "hours", **rows)
+    fields = week_fields(("queues", "slaes", {day: ["08:00-20:00"] for day in WEEKDAYS}))
+    asked = post(as_admin, "hours", **fields)
     html = asked.get_data(as_text=True)
     assert asked.status_code == 400
     assert "never seen queue &#39;slaes&#39;: did you mean &#39;sales&#39;?" in html
     assert calendar(targets_dir) == CALENDAR_YAML
-    used = resend(as_admin, html, "hours", **{"use-hours-0-name": "sales"})
+    used = resend(as_admin, html, "hours", **{"use-w0-name": "sales"})
     assert used.status_code == 302
     assert 'sales: {mon-fri: "08:00-20:00"}' in calendar(targets_dir)
 
 
-def test_refused_hours_keep_their_rows_and_reason_and_adding_a_row_keeps_the_reason(
+def test_refused_hours_keep_their_fields_and_reason(
     as_admin: FlaskClient, targets_dir: Path
 ) -> None:
-    rows = {"rows": "2", "hours-0-who": "default", "hours-0-days": "weekdays",
-            "hours-0-hours": "08:00-20:00", "hours-1-who": "teams", "hours-1-name": "night",
-            "hours-1-days": "sat", "hours-1-hours": "22:00-06:00"}  # fmt: skip
-    refused = post(as_admin, "hours", **rows, reason="new hours")
-    fields = form_fields(refused.get_data(as_text=True), ("section", "hours"))
-    assert {name: fields[name] for name in rows} == {k: [v] for k, v in rows.items()}
-    assert fields["reason"] == ["new hours"]
-    added = post(as_admin, "hours", **rows, reason="new hours", add_row="1")
-    html = added.get_data(as_text=True)
-    fields = form_fields(html, ("section", "hours"))
-    assert fields["rows"] == ["3"] and fields["reason"] == ["new hours"]
-    assert fields["hours-1-name"] == ["night"] and fields["hours-2-days"] == [""]
-    assert 'name="hours-2-who" aria-label="Row 3: applies to" autofocus>' in html
+    fields = week_fields(("default", "", {"mon": ["08:00-20:00"], "tue": ["08:00-2000"]}),
+                         ("teams", "night", {"sat": ["22:00-06:00"]}))  # fmt: skip
+    refused = post(as_admin, "hours", **fields, reason="new hours")
+    assert refused.status_code == 400
+    shown = form_fields(refused.get_data(as_text=True), ("section", "hours"))
+    assert {name: shown[name] for name in fields} == {k: [v] for k, v in fields.items()}
+    assert shown["reason"] == ["new hours"]
     assert calendar(targets_dir) == CALENDAR_YAML
 
 
@@ -385,14 +531,21 @@ def test_refused_holiday_import_and_time_zone_keep_what_was_typed(
     assert calendar(targets_dir) == CALENDAR_YAML
 
 
-def test_a_refused_removal_keeps_its_reason_in_its_row(
+def test_a_refused_removal_comes_back_as_typed_with_its_one_reason(
     as_admin: FlaskClient, targets_dir: Path
 ) -> None:
+    edit = as_admin.get("/settings?tab=exceptions&date=2026-12-25").get_data(as_text=True)
+    fields = form_fields(edit, ("section", "exception"))
+    assert fields["date"] == ["2026-12-25"] and fields["name"] == ["Christmas"]
+    assert 'name="remove_exception" value="1">Remove 2026-12-25</button>' in edit
+    assert edit.count('name="reason"') == 1  # one reason on the tab, none per row
     (targets_dir / "calendar.yaml").write_text(CALENDAR_YAML + "# hand edit\n")  # stale form
-    html = post(as_admin, "remove", date="2026-12-25", reason="open after all")
-    page = html.get_data(as_text=True)
-    assert html.status_code == 409
-    assert form_fields(page, ("date", "2026-12-25"))["reason"] == ["open after all"]
+    fields.update(reason=["open after all"], remove_exception=["1"])
+    response = as_admin.post("/settings", data=fields)
+    page = response.get_data(as_text=True)
+    assert response.status_code == 409
+    assert form_fields(page, ("section", "exception"))["reason"] == ["open after all"]
+    assert "changed outside kpi-targets" in page
     assert calendar(targets_dir) == CALENDAR_YAML + "# hand edit\n"
 
 
@@ -400,5 +553,107 @@ def test_after_a_refusal_the_page_opens_on_the_focused_summary(as_admin: FlaskCl
     html = post(as_admin, "exception", **SPECIAL_HOURS, reason="").get_data(as_text=True)
     assert html.count('id="problems"') == 1
     assert '<div class="error-box" role="alert" id="problems" tabindex="-1" autofocus>' in html
-    assert html.index('id="problems"') > html.index("<h3>Add an exception</h3>")
-    assert 'id="problems"' not in as_admin.get("/settings").get_data(as_text=True)
+    assert html.index('id="problems"') > html.index(">Add an exception</h3>")
+    assert 'id="problems"' not in as_admin.get("/settings?tab=exceptions").get_data(as_text=True)
+
+
+# --- exceptions edited on the page: the same file as edited by hand, comments kept -----------
+
+COMMENTED = """\
+# When we are open
+timezone: Europe/Rome
+exceptions:
+  # the Christmas week
+  - date: 2026-12-24
+    name: Christmas Eve
+    hours: "08:00-13:00"  # half day
+    values:
+      - {kpi: service_level_ratio, scope: {channel: voice}, value: 0.70}
+  - {date: 2026-12-25, name: Christmas, closed: true}  # closed
+"""
+
+
+def test_an_exception_opened_and_saved_unchanged_keeps_its_text(
+    as_admin: FlaskClient, targets_dir: Path, store: TargetStore
+) -> None:
+    (targets_dir / "calendar.yaml").write_text(COMMENTED)
+    assert store.reload_if_changed()  # as the running exporter notices within a second
+    html = as_admin.get("/settings?tab=exceptions&date=2026-12-24").get_data(as_text=True)
+    fields = form_fields(html, ("section", "exception"))
+    assert {k: fields[k] for k in SPECIAL_HOURS} == {
+        "date": ["2026-12-24"], "name": ["Christmas Eve"], "kind": ["hours"],
+        "hours": ["08:00-13:00"], "value_kpi": ["service_level_ratio"],
+        "value_scope": ["channel=voice"], "value": ["70"]}  # fmt: skip
+    fields["reason"] = ["checked"]
+    assert as_admin.post("/settings", data=fields).status_code == 302
+    assert calendar(targets_dir) == COMMENTED  # 0.70 and the comments as written
+
+
+def test_an_exception_changed_on_the_page_gives_the_hand_edited_file(
+    as_admin: FlaskClient, targets_dir: Path, store: TargetStore
+) -> None:
+    (targets_dir / "calendar.yaml").write_text(COMMENTED)
+    assert store.reload_if_changed()  # as the running exporter notices within a second
+    html = as_admin.get("/settings?tab=exceptions&date=2026-12-25").get_data(as_text=True)
+    fields = form_fields(html, ("section", "exception"))
+    fields.update(kind=["hours"], hours=["09:00-12:00"], name=["Christmas Day"], reason=["open"])
+    assert as_admin.post("/settings", data=fields).status_code == 302
+    by_hand = COMMENTED.replace(
+        "  - {date: 2026-12-25, name: Christmas, closed: true}  # closed\n",
+        '  - {date: 2026-12-25, name: Christmas Day, hours: "09:00-12:00"}\n',
+    )
+    assert calendar(targets_dir) == by_hand
+
+
+def test_a_week_given_twice_is_refused_in_words(as_admin: FlaskClient, targets_dir: Path) -> None:
+    fields = week_fields(("teams", "night", {"mon": ["22:00-06:00"]}),
+                         ("teams", "night", {"tue": ["22:00-06:00"]}))  # fmt: skip
+    html = post(as_admin, "hours", **fields).get_data(as_text=True)
+    assert 'id="hours-w1-name-error"><span>Team night is given twice: keep one week for it' in html
+    assert calendar(targets_dir) == CALENDAR_YAML
+
+
+def test_a_stale_week_is_refused_and_comes_back_as_typed(
+    as_admin: FlaskClient, targets_dir: Path, store: TargetStore
+) -> None:
+    page = as_admin.get("/settings").get_data(as_text=True)
+    fields = form_fields(page, ("section", "hours"))
+    (targets_dir / "calendar.yaml").write_text(CALENDAR_YAML + "# another editor\n")
+    assert store.reload_if_changed()
+    fields.update({"w0-d6-n": ["1"], "w0-d6-r0-from": ["10:00"], "w0-d6-r0-to": ["14:00"],
+                   "reason": ["Sunday too"]})  # fmt: skip
+    response = as_admin.post("/settings", data=fields)
+    assert response.status_code == 409
+    shown = form_fields(response.get_data(as_text=True), ("section", "hours"))
+    assert shown["w0-d6-r0-from"] == ["10:00"] and shown["reason"] == ["Sunday too"]
+    assert calendar(targets_dir) == CALENDAR_YAML + "# another editor\n"
+
+
+def test_every_tab_and_button_needs_the_csrf_token(
+    as_admin: FlaskClient, targets_dir: Path
+) -> None:
+    for tab in ("hours", "exceptions", "holidays", "timezone"):
+        html = as_admin.get(f"/settings?tab={tab}").get_data(as_text=True)
+        assert 'name="csrf_token"' in html and "style=" not in html and "<style" not in html
+    for fields in ({"section": "hours", "weeks": "0", "reason": "r"},
+                   {"section": "hours", "weeks": "0", "op": "add-week"},
+                   {"section": "holidays", "country": "IT", "year": "2026", "reason": "r",
+                    "confirm": "1"},
+                   {"section": "exception", "date": "2026-12-25", "remove_exception": "1",
+                    "reason": "r"}):  # fmt: skip
+        response = as_admin.post("/settings", data=fields)
+        assert response.status_code == 400, fields
+    assert calendar(targets_dir) == CALENDAR_YAML
+
+
+def test_a_whole_day_shows_24_00_and_is_not_said_to_run_into_the_next_day(
+    as_admin: FlaskClient, targets_dir: Path
+) -> None:
+    fields = week_fields(("default", "", {day: ["00:00-24:00"] for day in DAYS}))
+    assert post(as_admin, "hours", **fields).status_code == 302
+    assert 'operating_hours:\n  default:\n    mon-sun: "00:00-24:00"\nexceptions:' in calendar(
+        targets_dir
+    )
+    html = as_admin.get("/settings").get_data(as_text=True)
+    assert form_fields(html, ("section", "hours"))["w0-d3-r0-to"] == ["24:00"]
+    assert "next day" not in html

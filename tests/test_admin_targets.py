@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import time
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from exporter.targets.model import Quantifier, Schedule, Target, TimeRange
 from exporter.targets.store import TargetStore
 from tests.conftest import CALENDAR_YAML, TARGETS_YAML, csrf_token, form_fields
 
@@ -34,17 +36,74 @@ def audit(targets_dir: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines]
 
 
+def cells(html: str, kpi: str) -> list[str]:
+    """The text of each cell of the row of ``kpi``, tags removed, spaces collapsed."""
+    row = html.split(f'<tr id="{kpi}">')[1].split("</tr>")[0]
+    parts = re.split(r"</t[hd]>", row)[:-1]
+    return [" ".join(re.sub(r"<[^>]+>", " ", part).split()) for part in parts]
+
+
 def test_the_page_lists_every_kpi_of_the_tab_with_the_seeds_columns(as_viewer: FlaskClient) -> None:
     html = as_viewer.get("/targets").get_data(as_text=True)
-    for column in ("Metric", "KPI Targets", "Measurement Period", "Schedule", "Edit"):
-        assert f'<th scope="col">{column}</th>' in html
+    for column in ("Metric", "KPI Targets", "Measurement Period"):
+        assert re.search(f'<th scope="col"[^>]*>{column}</th>', html), column
     assert "Contact Center Operations" in html and "Team Performance" in html
-    assert "Service level" in html and "80 % or more" in html and "At all times" in html
     assert "Not set" in html and "Team occupancy" not in html
     assert "Not eligible for KPI targets: AI-powered assessment" in html
     team = as_viewer.get("/targets?tab=team").get_data(as_text=True)
     assert "Team occupancy" in team and "Service level" not in team
-    assert "Edit</a>" not in html  # a viewer gets no Edit action
+    # a viewer gets no action column at all, and the tab's name is not repeated as a heading
+    assert "Action</th>" not in html and 'class="actions"' not in html and "Edit" not in html
+    assert "<caption>" not in html and html.count("Contact Center Operations") == 1
+
+
+def test_each_value_is_paired_with_its_schedule_under_its_scope(
+    as_editor: FlaskClient, store: TargetStore
+) -> None:
+    store.set_target(
+        Target("service_level_ratio", Quantifier.OR_MORE,
+               (Schedule(0.82), Schedule(0.85, frozenset(range(5)), TimeRange(time(9), time(17))),
+                Schedule(0.75, frozenset({5}))),
+               (("channel", "voice"),)),
+        user="eddie", reason="three schedules", base_version=None,
+    )  # fmt: skip
+    html = as_editor.get("/targets").get_data(as_text=True)
+    assert cells(html, "service_level_ratio") == [
+        "Service level",
+        "channel voice 82 % or more, At all times 85 % or more, Mon-Fri 09:00-17:00 "
+        "75 % or more, Sat Edit",
+        "Hourly",
+        "Add a target",
+    ]
+    row = html.split('<tr id="service_level_ratio">')[1].split("</tr>")[0]
+    assert "<li>85 % or more, Mon-Fri 09:00-17:00</li>" in row
+    assert 'aria-label="Edit Service level, channel voice"' in row
+    assert 'aria-label="Add a target for Service level"' in row
+    # where nothing is set the action says Set; the team tab's empty scope is its teams
+    assert cells(html, "abandonment_ratio")[1:] == ["Not set", "Hourly", "Set"]
+    assert 'aria-label="Set Abandonment rate"' in html
+    assert cells(html, "ai_customer_experience_score")[-1] == ""  # not eligible: no action
+
+
+def test_the_built_in_read_only_targets_are_flagged_and_their_actions_disabled(
+    as_editor: FlaskClient, store: TargetStore
+) -> None:
+    from exporter.serve import BUILTIN_READ_ONLY
+
+    assert "Read-only example" not in as_editor.get("/targets").get_data(as_text=True)
+    store.read_only = BUILTIN_READ_ONLY
+    for url in ("/targets", "/preview", "/history", EDIT_VOICE):
+        html = as_editor.get(url).get_data(as_text=True)
+        note = html.split('id="read-only"')[1].split("</div>")[0]
+        assert "Read-only example:" in note and "Run <code>kpi-targets init</code>" in note, url
+    html = as_editor.get("/targets").get_data(as_text=True)
+    row = html.split('<tr id="service_level_ratio">')[1].split("</tr>")[0]
+    assert 'class="action" href=' not in html
+    assert (
+        '<button type="button" class="action" disabled aria-label="Edit Service level, '
+        'channel voice" aria-describedby="read-only">Edit</button>' in row
+    )
+    assert 'disabled aria-label="Set Abandonment rate" aria-describedby="read-only">Set<' in html
 
 
 def test_saving_a_weekday_schedule_rewrites_only_that_target(
@@ -395,3 +454,26 @@ def fields_of_version(html: str) -> str:
     found = re.search(r'name="base_version" value="([^"]+)"', html)
     assert found is not None
     return found.group(1)
+
+
+def test_an_attainment_when_known_is_shown_under_the_schedule_lines(as_viewer: FlaskClient) -> None:
+    from flask import render_template
+
+    from exporter import catalog
+    from exporter.admin.targets import Action, MetricRow, TargetRow
+
+    kpi = catalog.get("service_level_ratio")
+    edit = Action("Edit", "Edit Service level, channel voice", "/edit")
+    rows = [
+        MetricRow(kpi, "Hourly", [
+            TargetRow("channel voice", ["80 % or more, At all times"], edit, "Met 9 of 10 hours"),
+            TargetRow("channel chat", ["90 % or more, At all times"], edit),
+        ], None),
+    ]  # fmt: skip
+    with as_viewer.application.test_request_context("/targets"):
+        html = render_template(
+            "targets.html", tabs=[], tab_key="operations", rows=rows, may_edit=False, version="v"
+        )
+    voice, chat = html.split('<div class="target">')[1:]
+    assert voice.index("80 % or more") < voice.index('<p class="attainment">Met 9 of 10 hours</p>')
+    assert "attainment" not in chat

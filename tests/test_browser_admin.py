@@ -89,7 +89,7 @@ def test_set_a_weekday_target_and_see_it_in_the_table_and_the_grid(
     assert "Not set" in row(page, "abandonment_ratio").inner_text()
     assert "Not eligible for KPI targets" in row(page, "ai_customer_experience_score").inner_text()
 
-    page.get_by_role("link", name="Edit Abandonment rate").click()
+    page.get_by_role("link", name="Set Abandonment rate").click()
     assert page.get_by_label("Queue").get_attribute("list") == "seen-queue"
     assert page.get_by_label("Or less").is_checked()  # the KPI's natural direction
     assert_accessible(page, "edit-new")
@@ -189,10 +189,12 @@ def test_a_holiday_added_in_settings_shows_closed_in_the_grid(
     browser_log_in(page, live_url, "ada")
     page.get_by_role("link", name="Settings").click()
     assert_accessible(page, "settings")
+    page.get_by_role("link", name="Public holidays").click()
     page.get_by_label("Country").select_option("IT")
     page.get_by_label("Year").fill("2026")
     page.locator("#holidays-reason").fill("Italian public holidays")
-    page.get_by_role("button", name="Import the holidays").click()
+    page.get_by_role("button", name="Preview the holidays").click()
+    page.get_by_role("button", name="Add these 12 dates").click()
     assert "Imported the public holidays of IT for 2026" in page.locator(".flash").inner_text()
     assert "Immaculate Conception" in page.inner_text("main")
     shoot(page, "settings-after-import")
@@ -228,7 +230,7 @@ def test_a_refused_exception_comes_back_as_typed_on_its_focused_summary_then_sav
     with watched_context(browser, width, height, refusals=True) as context:
         page = context.new_page()
         browser_log_in(page, live_url, "ada")
-        page.goto(f"{live_url}/settings")
+        page.goto(f"{live_url}/settings?tab=exceptions")
         page.locator("#exception-date").fill("2026-12-24")
         page.locator("#exception-name").fill("Christmas Eve")
         page.get_by_label("Special hours", exact=True).check()
@@ -264,7 +266,7 @@ def test_a_refused_exception_comes_back_as_typed_on_its_focused_summary_then_sav
         page.get_by_role("button", name="I mean 70 %").click()
 
         assert "Exception 2026-12-24 Christmas Eve saved." in page.locator(".flash").inner_text()
-        eve = page.locator("tr", has=page.get_by_role("rowheader", name="2026-12-24"))
+        eve = page.locator("li.exception", has_text="2026-12-24")
         assert "Open 08:00-14:00" in eve.inner_text()
         assert "Service level (channel voice): 70 %" in eve.inner_text()
 

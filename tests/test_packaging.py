@@ -17,6 +17,7 @@ import sys
 import sysconfig
 import tarfile
 import venv
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -56,6 +57,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     (site / "test-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     (wheel,) = dist.glob("kpi_targets-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = set(archive.namelist())
+    for static in ("admin.css", "favicon.svg", "preview.js"):  # the admin UI's own files
+        assert f"exporter/admin/static/{static}" in shipped, static
     subprocess.run(
         [
             sys.executable,

@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
 from exporter.admin.api import DEFAULT_MAX_EVENTS_PER_BATCH, events_blueprint, json_error
+from exporter.admin.attainment import AttainmentReader
 from exporter.admin.context import AdminContext
 from exporter.admin.security import SessionOverHttps
 from exporter.sources.http_events import HttpEventSource
@@ -41,6 +42,7 @@ def create_app(
     clock: Callable[[], float] = time.time,
     seen_labels: Callable[[], Mapping[str, Iterable[str]]] | None = None,
     secure_cookies: bool = False,
+    attainment: AttainmentReader | None = None,
 ) -> Flask:
     """The admin app. The events API exists only with ``http_events``, and refuses every request
     (503) while ``events_token`` is None: it is never open by default.
@@ -48,7 +50,8 @@ def create_app(
     The targets UI exists with ``store`` and ``state_dir`` (users file and the persisted session
     key). ``clock`` gives "now" in Unix seconds (the exporter's clock, so the preview matches
     ``/metrics``); ``seen_labels`` the label values the exporter has seen, offered as suggestions;
-    ``secure_cookies`` marks the session cookie Secure (behind HTTPS).
+    ``secure_cookies`` marks the session cookie Secure (behind HTTPS); ``attainment`` reads the
+    met hours per target from Prometheus (None: the pages say how to configure it).
     """
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = max_content_length
@@ -81,7 +84,7 @@ def create_app(
         app.register_blueprint(blueprint)
 
     if store is not None and state_dir is not None:
-        _register_ui(app, AdminContext.build(store, state_dir, clock, seen_labels))
+        _register_ui(app, AdminContext.build(store, state_dir, clock, seen_labels, attainment))
     else:
 
         @app.get("/")
@@ -120,6 +123,11 @@ def _register_ui(app: Flask, context: AdminContext) -> None:
     auth.init(app)
     for module in (auth, targets, preview, history, calendar_page):
         app.register_blueprint(module.blueprint)
+
+    @app.context_processor
+    def read_only() -> dict[str, object]:
+        """Why saves are refused (the built-in example targets), said at the top of every page."""
+        return {"read_only": context.store.read_only}
 
     @app.get("/")
     def index() -> BaseResponse:

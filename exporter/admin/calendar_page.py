@@ -1,16 +1,20 @@
-"""``/settings`` (admins): the calendar the targets are judged in: time zone, operating hours,
-date exceptions, and a country's public holidays imported from the ``holidays`` library.
+"""``/settings`` (admins): the calendar the targets are judged in, in four tabs that each save on
+their own with one reason: operating hours (a week per team, queue or everyone), date exceptions
+(the coming 12 months), a country's public holidays (previewed before they are added) and the time
+zone.
 
-Each form changes one part of ``calendar.yaml`` through ``TargetStore.edit_calendar``: validated
-exactly as ``kpi-targets check``, version-checked, written atomically and audited, like a target.
+Each save changes one part of ``calendar.yaml`` through ``TargetStore.edit_calendar``: validated
+exactly as ``kpi-targets check``, version-checked, written atomically and audited (one line, with
+the reason), like a target. Every tab works without JavaScript; ``static/settings.js`` only saves
+the round trips of the week's add, remove and copy buttons.
 """
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
-from functools import cache
 from zoneinfo import available_timezones
 
 import holidays
@@ -20,145 +24,98 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
 from exporter import catalog
+from exporter.admin import settings_exceptions, settings_week
 from exporter.admin.auth import requires
 from exporter.admin.context import admin_context
-from exporter.admin.doubts import Doubt, confirmations, percent_doubt, scope_doubt, with_choices
+from exporter.admin.countries import countries
+from exporter.admin.doubts import confirmations, scope_doubt, with_choices
+from exporter.admin.settings_problems import Change, Problems
+from exporter.admin.settings_week import WeekField, WeekForm
 from exporter.admin.users import Role
-from exporter.scope import Scope
-from exporter.targets import calendar_edit, daytime, display
-from exporter.targets.calendar_edit import ExceptionValueInput, HoursRow
-from exporter.targets.daytime import DayTimeError
-from exporter.targets.edit_input import (
-    InputError,
-    parse_number,
-    parse_scope_items,
-    range_problem,
-    uses_percent,
-)
-from exporter.targets.problems import did_you_mean
+from exporter.targets import calendar_edit, month_grid, week_hours
 from exporter.targets.store import InvalidTargetsError, StaleVersionError, StoreError
 
 blueprint = Blueprint("settings", __name__)
 
-MAX_ROWS = 100
-WHO_WORDS = {
-    calendar_edit.WHO_DEFAULT: "Everyone (default)",
-    calendar_edit.WHO_TEAM: "Team",
-    calendar_edit.WHO_QUEUE: "Queue",
+TABS = {
+    "hours": "Operating hours",
+    "exceptions": "Date exceptions",
+    "holidays": "Public holidays",
+    "timezone": "Time zone",
 }
-WHO_LABELS = {calendar_edit.WHO_TEAM: "team", calendar_edit.WHO_QUEUE: "queue"}
-KINDS = {"closed": "Closed all day", "hours": "Special hours", "usual": "Usual hours"}
+TAB_OF_SECTION = {"timezone": "timezone", "hours": "hours", "exception": "exceptions",
+                  "remove": "exceptions", "holidays": "holidays"}  # fmt: skip
 
 
-@cache
-def countries() -> list[tuple[str, str]]:
-    """(code, name) of every country the ``holidays`` library knows, by name."""
-    from holidays.registry import COUNTRIES
-
-    names = {entry[1]: key.replace("_", " ").title() for key, entry in COUNTRIES.items()}
-    codes = holidays.list_supported_countries(include_aliases=False)
-    return sorted(((code, names.get(code, code)) for code in codes), key=lambda item: item[1])
-
-
-@dataclass
-class Problems:
-    """Errors per form field, and for the form as a whole (key "" ), in the order found; and the
-    questions to confirm before saving (``exporter.admin.doubts``)."""
-
-    section: str = ""
-    by_field: dict[str, list[str]] = field(default_factory=dict)
-    doubts: list[Doubt] = field(default_factory=list)
-
-    def add(self, name: str, message: str) -> None:
-        self.by_field.setdefault(name, []).append(message)
-
-    def ask(self, doubt: Doubt | None) -> None:
-        if doubt is not None:
-            self.doubts.append(doubt)
-
-    def messages(self) -> list[tuple[str, str]]:
-        """(element id, message) for the summary above the form: the errors in the order found,
-        the questions before the reason (asked about fields above it) and the form's own last."""
-        errors = [
-            (f"{self.section}-{name}-error", message)
-            for name, found in self.by_field.items()
-            if name not in ("reason", "")
-            for message in found
-        ]
-        questions = [(f"doubt-{doubt.field}", doubt.message) for doubt in self.doubts]
-        reason = [(f"{self.section}-reason-error", m) for m in self.by_field.get("reason", [])]
-        whole = [("", message) for message in self.by_field.get("", [])]
-        return errors + questions + reason + whole
-
-    def __bool__(self) -> bool:
-        return bool(self.by_field)
-
-
-Change = tuple[Callable[[str], str], str]  # the rewrite of calendar.yaml, and the words saying it
-
-
-def _exception_rows() -> list[dict[str, str]]:
-    calendar = admin_context().store.current().target_set.calendar
-    rows = []
-    for day, exception in sorted(calendar.exceptions.items()):
-        if exception.closed:
-            what = "Closed"
-        elif exception.hours is not None:
-            what = "Open " + ", ".join(daytime.format_range(r) for r in exception.hours)
-        else:
-            what = "Usual hours"
-        values = [
-            f"{catalog.get(v.kpi).title} ({display.scope_on_screen(v.scope)}): "
-            f"{display.format_value(v.value, catalog.find(v.kpi))}"
-            for v in exception.values
-        ]
-        rows.append(
-            {"date": day.isoformat(), "name": exception.name, "what": what,
-             "special": "; ".join(values) or "None"}
-        )  # fmt: skip
-    return rows
+@dataclass(frozen=True, slots=True)
+class HolidayPreview:
+    country: str  # "Italy (IT)"
+    year: int
+    added: list[tuple[str, str]]  # ("Wed 2027-01-06", name) that the import adds
+    kept: list[tuple[str, str]]  # already listed: kept as they are
 
 
 def _render(
+    tab: str,
     problems: Problems | None = None,
-    hours: list[HoursRow] | None = None,
+    *,
+    weeks: WeekForm | None = None,
     form: Mapping[str, str] | None = None,
     status: int = 200,
-    focus_row: int | None = None,
+    preview: HolidayPreview | None = None,
 ) -> tuple[str, int]:
-    """The page; after a refusal ``problems`` and ``form`` (as posted) fill the refused form
-    again with every field as typed, its messages summed up above it (focused on load)."""
-    store = admin_context().store
+    """The page on ``tab``; after a refusal ``problems`` and ``form`` (as posted) fill the refused
+    form again with every field as typed, its messages summed up above it (focused on load)."""
+    context = admin_context()
+    store = context.store
     calendar_text = store.calendar_path.read_text(encoding="utf-8")
-    rows = hours if hours is not None else calendar_edit.hours_rows(calendar_text)
+    calendar = store.current().target_set.calendar
+    today = context.now().astimezone(calendar.timezone).date()
     problems = Problems() if problems is None else problems
     typed = dict(form or {})
+    zone = calendar_edit.timezone_of(calendar_text)
+    if weeks is None:
+        weeks = WeekForm(settings_week.fields_of(calendar_edit.operating_weeks(calendar_text)))
+    editing = request.args.get("date", "") if problems.section != "exception" else ""
+    if editing:
+        typed = settings_exceptions.typed_from(calendar, editing)
+    exception_date = (
+        typed.get("date", "") if problems.section in ("exception", "remove", "") else ""
+    )
     return render_template(
         "settings.html",
+        tab=tab,
+        tabs=list(TABS.items()),
         version=store.current().version,
-        timezone=typed.get("timezone", "")
-        if problems.section == "timezone"
-        else calendar_edit.timezone_of(calendar_text),
-        timezones=sorted(available_timezones()),
-        hours=rows or [HoursRow(calendar_edit.WHO_DEFAULT, "", "", "")],
-        focus_row=focus_row,
-        who_words=list(WHO_WORDS.items()),
-        kinds=list(KINDS.items()),
-        exceptions=_exception_rows(),
+        timezone=typed.get("timezone", "") if problems.section == "timezone" else zone,
+        current_zone=zone,
+        timezones=[zone, *(z for z in sorted(available_timezones()) if z != zone)],
+        weeks=weeks,
+        week_days=[(d, week_hours.day_name(d)) for d in range(7)],
+        who_words=list(settings_week.WHO_WORDS.items()),
+        listed=exception_date and any(d.isoformat() == exception_date for d in calendar.exceptions),
+        more_values=settings_exceptions.more_values(calendar, exception_date),
         kpis=[(kpi.name, kpi.title) for kpi in catalog.CATALOG if kpi.eligible],
         countries=countries(),
         form=typed,
         problems=problems,
         doubts=problems.doubts,
         confirmations=confirmations(typed),
-        this_year=admin_context().now().year,
+        this_year=today.year,
+        preview=preview,
+        **settings_exceptions.view(calendar, today),
     ), status
+
+
+def _tab() -> str:
+    tab = request.args.get("tab", "hours")
+    return tab if tab in TABS else "hours"
 
 
 @blueprint.get("/settings")
 @requires(Role.ADMIN)
 def page() -> tuple[str, int]:
-    return _render()
+    return _render(_tab())
 
 
 @blueprint.post("/settings")
@@ -167,30 +124,34 @@ def save() -> tuple[str, int] | Response:
     posted = with_choices(request.form)
     form = {key: value for key, value in posted.items() if key != "csrf_token"}
     section = form.get("section", "")
+    removing = section == "exception" and bool(posted.get("remove_exception"))
     problems = Problems(section)
-    rows = _hours_rows(posted) if section == "hours" else []
-    if section == "hours" and posted.get("add_row"):
-        blank = HoursRow(calendar_edit.WHO_DEFAULT, "", "", "")
-        return _render(problems, hours=[*rows, blank], form=form, focus_row=len(rows))
+    tab = TAB_OF_SECTION.get(section, "hours")
+    typed_weeks = settings_week.parse(posted) if section == "hours" else []
+    weeks = WeekForm(typed_weeks) if section == "hours" else None
+    if section == "hours" and posted.get("op"):
+        return _render(tab, problems, weeks=settings_week.apply(typed_weeks, posted["op"]),
+                       form=form)  # fmt: skip
+    if section == "holidays" and not posted.get("confirm"):
+        return _preview_holidays(problems, posted, form)
     handlers: dict[str, Callable[[Problems, MultiDict[str, str]], Change | None]] = {
         "timezone": _timezone,
-        "hours": lambda p, f: _hours(p, f, rows),
-        "exception": _exception,
-        "remove": _remove,
+        "hours": lambda p, f: _hours(p, f, typed_weeks, weeks),
+        "exception": settings_exceptions.save_exception,
+        "remove": settings_exceptions.remove_exception,
         "holidays": _holidays,
     }
-    handler = handlers.get(section)
+    handler = handlers.get("remove" if removing else section)
     if handler is None:
         problems.section = "timezone"
         problems.add("", f"unknown settings form {section!r}")
-        return _render(problems, form=form, status=400)
+        return _render("timezone", problems, form=form, status=400)
     change = handler(problems, posted)
     reason = form.get("reason", "").strip()
     if not reason:
         problems.add("reason", "say why (it goes to the history)")
-    hours_shown = rows if section == "hours" else None
     if problems or problems.doubts or change is None:
-        return _render(problems, hours=hours_shown, form=form, status=400)
+        return _render(tab, problems, weeks=weeks, form=form, status=400)
     rewrite, done = change
     try:
         version = admin_context().store.edit_calendar(
@@ -198,203 +159,59 @@ def save() -> tuple[str, int] | Response:
         )
     except StaleVersionError as error:
         problems.add("", str(error))
-        return _render(problems, hours=hours_shown, form=form, status=409)
+        return _render(tab, problems, weeks=weeks, form=form, status=409)
     except InvalidTargetsError as error:
         for problem in error.problems:
             problems.add("", f"{problem.file} line {problem.line}: {problem.message}")
-        return _render(problems, hours=hours_shown, form=form, status=400)
+        return _render(tab, problems, weeks=weeks, form=form, status=400)
     except StoreError as error:
         problems.add("", str(error))
-        return _render(problems, hours=hours_shown, form=form, status=400)
+        return _render(tab, problems, weeks=weeks, form=form, status=400)
     flash(f"{done} Saved as version {version}.")
-    return redirect(url_for("settings.page"))
+    # imported holidays are seen where they went: among the exceptions
+    return redirect(url_for("settings.page", tab="exceptions" if section == "holidays" else tab))
 
 
 def _timezone(problems: Problems, form: MultiDict[str, str]) -> Change | None:
     zone = form.get("timezone", "").strip()
-    if zone not in available_timezones():
-        problems.add("timezone", f"{zone!r} is not a time zone name such as Europe/Rome")
+    zones = available_timezones()
+    if zone not in zones:
+        close = difflib.get_close_matches(zone, sorted(zones), n=1) if len(zone) <= 64 else []
+        shown = repr(zone) if zone else "An empty name"
+        hint = (
+            f"did you mean {close[0]}? Choose one from the list"
+            if close
+            else "choose one from the list, e.g. Europe/Rome"
+        )
+        problems.add("timezone", f"{shown} is not a time zone name: {hint}")
         return None
     return (lambda text: calendar_edit.set_timezone(text, zone)), f"Time zone set to {zone}."
 
 
-def _hours_rows(form: MultiDict[str, str]) -> list[HoursRow]:
-    try:
-        count = min(int(form.get("rows", "0")), MAX_ROWS)
-    except ValueError:
-        count = 0
-    rows = []
-    for index in range(max(count, 0)):
-        prefix = f"hours-{index}-"
-        if form.get(prefix + "remove"):
-            continue
-        row = HoursRow(
-            form.get(prefix + "who", calendar_edit.WHO_DEFAULT),
-            form.get(prefix + "name", "").strip(),
-            form.get(prefix + "days", "").strip().lower().replace(" ", ""),
-            form.get(prefix + "hours", "").strip(),
-        )
-        if not (row.name or row.days or row.hours):
-            continue
-        rows.append(row)
-    return rows
-
-
-def _hours(problems: Problems, form: MultiDict[str, str], rows: list[HoursRow]) -> Change | None:
+def _hours(
+    problems: Problems, form: MultiDict[str, str], typed: list[WeekField], shown: WeekForm | None
+) -> Change | None:
+    weeks, errors = settings_week.check(typed)
+    for name, messages in errors.items():
+        for message in messages:
+            problems.add(name, message)
+    if shown is not None:
+        shown.errors = errors
     seen = admin_context().seen_labels()
-    for index, row in enumerate(rows):
-        name = f"hours-{index}"
-        if row.who not in WHO_WORDS:
-            problems.add(name, "choose Everyone, Team or Queue")
-        if row.who != calendar_edit.WHO_DEFAULT and not row.name:
-            problems.add(name, f"name the {WHO_WORDS.get(row.who, 'team').lower()}")
-        if row.who in WHO_LABELS and row.name:
-            problems.ask(scope_doubt(form, f"{name}-name", WHO_LABELS[row.who], row.name, seen))
-        try:
-            daytime.parse_day_item(row.days)
-        except DayTimeError as error:
-            problems.add(name, f"days: {error}")
-        for part in row.hours.split(","):
-            try:
-                daytime.parse_range(part.strip())
-            except DayTimeError as error:
-                problems.add(name, f"hours: {error}")
+    for index, week in enumerate(typed):
+        if week.who in settings_week.WHO_LABELS and week.name:
+            label = settings_week.WHO_LABELS[week.who]
+            problems.ask(scope_doubt(form, f"w{index}-name", label, week.name, seen))
     if problems:
         return None
-    words = "Operating hours saved." if rows else "Operating hours removed: always on duty."
-    return (lambda text: calendar_edit.set_operating_hours(text, rows)), words
+    words = "Operating hours saved." if weeks else "Operating hours removed: always on duty."
+    return (lambda text: calendar_edit.set_operating_weeks(text, weeks)), words
 
 
-def _date(problems: Problems, form: MultiDict[str, str], name: str) -> date | None:
-    text = form.get(name, "").strip()
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        problems.add(name, f"{text!r} is not a date like 2026-12-24")
-        return None
-
-
-def _exception(problems: Problems, form: MultiDict[str, str]) -> Change | None:
-    day = _date(problems, form, "date")
-    name = form.get("name", "").strip()
-    if not name:
-        problems.add("name", "name the day, e.g. Christmas")
-    kind = form.get("kind", "")
-    if kind not in KINDS:
-        problems.add("kind", "choose Closed all day, Special hours or Usual hours")
-    hours = form.get("hours", "").strip()
-    if kind == "hours":
-        if not hours:
-            problems.add("hours", "give the special hours, e.g. 08:00-13:00")
-        for part in hours.split(",") if hours else ():
-            try:
-                daytime.parse_range(part.strip())
-            except DayTimeError as error:
-                problems.add("hours", str(error))
-    elif hours:
-        problems.add("hours", "choose Special hours to open at these hours that day")
-    if kind == "usual" and not form.get("value_kpi", "").strip():
-        problems.add(
-            "kind",
-            "Usual hours change only a target value: choose the metric and value below, "
-            "or choose Closed all day or Special hours",
-        )
-    values = _exception_values(problems, form, kind)
-    if problems or day is None:
-        return None
-    return (
-        lambda text: calendar_edit.add_exception(
-            text, day, name, closed=kind == "closed", hours=hours if kind == "hours" else "",
-            values=values,
-        ),
-        f"Exception {day.isoformat()} {name} saved.",
-    )  # fmt: skip
-
-
-def _exception_values(
-    problems: Problems, form: MultiDict[str, str], kind: str
-) -> list[ExceptionValueInput]:
-    """The different target value of the exception form (none, or one for an existing target)."""
-    kpi_name = form.get("value_kpi", "").strip()
-    scope_text = form.get("value_scope", "").strip()
-    value_text = form.get("value", "")
-    if not kpi_name:
-        if scope_text or value_text.strip():
-            problems.add("value_kpi", "choose the metric this value is for")
-        return []
-    kpi = catalog.find(kpi_name)
-    if kpi is None or not kpi.eligible:
-        problems.add("value_kpi", f"{kpi_name!r} is not a metric with targets")
-        return []
-    if kind == "closed":
-        problems.add(
-            "value_kpi",
-            "no target is in force on a closed day: choose Special hours or Usual hours to "
-            "change a target that day",
-        )
-    scope: Scope | None = None
-    try:
-        scope = parse_scope_items(scope_text.replace(",", " ").split(), "value_scope")
-    except InputError as error:
-        problems.add(error.field, error.message)
-    value: float | None = None
-    try:
-        value = parse_number(value_text, "value", percent=uses_percent(kpi))
-    except InputError as error:
-        problems.add(error.field, error.message)
-    else:
-        out_of_range = range_problem(value, kpi)
-        if out_of_range is not None:
-            problems.add("value", out_of_range)
-        elif uses_percent(kpi):
-            problems.ask(percent_doubt(form, "value", value_text))
-    if scope is not None:
-        _check_target_exists(problems, kpi, scope)
-    if scope is None or value is None:
-        return []
-    return [ExceptionValueInput(kpi.name, scope, value)]
-
-
-def _check_target_exists(problems: Problems, kpi: catalog.Kpi, scope: Scope) -> None:
-    """An exception value changes an existing target: say so in the form's words if none."""
-    targets = admin_context().store.current().target_set.targets
-    known = [target.scope for target in targets if target.kpi == kpi.name]
-    if scope in known:
-        return
-    if not known:
-        problems.add(
-            "value_kpi",
-            f"{kpi.title} has no target yet: set one on the targets page first (a date "
-            "exception changes the value of an existing target)",
-        )
-        return
-    spelled = [scope_text(other) for other in known]
-    problems.add(
-        "value_scope",
-        f"Scope of the target: {kpi.title} has no target for {scope_text(scope)}"
-        f"{did_you_mean(scope_text(scope), spelled)}; its targets are for " + ", ".join(spelled),
-    )
-
-
-def scope_text(scope: Scope) -> str:
-    """A scope as the form's scope field takes it: "channel=voice queue=sales", or "empty (all
-    contacts)"."""
-    if not scope:
-        return "empty (all contacts)"
-    return " ".join(f"{label}={value}" for label, value in scope)
-
-
-def _remove(problems: Problems, form: MultiDict[str, str]) -> Change | None:
-    day = _date(problems, form, "date")
-    if day is None:
-        return None
-    return (
-        lambda text: calendar_edit.remove_exception(text, day),
-        f"Exception {day.isoformat()} removed.",
-    )
-
-
-def _holidays(problems: Problems, form: MultiDict[str, str]) -> Change | None:
+def _holiday_days(
+    problems: Problems, form: MultiDict[str, str]
+) -> tuple[str, int, list[tuple[date, str]]] | None:
+    """The country, year and holidays the import form asks for, or None (problems said why)."""
     code = form.get("country", "").strip().upper()
     subdivision = form.get("subdivision", "").strip().upper() or None
     year_text = form.get("year", "").strip()
@@ -410,10 +227,43 @@ def _holidays(problems: Problems, form: MultiDict[str, str]) -> Change | None:
     except NotImplementedError as error:
         problems.add("subdivision", str(error))
         return None
-    days = sorted(found.items())
-    count = len(days)
+    return code, year, sorted(found.items())
+
+
+def _preview_holidays(
+    problems: Problems, form: MultiDict[str, str], typed: dict[str, str]
+) -> tuple[str, int]:
+    """The dates an import would add, and those already listed, before anything is saved."""
+    asked = _holiday_days(problems, form)
+    if not form.get("reason", "").strip():
+        problems.add("reason", "say why (it goes to the history)")
+    if problems or asked is None:
+        return _render("holidays", problems, form=typed, status=400)
+    code, year, days = asked
+    listed = admin_context().store.current().target_set.calendar.exceptions
+    preview = HolidayPreview(
+        f"{dict(countries())[code]} ({code})",
+        year,
+        [(_weekday_date(day), name) for day, name in days if day not in listed],
+        [(day.isoformat(), listed[day].name) for day, _ in days if day in listed],
+    )
+    return _render("holidays", problems, form=typed, preview=preview)
+
+
+def _weekday_date(day: date) -> str:
+    """A date as the exceptions list shows it: "Wed 2027-01-06"."""
+    return f"{month_grid.WEEKDAY_SHORT[day.weekday()]} {day.isoformat()}"
+
+
+def _holidays(problems: Problems, form: MultiDict[str, str]) -> Change | None:
+    asked = _holiday_days(problems, form)
+    if asked is None:
+        return None
+    code, year, days = asked
+    listed = admin_context().store.current().target_set.calendar.exceptions
+    count = sum(1 for day, _ in days if day not in listed)
     return (
         lambda text: calendar_edit.add_holidays(text, days)[0],
-        f"Imported the public holidays of {code} for {year} ({count} dates; a date already "
-        "listed kept its entry).",
+        f"Imported the public holidays of {code} for {year} ({count} dates added; a date "
+        "already listed kept its entry).",
     )

@@ -1,14 +1,16 @@
-"""What the admin UI's pages share: the store, the accounts, the clock and the labels seen."""
+"""What the admin UI's pages share: the store, the accounts, the clock, the labels seen and the
+attainment read from Prometheus."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import current_app
 
+from exporter.admin.attainment import AttainmentReader
 from exporter.admin.security import LoginThrottle
 from exporter.admin.users import UserFile
 from exporter.targets.store import TargetStore
@@ -21,6 +23,7 @@ class AdminContext:
     clock: Callable[[], float]
     seen_labels: Callable[[], Mapping[str, Iterable[str]]]
     throttle: LoginThrottle
+    attainment: AttainmentReader = field(default_factory=lambda: AttainmentReader(None))
 
     @classmethod
     def build(
@@ -29,8 +32,16 @@ class AdminContext:
         state_dir: Path,
         clock: Callable[[], float],
         seen_labels: Callable[[], Mapping[str, Iterable[str]]] | None,
+        attainment: AttainmentReader | None = None,
     ) -> AdminContext:
-        return cls(store, UserFile(state_dir), clock, seen_labels or dict, LoginThrottle())
+        return cls(
+            store,
+            UserFile(state_dir),
+            clock,
+            seen_labels or dict,
+            LoginThrottle(),
+            attainment or AttainmentReader(None),
+        )
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.clock(), UTC)

@@ -4,6 +4,7 @@ with who, when, why and a readable before and after."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -14,8 +15,11 @@ from exporter import catalog
 from exporter.admin.auth import requires
 from exporter.admin.context import admin_context
 from exporter.admin.users import Role
-from exporter.targets import display
+from exporter.catalog import Kpi
+from exporter.targets import display, history_words
 from exporter.targets.edit_input import InputError, parse_scope_items
+from exporter.targets.history_words import Change, Part
+from exporter.targets.model import Target
 from exporter.targets.parse import parse_texts
 
 blueprint = Blueprint("history", __name__)
@@ -29,6 +33,18 @@ ACTION_WORDS = {
 }
 
 
+KIND_WORDS = {"same": "Unchanged", "changed": "Changed", "added": "Added", "removed": "Removed"}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of an entry's before/after table: what happened to it, and both sides."""
+
+    kind: str  # "Changed", "Added"...
+    before: tuple[Part, ...]
+    after: tuple[Part, ...]
+
+
 @dataclass(frozen=True)
 class Entry:
     at: str
@@ -37,46 +53,47 @@ class Entry:
     what: str
     scope: str
     reason: str
-    before: list[str]
-    after: list[str]
+    words: str  # what changed, in words; "" when only comments or layout changed
+    rows: list[Row]
 
 
-def describe_target_dict(entry: dict[str, Any] | None) -> list[str]:
-    """A target as the audit log keeps it (the targets.yaml shape), in the page's words."""
+def _target(entry: dict[str, Any] | None) -> Target | None:
+    """A target as the audit log keeps it (the targets.yaml shape); ValueError if unreadable."""
     if entry is None:
-        return ["Not set"]
+        return None
     text = yaml.safe_dump({"targets": [entry]}, sort_keys=False)
     result = parse_texts(text, "timezone: UTC\n")
     if result.target_set is None or not result.target_set.targets:
-        return [yaml.safe_dump(entry, sort_keys=False, default_flow_style=True).strip()]
-    target = result.target_set.targets[0]
-    return display.describe_target(target, catalog.find(target.kpi))
+        raise ValueError("not a target")
+    return result.target_set.targets[0]
 
 
-def describe_calendar_change(
-    before: dict[str, Any] | None, after: dict[str, Any] | None
-) -> tuple[list[str], list[str]]:
-    """Only the parts that differ: the time zone, the operating hours, each exception."""
-    before, after = before or {}, after or {}
-    old_lines: list[str] = []
-    new_lines: list[str] = []
-    for key, words in (("timezone", "Time zone"), ("operating_hours", "Operating hours")):
-        if before.get(key) != after.get(key):
-            old_lines.append(f"{words}: {_flat(before.get(key))}")
-            new_lines.append(f"{words}: {_flat(after.get(key))}")
-    old_exceptions = [_flat(item) for item in before.get("exceptions") or []]
-    new_exceptions = [_flat(item) for item in after.get("exceptions") or []]
-    old_lines += [f"Exception {item}" for item in old_exceptions if item not in new_exceptions]
-    new_lines += [f"Exception {item}" for item in new_exceptions if item not in old_exceptions]
-    return old_lines or ["(nothing else)"], new_lines or ["(nothing else)"]
+def target_dict_changes(
+    before: dict[str, Any] | None, after: dict[str, Any] | None, kpi: Kpi | None
+) -> list[Change]:
+    try:
+        return history_words.target_changes(_target(before), _target(after), kpi)
+    except ValueError:
+        return history_words.text_changes(_flat(before), _flat(after))
 
 
 def _flat(value: Any) -> str:
     if value is None:
-        return "none"
+        return "Not set"
     return str(
         yaml.safe_dump(value, default_flow_style=True, sort_keys=False, width=10_000)
     ).strip()
+
+
+def _rows(changes: list[Change], absent: str) -> list[Row]:
+    return [
+        Row(
+            KIND_WORDS[change.kind],
+            change.before or (Part(absent),),
+            change.after or (Part(absent),),
+        )
+        for change in changes
+    ]
 
 
 def _entry(raw: dict[str, Any], zone: ZoneInfo) -> Entry:
@@ -85,25 +102,34 @@ def _entry(raw: dict[str, Any], zone: ZoneInfo) -> Entry:
     scope = raw.get("scope") or {}
     scope_pairs = tuple(sorted((str(k), str(v)) for k, v in scope.items()))
     if kpi_name:
-        before = describe_target_dict(raw.get("before"))
-        after = describe_target_dict(raw.get("after"))
+        changes = target_dict_changes(raw.get("before"), raw.get("after"), kpi)
+        rows = _rows(changes, "Not set")
         what = kpi.title if kpi else kpi_name
     elif raw.get("before") is None and raw.get("after") is None:
-        before, after = ["(comments or layout only)"], ["(comments or layout only)"]
+        changes, rows = [], []
         what = "Targets files"
     else:
-        before, after = describe_calendar_change(raw.get("before"), raw.get("after"))
+        changes = history_words.calendar_changes(raw.get("before"), raw.get("after"))
+        rows = _rows(changes, "none")
         what = "Calendar (settings)"
     return Entry(
         at=display.format_instant(str(raw.get("at", "")), zone),
         user=str(raw.get("user", "")),
         action=ACTION_WORDS.get(str(raw.get("action")), str(raw.get("action"))),
         what=what,
-        scope=display.scope_on_screen(scope_pairs) if kpi_name else "",
+        scope=display.scope_on_screen(scope_pairs, kpi) if kpi_name else "",
         reason=str(raw.get("reason", "")),
-        before=before,
-        after=after,
+        words=history_words.summary(changes),
+        rows=rows,
     )
+
+
+def _is_iso_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 10
 
 
 def _matches(raw: dict[str, Any], filters: dict[str, str], scope: dict[str, str]) -> bool:
@@ -132,6 +158,11 @@ def page() -> tuple[str, int]:
             scope = dict(parse_scope_items(filters["scope"].replace(",", " ").split(), "scope"))
         except InputError as problem:
             error = f"Scope: {problem.message}"
+    for name, words in (("from", "From date"), ("to", "To date")):
+        if filters[name] and not _is_iso_date(filters[name]):
+            error = (
+                f"{words}: {filters[name]!r} is not a date; write it as YYYY-MM-DD, e.g. 2026-12-01"
+            )
     store = admin_context().store
     zone = store.current().target_set.calendar.timezone
     try:

@@ -19,6 +19,19 @@ blueprint = Blueprint("preview", __name__)
 
 
 @dataclass(frozen=True)
+class ScopeField:
+    """One scope field of the week grid's form. Every label any KPI uses has one; those the
+    chosen metric does not use are sent hidden and disabled, and ``preview.js`` shows the ones of
+    the metric picked (without JavaScript, Show renders the picked metric's own fields)."""
+
+    label: str
+    title: str
+    value: str
+    seen: list[str]
+    active: bool
+
+
+@dataclass(frozen=True)
 class InForce:
     title: str
     scope: str
@@ -36,7 +49,7 @@ def page() -> str:
     in_force = [
         InForce(
             catalog.get(resolved.kpi).title,
-            display.scope_on_screen(resolved.scope),
+            display.scope_on_screen(resolved.scope, catalog.find(resolved.kpi)),
             display.format_value(resolved.value, catalog.find(resolved.kpi)),
             display.QUANTIFIER_WORDS[resolved.quantifier],
             resolved.source,
@@ -70,13 +83,25 @@ def page() -> str:
         local_now=local_now.strftime("%a %d %b %Y %H:%M %Z"),
         simulated_clock=current_app.config.get("SIMULATED_CLOCK"),
         timezone=target_set.calendar.timezone.key,
-        kpis=[(k.name, k.title) for k in eligible],
+        kpis=[(k.name, k.title, " ".join(k.scope_labels)) for k in eligible],
         kpi=kpi,
         scope_fields=[
-            (label, labels.get(label, ""), suggestions.get(label, [])) for label in kpi.scope_labels
+            ScopeField(
+                label,
+                label.capitalize(),
+                labels.get(label, ""),
+                suggestions.get(label, []),
+                label in kpi.scope_labels,
+            )
+            for label in _all_labels(eligible)
         ],
-        scope_words=display.scope_on_screen(tuple(sorted(labels.items()))),
+        scope_words=display.scope_on_screen(tuple(sorted(labels.items())), kpi),
         grid=grid,
         day_titles=[day.strftime("%a %d %b") for day in grid.days],
         now_slot=now_slot,
     )
+
+
+def _all_labels(kpis: list[catalog.Kpi]) -> list[str]:
+    """Every scope label of ``kpis``, in the order they first appear."""
+    return list(dict.fromkeys(label for kpi in kpis for label in kpi.scope_labels))

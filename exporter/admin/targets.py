@@ -14,7 +14,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
-from exporter import catalog
+from exporter import attainment, catalog
+from exporter.admin.attainment import Reading
 from exporter.admin.auth import requires
 from exporter.admin.context import admin_context
 from exporter.admin.doubts import Doubt, confirmations, with_choices
@@ -46,12 +47,23 @@ TABS = {"operations": Tab.OPERATIONS, "team": Tab.TEAM}
 
 
 @dataclass(frozen=True)
+class Action:
+    """A row's button: "Edit", "Set" or "Add a target"; without ``url`` it is shown disabled
+    (the targets are read-only), described by the read-only notice at the top of the page."""
+
+    words: str
+    label: str  # the accessible name: "Edit Service level, channel voice"
+    url: str | None
+
+
+@dataclass(frozen=True)
 class TargetRow:
     scope: str
-    values: list[str]  # "85 % or more" per schedule
-    schedules: list[str]  # "Mon-Fri 09:00-17:00" per schedule
-    edit_url: str
-    delete_url: str
+    lines: list[str]  # "85 % or more, Mon-Fri 09:00-17:00": one per schedule, value with its time
+    edit: Action
+    # How the target is met (e.g. "Met 92 % of on-duty hours this week"), shown under the
+    # schedule lines when not None. Filled from Prometheus by the view when it is known.
+    attainment: str | None = None
 
 
 @dataclass(frozen=True)
@@ -59,7 +71,7 @@ class MetricRow:
     kpi: Kpi
     period: str
     targets: list[TargetRow]
-    new_url: str | None  # None: not eligible
+    new: Action | None  # None: not eligible ("Set" when nothing is set, else "Add a target")
 
 
 def scope_query(scope: Scope) -> str:
@@ -71,33 +83,36 @@ def _url(endpoint: str, kpi: str, scope: Scope) -> str:
     return f"{base}?{scope_query(scope)}" if scope else base
 
 
-def _metric_rows(tab: Tab, targets: tuple[Target, ...]) -> list[MetricRow]:
+def _metric_rows(
+    tab: Tab, targets: tuple[Target, ...], editable: bool, reading: Reading
+) -> list[MetricRow]:
     rows = []
     for kpi in catalog.CATALOG:
         if kpi.tab is not tab:
             continue
         mine = [target for target in targets if target.kpi == kpi.name]
-        rows.append(
-            MetricRow(
-                kpi,
-                str(kpi.period),
-                [
-                    TargetRow(
-                        display.scope_on_screen(target.scope),
-                        [
-                            f"{display.format_value(s.value, kpi)} "
-                            f"{display.QUANTIFIER_WORDS[target.quantifier].lower()}"
-                            for s in target.schedules
-                        ],
-                        [display.schedule_on_screen(s) for s in target.schedules],
-                        _url("targets.edit", kpi.name, target.scope),
-                        _url("targets.delete", kpi.name, target.scope),
-                    )
-                    for target in mine
-                ],
-                url_for("targets.edit", kpi=kpi.name, new=1) if kpi.eligible else None,
+        target_rows = []
+        for target in mine:
+            scope = display.scope_on_screen(target.scope, kpi)
+            url = _url("targets.edit", kpi.name, target.scope)
+            target_rows.append(
+                TargetRow(
+                    scope,
+                    display.describe_target(target, kpi),
+                    Action("Edit", f"Edit {kpi.title}, {scope}", url if editable else None),
+                    reading.words(target, targets),
+                )
             )
-        )
+        new = None
+        if kpi.eligible:
+            url = url_for("targets.edit", kpi=kpi.name, new=1)
+            words, label = (
+                ("Add a target", f"Add a target for {kpi.title}")
+                if mine
+                else ("Set", f"Set {kpi.title}")
+            )
+            new = Action(words, label, url if editable else None)
+        rows.append(MetricRow(kpi, str(kpi.period), target_rows, new))
     return rows
 
 
@@ -108,14 +123,16 @@ def page() -> str:
     tab = TABS.get(tab_key, Tab.OPERATIONS)
     loaded = admin_context().store.current()
     tabs = [(key, str(value), url_for("targets.page", tab=key)) for key, value in TABS.items()]
+    editable = admin_context().store.read_only is None
+    reading = admin_context().attainment.reading(attainment.LIST_DAYS, loaded.target_set.targets)
     return render_template(
         "targets.html",
         tabs=tabs,
         tab_key=tab_key if tab_key in TABS else "operations",
-        tab_title=str(tab),
-        rows=_metric_rows(tab, loaded.target_set.targets),
+        rows=_metric_rows(tab, loaded.target_set.targets, editable, reading),
         may_edit=current_user.may(Role.EDITOR),
         version=loaded.version,
+        attainment_note=reading.note,
     )
 
 
@@ -160,11 +177,12 @@ def _render_edit(
 ) -> tuple[str, int]:
     context = admin_context()
     suggestions = context.suggestions()
+    words, note = _attainment_of(form)
     return render_template(
         "edit.html",
         form=form,
         kpi=form.kpi,
-        scope_words=display.scope_on_screen(scope_from_fields(form.scope)),
+        scope_words=display.scope_on_screen(scope_from_fields(form.scope), form.kpi),
         suggestions={label: suggestions.get(label, []) for label in form.scope},
         quantifiers=[
             (str(q), display.QUANTIFIER_WORDS[q], display.QUANTIFIER_HELP[q])
@@ -181,7 +199,24 @@ def _render_edit(
         if form.is_new
         else _url("targets.delete", form.kpi.name, scope_from_fields(form.scope)),
         back_url=_tab_url(form.kpi),
+        attainment=words,
+        attainment_note=note,
     ), status
+
+
+def _attainment_of(form: TargetForm) -> tuple[str | None, str | None]:
+    """The saved target's met hours over the last 28 days in words, and the page's note on
+    them; nothing for a new target."""
+    target = None if form.is_new else _find(form.kpi.name, scope_from_fields(form.scope))
+    if target is None:
+        return None, None
+    same_kpi = [
+        other
+        for other in admin_context().store.current().target_set.targets
+        if other.kpi == target.kpi
+    ]
+    reading = admin_context().attainment.reading(attainment.TARGET_DAYS, same_kpi)
+    return reading.words(target, same_kpi), reading.note
 
 
 @blueprint.get("/targets/<kpi>/edit")
@@ -211,7 +246,7 @@ def save(kpi: str) -> tuple[str, int] | Response:
     if form.is_new and _find(found.name, scope) is not None:
         form.add_error(
             SCOPE_FIELD,
-            f"{found.title} already has a target for {display.scope_on_screen(scope)}: "
+            f"{found.title} already has a target for {display.scope_on_screen(scope, found)}: "
             "edit that one from the targets page",
         )
     questions = doubts(form, posted, context.seen_labels())
@@ -234,7 +269,7 @@ def save(kpi: str) -> tuple[str, int] | Response:
         if problem.severity == "warning" and found.name in problem.message:
             flash(f"Warning: {problem.message}")
     flash(
-        f"Saved the target of {found.title} ({display.scope_on_screen(target.scope)}), "
+        f"Saved the target of {found.title} ({display.scope_on_screen(target.scope, found)}), "
         f"version {version}."
     )
     return redirect(_tab_url(found))
@@ -265,7 +300,7 @@ def delete(kpi: str) -> tuple[str, int] | Response:
     target = _find(found.name, scope)
     store = admin_context().store
     if target is None:
-        abort(404, f"{found.title} has no target for {display.scope_on_screen(scope)}")
+        abort(404, f"{found.title} has no target for {display.scope_on_screen(scope, found)}")
     base_version = request.form.get("base_version", store.current().version)
     reason = request.form.get("reason", "")
 
@@ -273,7 +308,7 @@ def delete(kpi: str) -> tuple[str, int] | Response:
         return render_template(
             "delete.html",
             kpi=found,
-            scope_words=display.scope_on_screen(scope),
+            scope_words=display.scope_on_screen(scope, found),
             lines=display.describe_target(target, found),
             base_version=base_version,
             reason=reason,
@@ -292,5 +327,5 @@ def delete(kpi: str) -> tuple[str, int] | Response:
     except (StaleVersionError, TargetNotFoundError, StoreError) as error:
         base_version = store.current().version
         return page(409 if isinstance(error, StaleVersionError) else 400, str(error))
-    flash(f"Deleted the target of {found.title} ({display.scope_on_screen(scope)}).")
+    flash(f"Deleted the target of {found.title} ({display.scope_on_screen(scope, found)}).")
     return redirect(_tab_url(found))

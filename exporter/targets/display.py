@@ -88,10 +88,20 @@ def schedule_on_screen(schedule: Schedule) -> str:
     return f"{days} {daytime.format_range(schedule.hours)}"
 
 
-def scope_on_screen(scope: Scope) -> str:
-    """ "All contacts" for a site-wide target, else "channel voice, queue sales"."""
+# What an empty scope covers, by the labels a KPI's scope may use.
+_EVERYONE = {
+    ("agent", "team"): "All teams and agents",
+    ("team",): "All teams",
+    ("campaign",): "All campaigns",
+}
+
+
+def scope_on_screen(scope: Scope, kpi: Kpi | None = None) -> str:
+    """ "channel voice, queue sales"; for an empty scope what it covers: "All contacts", or for
+    ``kpi``'s scope labels "All teams", "All teams and agents", "All campaigns"."""
     if not scope:
-        return "All contacts"
+        labels = tuple(sorted(kpi.scope_labels)) if kpi is not None else ()
+        return _EVERYONE.get(labels, "All contacts")
     return ", ".join(f"{label} {value}" for label, value in scope)
 
 

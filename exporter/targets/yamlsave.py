@@ -127,6 +127,16 @@ def remove_item(sequence: CommentedSeq, index: int) -> None:
         _give_following_lines(sequence[index - 1], following)
 
 
+def take_following_lines(node: Any) -> str | None:
+    """The blank lines and comments after ``node`` (cut from it), to give to what replaces it."""
+    return _take_following_lines(node)
+
+
+def give_following_lines(node: Any, following: str | None) -> None:
+    if following is not None:
+        _give_following_lines(node, following)
+
+
 def _last_slot(node: Any) -> list[Any] | None:
     """ruamel's comment slot after the last scalar of ``node`` (a block map or list of maps)."""
     if isinstance(node, CommentedMap) and len(node) and not node.fa.flow_style():
