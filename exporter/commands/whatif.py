@@ -8,10 +8,12 @@ every target of a whole proposed targets directory (a pull request's) instead, t
 each with its own calendar, against the one in force.
 
 The past comes from contact data files (``--from SOURCE...``, the sources ``replay`` and
-``backfill`` read), through the same engine.
+``backfill`` read), through the same engine (``exporter.whatif.past_files``), or from the
+Prometheus that scrapes the exporter or holds its backfilled blocks (``--prometheus-url``, with
+serve's ``--prometheus-http-config-file``; ``exporter.whatif.past_prometheus``).
 
-Exit status: 0 scored, 1 the computation failed (a bad directory, no judged hour in the window),
-2 usage error.
+Exit status: 0 scored, 1 the computation failed (a bad directory, no judged hour in the window,
+Prometheus down, slow or refusing the query), 2 usage error.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from typing import TYPE_CHECKING
 from exporter.commands.contact_data import SOURCE_HELP, add_data_arguments
 from exporter.commands.options import add_targets_option
 from exporter.commands.targets import add_kpi_scope_options, add_value_options
+from exporter.config import SPECS
 
 if TYPE_CHECKING:
     from zoneinfo import ZoneInfo
@@ -42,6 +45,7 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 WINDOWS = {"7d": 7, "28d": 28, "90d": 90}
 DEFAULT_WINDOW = "28d"
+PROMETHEUS_TIMEOUT = 10.0  # a command waits longer than a page (serve's --prometheus-timeout)
 
 
 class Usage(ValueError):
@@ -63,13 +67,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="score every target of this proposed targets directory instead of --kpi ...",
     )
-    parser.add_argument(
+    past = parser.add_mutually_exclusive_group(required=True)
+    past.add_argument(
         "--from",
         dest="sources",
         metavar="SOURCE",
         nargs="+",
-        required=True,
         help=f"the past from contact data files: {SOURCE_HELP}",
+    )
+    past.add_argument(
+        "--prometheus-url",
+        metavar="URL",
+        default=None,
+        help=f"the past from Prometheus: {SPECS['prometheus_url'].help}",
+    )
+    parser.add_argument(
+        "--prometheus-http-config-file",
+        metavar="FILE",
+        type=Path,
+        default=None,
+        help=SPECS["prometheus_http_config_file"].help,
+    )
+    parser.add_argument(
+        "--prometheus-timeout",
+        metavar="SECONDS",
+        default=f"{PROMETHEUS_TIMEOUT:g}",
+        help=f"how long to wait for each of Prometheus's answers (default: {PROMETHEUS_TIMEOUT:g})",
     )
     parser.add_argument(
         "--window",
@@ -128,10 +151,14 @@ def _run(args: argparse.Namespace) -> int:
     _check_judged(proposed)
     zone = _zone(args, in_force)
     window = _window(args, zone)
-    history = _history_from_files(args, zone, window, {target.kpi for target in proposed})
     from exporter.engine.clock import LocalHours
 
     periods = hours_between(window.start, window.end, LocalHours(in_force.calendar.timezone))
+    kpis = {target.kpi for target in proposed}
+    if args.sources:
+        history = _history_from_files(args, zone, window, kpis)
+    else:
+        history = _history_from_prometheus(args, kpis, periods)
     comparisons = compare_sets(proposed, proposed_set, in_force, periods, history, share)
     if all(comparison.proposed.total.judged == 0 for comparison in comparisons):
         raise Failed(
@@ -287,3 +314,34 @@ def _history_from_files(
             file=sys.stderr,
         )
     return dict(found.by_kpi)
+
+
+def _history_from_prometheus(
+    args: argparse.Namespace, kpis: set[str], periods: list[tuple[float, float]]
+) -> dict[str, History]:
+    from exporter.config import convert, flag_of
+    from exporter.prometheus_http import PrometheusClient, PrometheusError, PrometheusSetupError
+    from exporter.prometheus_http_config import (
+        HttpClientConfig,
+        HttpClientConfigError,
+        load_http_client_config,
+    )
+    from exporter.whatif.past_prometheus import closed_hours
+
+    found: dict[str, object] = {}
+    for name in ("prometheus_url", "prometheus_timeout"):
+        try:
+            found[name] = convert(name, getattr(args, name))
+        except ValueError as error:
+            raise Usage(f"{flag_of(name)}: {error}") from None
+    url, timeout = str(found["prometheus_url"]), float(str(found["prometheus_timeout"]))
+    file = args.prometheus_http_config_file
+    try:
+        config = load_http_client_config(file) if file is not None else HttpClientConfig()
+        client = PrometheusClient(url, config, timeout)
+    except (HttpClientConfigError, PrometheusSetupError) as error:
+        raise Usage(f"{flag_of('prometheus_http_config_file')}: {error}") from None
+    try:
+        return closed_hours(client, kpis, periods)
+    except PrometheusError as error:
+        raise Failed(str(error)) from None
