@@ -13,6 +13,7 @@ from exporter.engine.clock import LocalHours
 from exporter.scope import Scope, scope_of
 from exporter.targets.model import Quantifier, Target, TargetSet
 from exporter.targets.parse import parse_texts
+from exporter.targets.periods import PeriodJudge
 from exporter.whatif.score import (
     HourValue,
     compare,
@@ -193,3 +194,54 @@ def test_suggest_for_or_less_rounds_up_to_the_shown_decimal() -> None:
     assert round_shown(4.256, "customer_satisfaction_score", down=True) == 4.25
     with pytest.raises(ValueError, match="share"):
         compare(proposed_target(), parsed(IN_FORCE), window(), history(), share=0)
+
+
+def test_hours_judged_once_per_week_agree_with_judging_every_hour() -> None:
+    # 90 days across the October DST change, a closed date, an exception value, a night shift
+    # past midnight and a schedule boundary inside an hour: the kept weekly answers
+    # (exporter.whatif.score._Judgments) equal PeriodJudge asked hour by hour.
+    targets = """\
+targets:
+  - kpi: service_level_ratio
+    scope: {channel: voice}
+    quantifier: or_more
+    schedules:
+      - value: 0.70
+      - {days: [mon, tue, wed, thu, fri], from: "08:30", to: "17:00", value: 0.85}
+      - {days: [sat], from: "22:00", to: "02:00", value: 0.60}
+"""
+    calendar = """\
+timezone: Europe/Rome
+operating_hours:
+  default: {mon-fri: "08:00-18:00", sat: "21:00-03:00"}
+exceptions:
+  - {date: 2026-10-31, name: Closed Saturday, closed: true}
+  - date: 2026-11-02
+    name: Short day
+    hours: ["10:00-12:00"]
+    values:
+      - {kpi: service_level_ratio, scope: {channel: voice}, value: 0.5}
+"""
+    result = parse_texts(targets, calendar)
+    assert result.target_set is not None, [str(problem) for problem in result.problems]
+    target_set = result.target_set
+    hours = hours_between(
+        instant("2026-09-01 00:00", ZONE),
+        instant("2026-11-30 00:00", ZONE),
+        LocalHours(target_set.calendar.timezone),
+    )
+    values = {
+        start: HourValue(0.5 + (index % 9) / 20, 40) for index, (start, _) in enumerate(hours)
+    }
+    target = find_target(target_set, SL, VOICE)
+    assert target is not None
+    scored = compare(target, target_set, hours, {VOICE: values}).today
+    assert scored is not None
+    by_hand = {"met": 0, "missed": 0}
+    for start, end in hours:
+        judging = PeriodJudge(target_set, start, end).target_for(SL, dict(VOICE))
+        if judging is not None:
+            met = values[start].value >= judging.value  # type: ignore[operator]
+            by_hand["met" if met else "missed"] += 1
+    assert (scored.total.met, scored.total.missed) == (by_hand["met"], by_hand["missed"])
+    assert scored.total.judged > 600

@@ -26,9 +26,9 @@ as the KPI is shown (``presentation.decimals``) towards the side that keeps it m
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from exporter import presentation
 from exporter.catalog import Unit, find, level_of
@@ -239,12 +239,13 @@ def score(
         for scope, values in history.items()
         if level_of(label for label, _ in scope) == level
     ]
+    judgments = _Judgments(judged_set, target.kpi)
     for start, end in periods:
-        judge = PeriodJudge(judged_set, start, end)
         local = datetime.fromtimestamp(start, zone)
         cell = result.grid[local.weekday()][local.hour]
-        for _, labels, values in scopes:
-            judging = judge.target_for(target.kpi, labels)
+        judge = judgments.of(start, end, local)
+        for scope, labels, values in scopes:
+            judging = judge(scope, labels)
             if judging is None or (judging.kpi, judging.scope) != key:
                 continue
             row = by_source.get(judging.source)
@@ -264,6 +265,46 @@ def score(
         if row.index is not None:
             row.suggestion = suggest(row.values, target.quantifier, share, target.kpi)
     return result
+
+
+class _Judgments:
+    """``PeriodJudge`` per hour, its answers kept per (weekday, local hour, scope) for ordinary
+    hours: an hour of 3600 s starting on the clock hour on a date that has no exception, after a
+    date that has none. The resolver reads an instant's date only for its weekday and for those
+    two dates' exceptions (a range past midnight spills from the day before), so such an hour of
+    one week is judged as the same hour of any other; a year of hours costs a week's."""
+
+    def __init__(self, target_set: TargetSet, kpi: str) -> None:
+        self._target_set = target_set
+        self._kpi = kpi
+        self._exceptions = target_set.calendar.exceptions
+        self._kept: dict[tuple[int, int, Scope], ResolvedTarget | None] = {}
+
+    def of(
+        self, start: float, end: float, local: datetime
+    ) -> Callable[[Scope, Mapping[str, str]], ResolvedTarget | None]:
+        day = local.date()
+        ordinary = (
+            end - start == 3600.0
+            and local.minute == local.second == local.microsecond == 0
+            and day not in self._exceptions
+            and day - timedelta(days=1) not in self._exceptions
+        )
+        judge: PeriodJudge | None = None
+
+        def judged(scope: Scope, labels: Mapping[str, str]) -> ResolvedTarget | None:
+            nonlocal judge
+            key = (local.weekday(), local.hour, scope)
+            if ordinary and key in self._kept:
+                return self._kept[key]
+            if judge is None:
+                judge = PeriodJudge(self._target_set, start, end)
+            found = judge.target_for(self._kpi, labels)
+            if ordinary:
+                self._kept[key] = found
+            return found
+
+        return judged
 
 
 def suggest(
