@@ -100,7 +100,7 @@ def try_target(
     start = (datetime.fromtimestamp(end, zone) - timedelta(days=choices.days)).timestamp()
     periods = hours_between(start, end, hours)
     try:
-        history = closed_hours(client, [target.kpi], periods).get(target.kpi, {})
+        history = closed_hours(client, [target], periods).get(target.kpi, {})
     except PrometheusError as error:
         log.warning("what-if not read from Prometheus: %s", error)
         said = str(error)

@@ -158,7 +158,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.sources:
         history = _history_from_files(args, zone, window, kpis)
     else:
-        history = _history_from_prometheus(args, kpis, periods)
+        history = _history_from_prometheus(args, proposed, periods)
     comparisons = compare_sets(proposed, proposed_set, in_force, periods, history, share)
     if all(comparison.proposed.total.judged == 0 for comparison in comparisons):
         raise Failed(
@@ -317,7 +317,7 @@ def _history_from_files(
 
 
 def _history_from_prometheus(
-    args: argparse.Namespace, kpis: set[str], periods: list[tuple[float, float]]
+    args: argparse.Namespace, targets: list[Target], periods: list[tuple[float, float]]
 ) -> dict[str, History]:
     from exporter.config import convert, flag_of
     from exporter.prometheus_http import PrometheusClient, PrometheusError, PrometheusSetupError
@@ -342,6 +342,6 @@ def _history_from_prometheus(
     except (HttpClientConfigError, PrometheusSetupError) as error:
         raise Usage(f"{flag_of('prometheus_http_config_file')}: {error}") from None
     try:
-        return closed_hours(client, kpis, periods)
+        return closed_hours(client, targets, periods)
     except PrometheusError as error:
         raise Failed(str(error)) from None

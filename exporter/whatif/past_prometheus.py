@@ -20,9 +20,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from exporter import names
-from exporter.catalog import SCOPE_LABELS
+from exporter.catalog import SCOPE_LABELS, level_of
 from exporter.prometheus_http import PrometheusClient, Series
 from exporter.scope import Scope, scope_of
+from exporter.targets.model import Target
 from exporter.whatif.score import History, HourValue
 
 HOUR = 3600.0
@@ -30,16 +31,25 @@ _LAST_INSTANT = 0.001
 
 
 def closed_hours(
-    client: PrometheusClient, kpis: Iterable[str], periods: Sequence[tuple[float, float]]
+    client: PrometheusClient,
+    targets: Iterable[Target],
+    periods: Sequence[tuple[float, float]],
 ) -> dict[str, History]:
-    """Per KPI, per scope, per hour start: the closed hours ``periods`` of ``kpis``."""
-    wanted = sorted(set(kpis))
+    """Per KPI, per scope, per hour start: the closed hours ``periods`` of the series ``targets``
+    may judge: their KPIs at their levels (a site-wide target reads no agent's series); one
+    target's, only the series of its scope."""
+    chosen = list(targets)
+    wanted = sorted({target.kpi for target in chosen})
     found: dict[str, dict[Scope, dict[float, HourValue]]] = {kpi: {} for kpi in wanted}
     if not periods or not wanted:
         return dict(found)
     start_of = {round(end, 3): start for start, end in periods}
     first, last = periods[0][1], periods[-1][1]
-    selector = f'{{{names.KPI}=~"{"|".join(wanted)}"}}'
+    levels = sorted({level_of(label for label, _ in target.scope) for target in chosen})
+    matchers = [f'{names.KPI}=~"{"|".join(wanted)}"', f'{names.LEVEL}=~"{"|".join(levels)}"']
+    if len(chosen) == 1:
+        matchers += [f'{label}="{_quoted(value)}"' for label, value in chosen[0].scope]
+    selector = "{" + ",".join(matchers) + "}"
     exact = client.query_range(
         f"max without (job, instance) ({names.KPI_LAST_PERIOD_VALUE}{selector})",
         first + HOUR / 2,
@@ -76,6 +86,11 @@ def closed_hours(
                 value, size_of.get((kpi, scope, start))
             )
     return dict(found)
+
+
+def _quoted(value: str) -> str:
+    """A label value inside a PromQL double-quoted string."""
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 def _points(

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from exporter import presentation
@@ -37,7 +37,8 @@ from exporter.scope import Scope
 from exporter.targets.display import schedule_on_screen
 from exporter.targets.model import Quantifier, ResolvedTarget, Target, TargetSet
 from exporter.targets.periods import PeriodJudge, PeriodResult, result_of
-from exporter.targets.resolve import CALENDAR_FILE, TARGETS_FILE
+from exporter.targets.resolve import CALENDAR_FILE
+from exporter.targets.resolve import _schedule_source as schedule_source  # its own words
 
 DEFAULT_SHARE = 0.8
 DAYS_IN_WEEK = 7
@@ -189,15 +190,18 @@ def compare_sets(
             for target in proposed
         ]
     found = []
+    proposed_judge, today_judge = Judge(proposed_set), Judge(in_force)
     for target in proposed:
         past = history.get(target.kpi, {})
         today_target = find_target(in_force, target.kpi, target.scope)
         today = (
-            None if today_target is None else score(today_target, in_force, periods, past, share)
+            None
+            if today_target is None
+            else score(today_target, in_force, periods, past, share, today_judge)
         )
         found.append(
             Comparison(
-                proposed=score(target, proposed_set, periods, past, share),
+                proposed=score(target, proposed_set, periods, past, share, proposed_judge),
                 today=today,
                 share=share,
                 hours=len(periods),
@@ -212,23 +216,24 @@ def score(
     periods: Iterable[tuple[float, float]],
     history: History,
     share: float = DEFAULT_SHARE,
+    judge: Judge | None = None,
 ) -> Score:
-    """``target`` (one of ``target_set``'s, by KPI and scope) judged on every hour and scope."""
+    """``target`` (one of ``target_set``'s, by KPI and scope) judged on every hour and scope;
+    ``judge``: the set's, shared by the targets of one set scored in turn."""
     if not 0.0 < share <= 1.0:
         raise ValueError(f"share {share!r} is not more than 0 and at most 1")
-    # Numbered rows (the file lines may be 0, or repeat across files): each row's source is its own.
-    numbered = replace(
-        target,
-        schedules=tuple(
-            replace(schedule, line=index + 1) for index, schedule in enumerate(target.schedules)
-        ),
-    )
-    judged_set = with_target(target_set, numbered)
+    if judge is None:
+        judge = Judge(target_set)
     rows = [
         RowScore(schedule_on_screen(schedule), index, schedule.value)
         for index, schedule in enumerate(target.schedules)
     ]
-    by_source: dict[str, RowScore] = {}
+    # The resolver's own words for each row (no two rows of a target are alike).
+    row_of_source = {
+        schedule_source(schedule, target.scope): rows[index]
+        for index, schedule in enumerate(target.schedules)
+    }
+    exception_rows: dict[str, RowScore] = {}
     result = Score(target=target, rows=rows)
     minimum = _minimum(target.kpi)
     zone = target_set.calendar.timezone
@@ -239,18 +244,21 @@ def score(
         for scope, values in history.items()
         if level_of(label for label, _ in scope) == level
     ]
-    judgments = _Judgments(judged_set, target.kpi)
     for start, end in periods:
         local = datetime.fromtimestamp(start, zone)
         cell = result.grid[local.weekday()][local.hour]
-        judge = judgments.of(start, end, local)
+        hour_of = judge.hour(start, end, local)
         for scope, labels, values in scopes:
-            judging = judge(scope, labels)
+            judging = hour_of(target.kpi, scope, labels)
             if judging is None or (judging.kpi, judging.scope) != key:
                 continue
-            row = by_source.get(judging.source)
+            row = row_of_source.get(judging.source)
             if row is None:
-                row = by_source[judging.source] = _row_of(judging, rows, judged_set, local)
+                row = exception_rows.get(judging.source)
+                if row is None:
+                    row = exception_rows[judging.source] = _exception_row(
+                        judging, target_set, local
+                    )
             hour = values.get(start)
             value = None if hour is None else hour.value
             verdict = result_of(value, None if hour is None else hour.sample_size, judging, minimum)
@@ -260,29 +268,36 @@ def score(
                 cell.add(verdict)
                 assert value is not None
                 row.values.append(value)
-    result.rows.extend(row for row in by_source.values() if row.index is None)
+    result.rows.extend(exception_rows.values())
     for row in result.rows:
         if row.index is not None:
             row.suggestion = suggest(row.values, target.quantifier, share, target.kpi)
     return result
 
 
-class _Judgments:
-    """``PeriodJudge`` per hour, its answers kept per (weekday, local hour, scope) for ordinary
-    hours: an hour of 3600 s starting on the clock hour on a date that has no exception, after a
-    date that has none. The resolver reads an instant's date only for its weekday and for those
-    two dates' exceptions (a range past midnight spills from the day before), so such an hour of
-    one week is judged as the same hour of any other; a year of hours costs a week's."""
+_UNKNOWN = object()
 
-    def __init__(self, target_set: TargetSet, kpi: str) -> None:
+
+class Judge:
+    """The judging rule (``PeriodJudge``) for one target set over many hours and targets.
+
+    Each hour's ``PeriodJudge`` is made once and shared by every target and scope scored. Its
+    answers are kept per (weekday, local hour, KPI, scope) for ordinary hours: an hour of 3600 s
+    starting on the clock hour, on a date that has no exception, after a date that has none. The
+    resolver reads an instant's date only for its weekday and for those two dates' exceptions (a
+    range past midnight spills from the day before), so such an hour of one week is judged as
+    the same hour of any other: 90 days cost about a week's resolutions."""
+
+    def __init__(self, target_set: TargetSet) -> None:
         self._target_set = target_set
-        self._kpi = kpi
         self._exceptions = target_set.calendar.exceptions
-        self._kept: dict[tuple[int, int, Scope], ResolvedTarget | None] = {}
+        self._kept: dict[tuple[int, int, str, Scope], ResolvedTarget | None] = {}
+        self._periods: dict[tuple[float, float], PeriodJudge] = {}
 
-    def of(
+    def hour(
         self, start: float, end: float, local: datetime
-    ) -> Callable[[Scope, Mapping[str, str]], ResolvedTarget | None]:
+    ) -> Callable[[str, Scope, Mapping[str, str]], ResolvedTarget | None]:
+        """``judged(kpi, scope, labels)`` for the hour ``[start, end)`` (``local``: its start)."""
         day = local.date()
         ordinary = (
             end - start == 3600.0
@@ -290,16 +305,18 @@ class _Judgments:
             and day not in self._exceptions
             and day - timedelta(days=1) not in self._exceptions
         )
-        judge: PeriodJudge | None = None
+        weekday, clock_hour = local.weekday(), local.hour
 
-        def judged(scope: Scope, labels: Mapping[str, str]) -> ResolvedTarget | None:
-            nonlocal judge
-            key = (local.weekday(), local.hour, scope)
-            if ordinary and key in self._kept:
-                return self._kept[key]
-            if judge is None:
-                judge = PeriodJudge(self._target_set, start, end)
-            found = judge.target_for(self._kpi, labels)
+        def judged(kpi: str, scope: Scope, labels: Mapping[str, str]) -> ResolvedTarget | None:
+            key = (weekday, clock_hour, kpi, scope)
+            if ordinary:
+                kept = self._kept.get(key, _UNKNOWN)
+                if kept is not _UNKNOWN:
+                    return kept  # type: ignore[return-value]
+            period = self._periods.get((start, end))
+            if period is None:
+                period = self._periods[(start, end)] = PeriodJudge(self._target_set, start, end)
+            found = period.target_for(kpi, labels)
             if ordinary:
                 self._kept[key] = found
             return found
@@ -347,20 +364,12 @@ def _minimum(kpi: str) -> float | None:
         return None
 
 
-def _row_of(
-    judging: ResolvedTarget, rows: list[RowScore], target_set: TargetSet, local: datetime
-) -> RowScore:
-    """The row whose value judged: a numbered schedule's, or the date exception's."""
-    if judging.source.startswith(f"{CALENDAR_FILE}:"):
-        exception = target_set.calendar.exceptions.get(local.date())
-        label = (
-            f"{exception.date.isoformat()} {exception.name}"
-            if exception is not None
-            else judging.source
-        )
-        return RowScore(label, None, judging.value)
-    for row in rows:
-        assert row.index is not None
-        if judging.source.startswith(f"{TARGETS_FILE}:{row.index + 1} schedule"):
-            return row
-    raise AssertionError(f"no row of the scored target has the source {judging.source!r}")
+def _exception_row(judging: ResolvedTarget, target_set: TargetSet, local: datetime) -> RowScore:
+    """The row of a date exception's own value (its source is the calendar's)."""
+    exception = target_set.calendar.exceptions.get(local.date())
+    label = (
+        f"{exception.date.isoformat()} {exception.name}"
+        if exception is not None and judging.source.startswith(f"{CALENDAR_FILE}:")
+        else judging.source
+    )
+    return RowScore(label, None, judging.value)
