@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from exporter import presentation
 from exporter.catalog import Unit, find, level_of
@@ -36,8 +36,8 @@ from exporter.engine.clock import LocalHours
 from exporter.scope import Scope
 from exporter.targets.display import schedule_on_screen
 from exporter.targets.model import Quantifier, ResolvedTarget, Target, TargetSet
-from exporter.targets.periods import PeriodJudge, PeriodResult, result_of
-from exporter.targets.resolve import CALENDAR_FILE
+from exporter.targets.periods import PeriodJudge, PeriodResult, judging_instants, result_of
+from exporter.targets.resolve import CALENDAR_FILE, is_on_duty
 from exporter.targets.resolve import _schedule_source as schedule_source  # its own words
 
 DEFAULT_SHARE = 0.8
@@ -293,6 +293,7 @@ class Judge:
         self._exceptions = target_set.calendar.exceptions
         self._kept: dict[tuple[int, int, str, Scope], ResolvedTarget | None] = {}
         self._periods: dict[tuple[float, float], PeriodJudge] = {}
+        self._duty: dict[tuple[float, str | None, str | None], bool] = {}
 
     def hour(
         self, start: float, end: float, local: datetime
@@ -313,15 +314,36 @@ class Judge:
                 kept = self._kept.get(key, _UNKNOWN)
                 if kept is not _UNKNOWN:
                     return kept  # type: ignore[return-value]
-            period = self._periods.get((start, end))
-            if period is None:
-                period = self._periods[(start, end)] = PeriodJudge(self._target_set, start, end)
-            found = period.target_for(kpi, labels)
+            if not self._on_duty_in(start, end, labels):
+                found = None  # no minute on duty: not judged (PeriodJudge would try all 60)
+            else:
+                found = self._judged(start, end, kpi, labels)
             if ordinary:
                 self._kept[key] = found
             return found
 
         return judged
+
+    def _on_duty_in(self, start: float, end: float, labels: Mapping[str, str]) -> bool:
+        """Whether the series is on duty at some minute of the hour (operating hours and closed
+        dates, the resolver's ``is_on_duty``), per hour and (queue, team)."""
+        key = (start, labels.get("queue"), labels.get("team"))
+        answer = self._duty.get(key)
+        if answer is None:
+            calendar = self._target_set.calendar
+            answer = self._duty[key] = any(
+                is_on_duty(calendar, datetime.fromtimestamp(at, UTC), labels)
+                for at in judging_instants(start, end)
+            )
+        return answer
+
+    def _judged(
+        self, start: float, end: float, kpi: str, labels: Mapping[str, str]
+    ) -> ResolvedTarget | None:
+        period = self._periods.get((start, end))
+        if period is None:
+            period = self._periods[(start, end)] = PeriodJudge(self._target_set, start, end)
+        return period.target_for(kpi, labels)
 
 
 def suggest(
