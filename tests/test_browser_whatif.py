@@ -88,6 +88,16 @@ def test_try_read_take_the_suggestion_and_save_audits_once(
     assert schedule.get_by_label("To", exact=True).input_value() == "10:00"
     assert not (targets / "audit.jsonl").exists() or not (targets / "audit.jsonl").read_text()
     assert_accessible(page, "whatif-tried")
+    # On a phone the page does not scroll sideways: the grid scrolls in its own region.
+    page.set_viewport_size({"width": 390, "height": 844})
+    shoot(page, "whatif-tried-phone")
+    wide = page.evaluate(
+        "[...document.querySelectorAll('body *')]"
+        ".filter(e => e.getBoundingClientRect().right > 391 && !e.closest('.scroll-region'))"
+        ".map(e => e.tagName + '.' + e.className + '#' + e.id).slice(0, 8)"
+    )
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, wide
+    page.set_viewport_size({"width": 1366, "height": 900})
 
     page.get_by_role("button", name="Use 50 % for At all times").click()
     page.locator("#taken").wait_for()
