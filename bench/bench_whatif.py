@@ -76,7 +76,7 @@ def history(path: Path, end: int, days: int, queues: int) -> None:
                 for at in range(start, end + 1, STEP):
                     hour = at // 3600
                     if family == names.KPI_SAMPLE_SIZE:
-                        value = 20 + (hour * 7 + queue) % 40
+                        value: float = 20 + (hour * 7 + queue) % 40
                     else:
                         value = 0.6 + ((hour * 13 + queue * 5) % 37) / 100
                     out.write(f"{family}{{{labels}}} {value} {at}\n")
