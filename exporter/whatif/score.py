@@ -239,10 +239,11 @@ def score(
     zone = target_set.calendar.timezone
     key = (target.kpi, target.scope)
     level = level_of(label for label, _ in target.scope)
-    scopes = [
+    wanted = set(target.scope)
+    scopes = [  # the series it may judge: at its level, with its scope's labels
         (scope, dict(scope), values)
         for scope, values in history.items()
-        if level_of(label for label, _ in scope) == level
+        if level_of(label for label, _ in scope) == level and wanted <= set(scope)
     ]
     for start, end in periods:
         local = datetime.fromtimestamp(start, zone)
@@ -327,7 +328,7 @@ class Judge:
     def _on_duty_in(self, start: float, end: float, labels: Mapping[str, str]) -> bool:
         """Whether the series is on duty at some minute of the hour (operating hours and closed
         dates, the resolver's ``is_on_duty``), per hour and (queue, team)."""
-        key = (start, labels.get("queue"), labels.get("team"))
+        key = (start, *self._hours_key(labels))
         answer = self._duty.get(key)
         if answer is None:
             calendar = self._target_set.calendar
@@ -336,6 +337,17 @@ class Judge:
                 for at in judging_instants(start, end)
             )
         return answer
+
+    def _hours_key(self, labels: Mapping[str, str]) -> tuple[str | None, str | None]:
+        """Whose operating hours the series has (its queue's if set, else its team's, else the
+        default: the resolver's order), so series with the same hours share their answers."""
+        hours = self._target_set.calendar.operating_hours
+        queue, team = labels.get("queue"), labels.get("team")
+        if queue is not None and queue in hours.queues:
+            return queue, None
+        if team is not None and team in hours.teams:
+            return None, team
+        return None, None
 
     def _judged(
         self, start: float, end: float, kpi: str, labels: Mapping[str, str]
