@@ -151,6 +151,13 @@ def _positive(text: str) -> float:
     return value
 
 
+def _occupancy(text: str) -> float:
+    value = _number(text)
+    if not 0 < value <= 1:
+        raise ValueError(f"{text!r} must be a ratio over 0 and at most 1 (0.85 = 85 %)")
+    return value
+
+
 def _whole(text: str) -> int:
     try:
         return int(text)
@@ -271,6 +278,22 @@ class ServeSettings:
         "lost)",
         metavar="SECONDS",
         default_text="86400 (24 h)",
+    )
+    staffing_max_occupancy: float | None = setting(
+        None,
+        _occupancy,
+        "the agents needed are at least the load over this occupancy (e.g. 0.85); none: Erlang "
+        "alone",
+        metavar="RATIO",
+        default_text="none",
+    )
+    staffing_patience_seconds: float | None = setting(
+        None,
+        _positive,
+        "callers' mean patience for Erlang A's agents needed; none: estimated per queue from its "
+        "abandons and waits",
+        metavar="SECONDS",
+        default_text="estimated",
     )
     simulator_seed: int = setting(1, _whole, "simulator random seed", metavar="N")
     simulator_speed: float = setting(

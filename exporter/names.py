@@ -25,6 +25,13 @@ TARGETS_VERSION_TIMESTAMP = "kpi_targets_targets_version_timestamp_seconds"
 KPI_TARGET_PERIODS = "kpi_target_periods_total"
 RESULT = "result"
 
+# Agents needed now (exporter.staffing_collector.StaffingCollector).
+AGENTS_REQUIRED = "kpi_agents_required"
+AGENTS_ON_DUTY = "kpi_agents_on_duty"
+PREDICTED_VALUE = "kpi_predicted_value"
+AGENTS_ESTIMATE_STATUS = "kpi_agents_estimate_status"
+MODEL = "model"
+
 # --- the exporter's self-metrics (exporter.collector.SelfMetricsCollector) ---------------------
 
 EVENTS_READ = "kpi_targets_events_read_total"

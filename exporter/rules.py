@@ -353,6 +353,39 @@ def _exporter_rules(job: str, stall_minutes: int) -> list[dict[str, Any]]:
     ]
 
 
+def _staffing_rules(job: str, for_duration: str) -> list[dict[str, Any]]:
+    """``KpiUnderstaffed``: fewer agents on duty than the fewest any model says the target in
+    force needs (``exporter.staffing_collector``); its series exist only while a service-level or
+    ASA target is in force, so it is silent off duty, on closed dates and without a target."""
+    required = f'{names.AGENTS_REQUIRED}{{job="{job}"}}'
+    on_duty = f'{names.AGENTS_ON_DUTY}{{job="{job}", level="queue"}}'
+    return [
+        {
+            "alert": "KpiUnderstaffed",
+            "expr": (
+                f"min without ({names.MODEL}) ({required})\n"
+                f"- ignoring({names.KPI}) group_left()\n"
+                f"{on_duty}\n"
+                "> 0\n"
+            ),
+            "for": for_duration,
+            "labels": {"severity": "warning"},
+            "annotations": {
+                "summary": (
+                    "Queue {{ $labels.queue }} ({{ $labels.channel }}) is short "
+                    "{{ $value }} agents for its {{ $labels.kpi }} target"
+                ),
+                "description": (
+                    "At the traffic of the last 30 minutes, Erlang C (and Erlang A with the "
+                    "queue's patience, the fewer of the two) needs {{ $value }} more agents than "
+                    f"are on duty on {{{{ $labels.queue }}}} to meet the {{{{ $labels.kpi }}}} "
+                    f"target in force ({names.AGENTS_REQUIRED}, {names.AGENTS_ON_DUTY})."
+                ),
+            },
+        }
+    ]
+
+
 def build_rules(
     *,
     for_duration: str = DEFAULT_FOR,
@@ -398,6 +431,7 @@ def build_rules(
             for kpi in periods_judged()
         ]
         groups.append({"name": "kpi-targets-attainment", "rules": attainment_rules})
+    groups.append({"name": "kpi-targets-staffing", "rules": _staffing_rules(job, for_duration)})
     return {"groups": groups}
 
 

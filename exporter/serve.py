@@ -59,6 +59,7 @@ from exporter.sources.base import IngestStats, Source, SourceClock
 from exporter.sources.configured import BuiltSources, SourcesError, build_sources
 from exporter.sources.journal import EventJournal
 from exporter.sources.supervisor import start_sources
+from exporter.staffing_collector import StaffingCollector, StaffingPolicy
 from exporter.targets.model import TargetSet
 from exporter.targets.resolve import resolve
 from exporter.targets.store import StoreError, TargetStore
@@ -267,10 +268,11 @@ def _start(settings: ServeSettings, prepared: _Prepared, runtime: _Runtime, out:
         # Until a source delivers, its "last event" is the start: a source that never delivers
         # during operating hours then shows as stalled.
         source_clock.touch(name, started)
-    registry = _registry(engine, prepared, stats, source_clock, names)
+    staffing = _staffing(settings, prepared, engine, runtime.stop)
+    registry = _registry(engine, prepared, stats, source_clock, names, staffing)
 
     users = prepared.web_config.basic_auth_users
-    metrics_guard, admin_guard = _apps(settings, prepared, registry, engine)
+    metrics_guard, admin_guard = _apps(settings, prepared, registry, engine, staffing)
     web.guards = [metrics_guard, admin_guard]
     for address, what in ((settings.metrics_address, "metrics"), (settings.admin_address, "admin")):
         if not address.is_loopback:
@@ -312,21 +314,36 @@ def _engine(settings: ServeSettings, target_set: TargetSet, sources: list[Source
     return engine
 
 
+def _staffing(
+    settings: ServeSettings, prepared: _Prepared, engine: KpiEngine, stop: threading.Event
+) -> StaffingCollector:
+    """The agents-needed collector, computing in its own thread, outside the scrape path."""
+    store = prepared.store
+    policy = StaffingPolicy(settings.staffing_max_occupancy, settings.staffing_patience_seconds)
+    staffing = StaffingCollector(
+        engine, lambda: store.current().target_set, resolve, policy, clock=prepared.clock.now
+    )
+    threading.Thread(target=staffing.run, args=(stop,), name="staffing", daemon=True).start()
+    return staffing
+
+
 def _registry(
     engine: KpiEngine,
     prepared: _Prepared,
     stats: IngestStats,
     source_clock: SourceClock,
     names: list[str],
+    staffing: StaffingCollector,
 ) -> CollectorRegistry:
-    """What ``/metrics`` exposes: KPIs and targets, the catalog, the targets' version, the
-    exporter's own health, and the process and platform."""
+    """What ``/metrics`` exposes: KPIs and targets, the agents needed, the catalog, the targets'
+    version, the exporter's own health, and the process and platform."""
     store = prepared.store
     # Our collectors have no describe(): without this, ?name[]= would filter them all out.
     registry = CollectorRegistry(support_collectors_without_names=True)
     registry.register(
         KpiCollector(engine, lambda: store.current().target_set, resolve, clock=prepared.clock.now)
     )
+    registry.register(staffing)
     registry.register(CatalogCollector())
     target_files = (store.targets_path, store.calendar_path)
     registry.register(
@@ -343,6 +360,7 @@ def _apps(
     prepared: _Prepared,
     registry: CollectorRegistry,
     engine: KpiEngine,
+    staffing: StaffingCollector,
 ) -> tuple[WebGuard, WebGuard]:
     """The metrics app and the admin app, each behind its guard (the web config: rate limit,
     allowed SANs, basic auth, headers)."""
@@ -375,6 +393,7 @@ def _apps(
         message = f"cannot use the state directory {settings.state_dir}: {error}"
         raise StartupError(message) from None
     admin_app.config["SIMULATED_CLOCK"] = simulated
+    admin_app.config["STAFFING_ROWS"] = staffing.rows  # the preview's agents needed
     admin_auth = WebGuard(
         admin_app,
         prepared.web_config,

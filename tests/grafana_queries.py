@@ -16,6 +16,8 @@ ALL = ".*"  # the variables' allValue
 # The roles (refIds) of queries that show a target, a verdict or judged hours: Show KPI Targets
 # Off empties them.
 TARGET_ROLES = ("target", "met", "missed", "state", "attainment", "periods", "hours")
+# The agents-needed panels' roles: shown only with Show KPI Targets On too.
+STAFFING_ROLES = ("required", "on_duty", "gap", "short", "spare")
 _REGEX_SPECIALS = re.compile(r"([\\.^$*+?()\[\]{}|])")
 
 

@@ -9,7 +9,7 @@ from prometheus_client import generate_latest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 
-from bench_scrape import build, queues_for
+from bench_scrape import build, queues_for, staffing_cost
 
 
 def test_the_floor_writes_the_same_text_and_targets_are_in_force() -> None:
@@ -29,3 +29,10 @@ def test_series_grow_with_queues_as_sized() -> None:
     assert queues_for(1000) < queues_for(3000)
     size = build(queues_for(2000)).series
     assert 1800 <= size <= 2200
+
+
+def test_the_staffing_bench_computes_every_estimate() -> None:
+    # 3 queues x (service level, ASA) x (Erlang C, Erlang A): every one estimated, none refused.
+    cost = staffing_cost(3, 1)
+    assert cost.estimates == 12
+    assert min(cost.without, cost.served, cost.warm, cost.cold) > 0

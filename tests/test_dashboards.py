@@ -15,12 +15,13 @@ import yaml
 from grafana_foundation_sdk.cog.encoder import JSONEncoder
 from grafana_foundation_sdk.cog.plugins import register_default_plugins
 from grafana_foundation_sdk.models.dashboard import Dashboard as SdkDashboard
-from grafana_queries import TARGET_ROLES
+from grafana_queries import STAFFING_ROLES, TARGET_ROLES
 
 from exporter import presentation
 from exporter.catalog import CATALOG, Period, Tab
 from exporter.cli import main
 from exporter.dashboards.build import DATASOURCE_UID, FILE_NAMES, TITLES, render_all
+from exporter.dashboards.queries import StaffingRole
 from exporter.presentation import Dashboard
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -140,19 +141,26 @@ def test_variables_are_chained_multi_value_with_all_and_the_switch() -> None:
 
 
 def test_targets_and_verdicts_obey_the_switch_and_targets_are_dashed_steps() -> None:
+    staffing = set(STAFFING_ROLES)  # agents needed: shown with the switch On
     for board in _boards().values():
         for panel in _panels(board):
+            refs = {query["refId"] for query in panel["targets"]}
             for query in panel["targets"]:
                 guarded = query["expr"].endswith("and on() (vector($show_targets) == 1)")
-                expected = query["refId"] in TARGET_ROLES
+                expected = query["refId"] in (*TARGET_ROLES, *staffing)
                 assert guarded == expected, (panel["title"], query["refId"])
                 assert query["datasource"] == {"type": "prometheus", "uid": "${datasource}"}
-            if panel["type"] == "timeseries":
+            if panel["type"] == "timeseries" and refs != {"gap"}:  # the gap is a filled area
                 (override,) = panel["fieldConfig"]["overrides"]
-                assert override["matcher"] == {"id": "byFrameRefID", "options": "target"}
+                dashed = "required" if refs & staffing else "target"
+                assert override["matcher"] == {"id": "byFrameRefID", "options": dashed}
                 properties = {p["id"]: p["value"] for p in override["properties"]}
                 assert properties["custom.lineInterpolation"] == "stepAfter"
                 assert properties["custom.lineStyle"]["fill"] == "dash"
+
+
+def test_the_staffing_roles_are_the_queries_roles() -> None:
+    assert set(STAFFING_ROLES) == {str(role) for role in StaffingRole}
 
 
 def test_stat_colours_follow_the_verdict() -> None:

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from example_targets import copy_example_targets
 from grafana_queries import (
+    STAFFING_ROLES,
     TARGET_ROLES,
     VARIABLES,
     PanelQuery,
@@ -33,6 +34,7 @@ from processes import wait_for
 from prometheus_stack import Prometheus, stack
 
 from exporter import names
+from exporter.dashboards.queries import StaffingRole
 from exporter.targets.model import Quantifier
 from exporter.targets.parse import load_dir
 from exporter.targets.resolve import Resolution, resolve
@@ -120,7 +122,7 @@ def test_every_query_runs_with_all_and_value_queries_return_data(lab: Lab) -> No
 
 def test_targets_and_verdicts_are_empty_when_off(lab: Lab) -> None:
     for query in QUERIES:
-        if query.role in TARGET_ROLES:
+        if query.role in (*TARGET_ROLES, *STAFFING_ROLES):
             assert _run(lab, query, {}, on=False) == [], query
 
 
@@ -280,3 +282,45 @@ def test_the_readmes_service_level_query_answers_from_the_first_minutes(lab: Lab
         ("false", "0"),
         ("true", "0"),
     ]
+
+
+def test_agents_needed_panels_show_the_exporters_figures_only_when_on(lab: Lab) -> None:
+    roles = {str(role) for role in StaffingRole}
+    staffing = {q.role: q for q in QUERIES if q.role in roles}
+    assert set(staffing) == roles
+
+    def estimated() -> bool | None:
+        rows = lab.prometheus.query('kpi_agents_required{level="queue"}')
+        return True if {row["metric"]["queue"] for row in rows} >= {"sales", "support"} else None
+
+    # The voice service level is in force on sales and support; an estimate needs 5 minutes of
+    # their traffic (1 minute at 5x).
+    wait_for("agents required on sales and support", estimated, timeout=180, interval=1.0)
+    at = time.time()
+    # The figures worked out from the exporter's own series: per queue, the most any target
+    # needs by the fewer of its models; on duty; the gap.
+    needed: dict[str, dict[str, float]] = {}
+    for row in lab.prometheus.query('kpi_agents_required{level="queue"}', at):
+        labels = row["metric"]
+        by_kpi = needed.setdefault(labels["queue"], {})
+        value = float(row["value"][1])
+        by_kpi[labels["kpi"]] = min(value, by_kpi.get(labels["kpi"], math.inf))
+    required = {queue: max(by_kpi.values()) for queue, by_kpi in needed.items()}
+    on_duty = {
+        row["metric"]["queue"]: float(row["value"][1])
+        for row in lab.prometheus.query('kpi_agents_on_duty{level="queue"}', at)
+    }
+    assert on_duty["sales"] > 0  # the simulator's sales team serves it, declared
+
+    def run(role: str, on: bool = True) -> dict[str, float]:
+        rows = lab.prometheus.query(substitute(staffing[role].expr, {}, show_targets=on), at)
+        return {row["metric"]["queue"]: float(row["value"][1]) for row in rows}
+
+    gap = {queue: on_duty[queue] - required[queue] for queue in required}
+    assert run("required") == required
+    assert run("on_duty") == {queue: on_duty[queue] for queue in required}
+    assert run("gap") == gap
+    assert run("short") == {queue: -value for queue, value in gap.items() if value < 0}
+    assert run("spare") == {queue: value for queue, value in gap.items() if value >= 0}
+    for role in roles:
+        assert run(role, on=False) == {}, role

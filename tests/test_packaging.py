@@ -139,6 +139,7 @@ def test_init_writes_an_editable_copy_that_check_accepts(installed: Path, tmp_pa
         "prometheus/rules/kpi-targets.rules.yml",
         "prometheus/tests/kpi-targets-attainment.test.yml",
         "prometheus/tests/kpi-targets-sources.test.yml",
+        "prometheus/tests/kpi-targets-staffing.test.yml",
         "prometheus/tests/kpi-targets.test.yml",
         "serve.yaml",
         "targets/.gitignore",

@@ -38,8 +38,8 @@ def test_committed_rules_equal_a_fresh_generation() -> None:
 def test_promtool_check_rules_accepts_the_committed_rules() -> None:
     result = _promtool("check", "rules", str(COMMITTED_RULES))
     # 21 eligible KPIs x 2 quantifiers x 2 severities + 5 exporter alerts + 17 attainment alerts
-    # (the eligible Hourly KPIs).
-    assert "SUCCESS: 106 rules found" in result.stdout
+    # (the eligible Hourly KPIs) + KpiUnderstaffed.
+    assert "SUCCESS: 107 rules found" in result.stdout
 
 
 def test_promtool_unit_tests_pass() -> None:

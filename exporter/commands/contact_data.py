@@ -151,6 +151,7 @@ def engine_config(args: argparse.Namespace, zone: ZoneInfo) -> EngineConfig:
     return EngineConfig(
         timezone=zone,
         service_level_variant=ServiceLevelVariant(args.service_level_variant),
+        recent_traffic=False,  # no agents-needed estimate from past data
         **({"short_abandon_seconds": short} if short is not None else {}),
         **({"stale_waiting_seconds": stale} if stale is not None else {}),
     )

@@ -6,7 +6,8 @@ against a fresh generation by the tests, so edit this module, never the JSON.
 - **Contact Center Operations** and **Team Performance**: one per tab of the catalog, every
   eligible KPI of the tab (``exporter.presentation`` says where, in which unit): a row of stat
   panels "now", coloured met / missed / neutral against the target in force; a row of time series
-  "today" with the target as a dashed step line that follows its schedule; a row "over the selected
+  "today" with the target as a dashed step line that follows its schedule; on Operations, a row of
+  agents needed per queue against agents on duty (``_staffing_row``); a row "over the selected
   range" rebuilt from the counters (summed across exporters); a row "judged hours" for the KPIs
   whose hours close: per scope the share of judged hours met over the range (coloured by the
   share, green from the attainment alerts' default level), the hours counted by result, and a
@@ -35,7 +36,7 @@ from grafana_foundation_sdk.models import dashboard as model
 from grafana_foundation_sdk.models.prometheus import PromQueryFormat
 
 from exporter.dashboards import queries
-from exporter.dashboards.queries import Role
+from exporter.dashboards.queries import Role, StaffingRole
 from exporter.names import KPI_VALUE as VALUE
 from exporter.presentation import Dashboard, Presentation, on_dashboard
 from exporter.rules import DEFAULT_ATTAINMENT_LEVEL
@@ -100,7 +101,7 @@ class _Layout:
         return self.next_id - 1
 
 
-def _query(role: Role, expr: str, legend: str, *, instant: bool) -> Dataquery:
+def _query(role: str, expr: str, legend: str, *, instant: bool) -> Dataquery:
     query = Dataquery().ref_id(str(role)).expr(expr).legend_format(legend).datasource(DATASOURCE)
     return query.instant() if instant else query.range()
 
@@ -459,6 +460,8 @@ def _tab_dashboard(which: Dashboard, description: str) -> builders.Dashboard:
         for shown in shown_kpis:
             if "agent" in shown.kpi.levels:
                 board = board.with_panel(_time_series(shown, "agent", layout))
+    if which is Dashboard.OPERATIONS:
+        board = _staffing_row(board, layout)
     board = board.with_row(_row("Over the selected range, from the counters", layout))
     for shown in shown_kpis:
         expr = queries.range_query(shown.kpi, team=team)
@@ -559,6 +562,114 @@ def _overview() -> builders.Dashboard:
         )
     )
     return board.with_panel(panel)
+
+
+def _staffing_row(board: builders.Dashboard, layout: _Layout) -> builders.Dashboard:
+    """Agents needed now, per queue: short or spare now, required and on duty through the day,
+    and the gap filled (green spare, red short); shown with Show KPI Targets On."""
+    legend = _LEGENDS["queue"]
+    role = StaffingRole
+    needed = (
+        "the agents needed at the traffic of the last 30 minutes (Erlang C, and Erlang A with the "
+        "queue's patience: the fewer of the two, for the target in force that needs the most)"
+    )
+    hidden = "Nothing off duty, without a target in force or with Show KPI Targets Off."
+    board = board.with_row(_row("Agents needed now, for the targets in force", layout))
+    panel_id, place = layout.panel(6, 8)
+    now = (
+        stat.Panel()
+        .id(panel_id)
+        .grid_pos(place)
+        .title("Agents short or spare")
+        .description(f"Per queue, agents on duty against {needed}. {hidden}")
+        .datasource(DATASOURCE)
+        .with_target(_query(role.SHORT, queries.staffing(role.SHORT), legend, instant=True))
+        .with_target(_query(role.SPARE, queries.staffing(role.SPARE), legend, instant=True))
+        .graph_mode(common.BigValueGraphMode.NONE)
+        .reduce_options(common_builders.ReduceDataOptions().calcs(["lastNotNull"]).values(False))
+        .color_mode(common.BigValueColorMode.BACKGROUND)
+        .text_mode(common.BigValueTextMode.VALUE_AND_NAME)
+        .decimals(0)
+        .no_value("no target in force")
+    )
+    for which, colour, unit in (
+        (role.SHORT, "red", "suffix: short"),
+        (role.SPARE, "green", "suffix: spare"),
+    ):
+        now = now.override_by_query(
+            str(which),
+            [
+                model.DynamicConfigValue(
+                    id_val="color", value={"mode": "fixed", "fixedColor": colour}
+                ),
+                model.DynamicConfigValue(id_val="unit", value=unit),
+            ],
+        )
+    panel_id, place = layout.panel(9, 8)
+    dashed = [
+        model.DynamicConfigValue(
+            id_val="custom.lineStyle", value={"fill": "dash", "dash": [10, 10]}
+        ),
+        model.DynamicConfigValue(id_val="custom.lineInterpolation", value="stepAfter"),
+    ]
+    through_day = (
+        _agents_time_series(panel_id, place, "Agents needed (dashed) and on duty")
+        .description(f"Per queue, dashed: {needed}; solid: the agents on duty. {hidden}")
+        .with_target(
+            _query(
+                role.REQUIRED, queries.staffing(role.REQUIRED), f"{legend} needed", instant=False
+            )
+        )
+        .with_target(
+            _query(role.ON_DUTY, queries.staffing(role.ON_DUTY), f"{legend} on duty", instant=False)
+        )
+        .override_by_query(str(role.REQUIRED), dashed)
+    )
+    panel_id, place = layout.panel(9, 8)
+    gap = (
+        _agents_time_series(panel_id, place, "Agents spare (+) or short (-)")
+        .description(f"Per queue, agents on duty minus {needed}: filled, red below 0. {hidden}")
+        .with_target(_query(role.GAP, queries.staffing(role.GAP), legend, instant=False))
+        .fill_opacity(35)
+        .gradient_mode(common.GraphGradientMode.SCHEME)
+        .color_scheme(builders.FieldColor().mode(model.FieldColorModeId.THRESHOLDS))
+        .thresholds(
+            builders.ThresholdsConfig()
+            .mode(model.ThresholdsMode.ABSOLUTE)
+            .steps(
+                [
+                    model.Threshold(value=None, color="red"),
+                    model.Threshold(value=0.0, color="green"),
+                ]
+            )
+        )
+    )
+    return board.with_panel(now).with_panel(through_day).with_panel(gap)
+
+
+def _agents_time_series(panel_id: int, place: model.GridPos, title: str) -> timeseries.Panel:
+    return (
+        timeseries.Panel()
+        .id(panel_id)
+        .grid_pos(place)
+        .title(title)
+        .datasource(DATASOURCE)
+        .unit("short")
+        .decimals(0)
+        .line_interpolation(common.LineInterpolation.STEP_AFTER)
+        .legend(
+            common_builders.VizLegendOptions()
+            .show_legend(True)
+            .display_mode(common.LegendDisplayMode.LIST)
+            .placement(common.LegendPlacement.BOTTOM)
+            .calcs([])
+        )
+        .tooltip(
+            common_builders.VizTooltipOptions()
+            .mode(common.TooltipDisplayMode.MULTI)
+            .sort(common.SortOrder.NONE)
+        )
+    )
 
 
 def build_all() -> dict[Dashboard, model.Dashboard]:

@@ -201,3 +201,43 @@ def hours(kpi: str, level: str) -> str:
         terms.append(f"{code} * ({by} ({counted}) > bool 0.5)")
     joined = "\n+ ".join(terms)
     return f"(\n  {joined}\n)\nand {SHOW_TARGETS}"
+
+
+# --- agents needed now (exporter.staffing_collector) --------------------------------------------
+
+
+# Roles of the agents-needed panels' queries (their refIds).
+class StaffingRole(enum.StrEnum):
+    REQUIRED = "required"
+    ON_DUTY = "on_duty"
+    GAP = "gap"
+    SHORT = "short"
+    SPARE = "spare"
+
+
+_QUEUE_FILTERS = matchers(*QUEUE_VARIABLES)
+
+
+def agents_required() -> str:
+    """Per queue, the agents its binding target needs: the most any target in force needs, each
+    by the fewest any model says (as KpiUnderstaffed counts them)."""
+    required = f'{names.AGENTS_REQUIRED}{{level="queue", {_QUEUE_FILTERS}}}'
+    return f"max without ({names.KPI}) (min without ({names.MODEL}) ({required}))"
+
+
+def agents_on_duty() -> str:
+    return f'{names.AGENTS_ON_DUTY}{{level="queue", {_QUEUE_FILTERS}}}'
+
+
+def staffing(role: StaffingRole) -> str:
+    """Each agents-needed query, shown only with Show KPI Targets On (the series themselves
+    exist only while a target is in force)."""
+    required, on_duty = agents_required(), agents_on_duty()
+    expr = {
+        StaffingRole.REQUIRED: required,
+        StaffingRole.ON_DUTY: f"{on_duty} and {required}",
+        StaffingRole.GAP: f"{on_duty} - {required}",
+        StaffingRole.SHORT: f"({required} - {on_duty}) > 0",
+        StaffingRole.SPARE: f"({on_duty} - {required}) >= 0",
+    }[role]
+    return f"({expr}) and {SHOW_TARGETS}"

@@ -61,6 +61,7 @@ from exporter.engine.agents import AgentTimelines
 from exporter.engine.clock import LocalHours
 from exporter.engine.contacts import ContactFacts, ContactMemory
 from exporter.engine.counters import Counters
+from exporter.engine.recent import RecentTraffic, StaffingInputs
 from exporter.engine.scopes import EventScopes, ScopeCache
 from exporter.engine.tallies import HourBucket, HourRow, NpsTally, TeamTally, tallies_for
 from exporter.engine.types import ClosedPeriod, EngineConfig, EngineSnapshot, KpiSample
@@ -143,6 +144,8 @@ class KpiEngine:
         self._memory_age = self.config.contact_memory_seconds
         self._counters = Counters()
         self._agents = AgentTimelines(self._counters.adder(names.AGENT_STATE_SECONDS))
+        self._recent = RecentTraffic()  # the agents-needed estimate's inputs
+        self._track_recent = self.config.recent_traffic
         # Read on every event: kept here rather than looked up through the (frozen) config.
         self._tolerance = self.config.out_of_order_tolerance_seconds
         self._thresholds = self.config.thresholds_seconds
@@ -198,7 +201,9 @@ class KpiEngine:
     def _count(self, event: Event) -> str | None:
         """``ingest`` past validation: by the event's fields, through the same door as replay."""
         if isinstance(event, AgentStateEvent):
-            return self.count_agent_state(event.at, event.agent, event.state, event.team)
+            return self.count_agent_state(
+                event.at, event.agent, event.state, event.team, event.queue
+            )
         return self.count_contact(
             event.kind,
             event.at,
@@ -282,8 +287,12 @@ class KpiEngine:
         row = bucket.rows.get(scopes) or bucket.row(scopes)
         if not row.changed:  # its first change since the last snapshot
             bucket.mark_changed(scopes, row)
+        # A queue's traffic (exporter.engine.recent).
+        in_queue = self._track_recent and scope_queue and scope_channel
         if kind is _OFFERED:
             row.offered += 1
+            if in_queue:
+                self._recent.offered(scope_queue, scope_channel, at)
         elif kind is _ANSWERED:
             assert wait is not None  # an answer without a known wait is refused above
             row.answered += 1
@@ -291,18 +300,30 @@ class KpiEngine:
                 scope_channel, self._default_threshold
             )
             row.answered_wait_seconds += wait
+            if in_queue:
+                self._recent.left_queue(scope_queue, scope_channel, at, wait, False)
+                if scope_agent:
+                    self._recent.serves(scope_agent, scope_queue)
         elif kind is _ENDED:
             row.handled += 1
+            handled_before = row.handle_seconds
             if event is None:
                 row.handle_seconds += talk or 0.0
             else:
                 _count_ended(event, row)
+            if in_queue:
+                handle = row.handle_seconds - handled_before
+                self._recent.handled(scope_queue, scope_channel, at, handle)
         elif kind is _ABANDONED:
             self._count_abandon(wait, exit_reason, scope_channel, row)
+            if in_queue:
+                self._recent.left_queue(scope_queue, scope_channel, at, wait, True)
         elif event is not None:  # TRANSFERRED and CLEARED add to no row
             self._count_details(kind, event, scopes, row)
         if new_state is not None and agent:
             self._agents.record(at, agent, new_state, team, self._keep_from)
+            if self._track_recent:
+                self._recent.agent_state(agent, new_state, queue)
             self.counted += 2  # the contact's event and the agent's
         else:
             self.counted += 1
@@ -334,13 +355,16 @@ class KpiEngine:
         self, at: float, agent: str, state: AgentState, team: str, queue: str = ""
     ) -> str | None:
         """``ingest`` of an ``AgentStateEvent`` without building it (see ``count_contact``).
-        (``queue``, where the change was logged, changes nothing: agent time is per team.)"""
+        (``queue``, where the change was logged, says the agent serves it: agent time is per
+        team, the agents on duty per queue, ``exporter.engine.recent``.)"""
         reason = agent_state_rejection(at, agent)
         if reason is not None or at < self._newest - self._tolerance:
             return self._refuse(reason or TOO_OLD)
         if at > self._newest:
             self._newest = at
         self._agents.record(at, agent, state, team, self._keep_from)
+        if self._track_recent:
+            self._recent.agent_state(agent, state, queue)
         if self._newest >= self._next_housekeeping:
             self._housekeep()
         self.counted += 1
@@ -468,6 +492,7 @@ class KpiEngine:
                 )
                 if agent:
                     self._counters.seed(HANDLER_LABELS, (queue, channel, team, agent))
+                    self._recent.declare(agent, queue, channel)
             if team:
                 known.add((Family.TEAMS, (("team", team),)))
                 if agent:
@@ -541,6 +566,12 @@ class KpiEngine:
             closed = ClosedPeriod(previous_start, previous_end, [])
         self._closed = closed
         return closed
+
+    def staffing_inputs(self, now: float) -> StaffingInputs:
+        """Each queue's traffic of the last 30 minutes and its agents on duty now, for the
+        agents-needed estimate (``exporter.staffing_collector``)."""
+        with self._lock:
+            return self._recent.inputs(now, self._agents.current())
 
     def _team_tallies_now(
         self, bucket: HourBucket | None, now: float, start: float, end: float

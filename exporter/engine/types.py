@@ -37,6 +37,9 @@ class EngineConfig:
     # time since it was last heard of), to attribute a later SURVEY; and at most how many contacts.
     contact_memory_seconds: float = 24 * 3600.0
     contact_memory_max_entries: int = 200_000
+    # Keep each queue's last 30 minutes and who serves it, for the agents-needed estimate
+    # (exporter.engine.recent); replay and backfill, which publish no estimate, skip it.
+    recent_traffic: bool = True
 
 
 @dataclass(frozen=True, slots=True)

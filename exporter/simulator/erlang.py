@@ -158,18 +158,20 @@ def _tilted_within(rates: list[float], theta: float, threshold: float) -> list[f
     uniform = max(speeds)
     steps = [speed / uniform for speed in speeds]
     mean_jumps = uniform * threshold
-    absorbed = [0.0] * len(rates)  # P(absorbed within k jumps | start m), k = 0
-    weight = math.exp(-mean_jumps)  # Poisson(0)
     result = [0.0] * len(rates)
-    k = 0
-    remaining = 1.0 - weight
-    while remaining > 1e-15 or k < mean_jumps:
-        k += 1
+    if mean_jumps <= 0:
+        return result  # P(T' <= 0) = 0
+    # Poisson(k; R t) from logarithms: e^{-R t} alone underflows past R t = 745. The terms past
+    # R t + 12 sd + 30 weigh nothing a float can hold.
+    log_mean = math.log(mean_jumps)
+    last = math.ceil(mean_jumps + 12.0 * math.sqrt(mean_jumps) + 30.0)
+    absorbed = [0.0] * len(rates)  # P(absorbed within k jumps | start m), k = 0
+    for k in range(1, last + 1):
         absorbed = [
             steps[m] * (absorbed[m - 1] if m else 1.0) + (1.0 - steps[m]) * absorbed[m]
             for m in range(len(rates))
         ]
-        weight *= mean_jumps / k
-        remaining -= weight
-        result = [r + weight * a for r, a in zip(result, absorbed, strict=True)]
+        weight = math.exp(k * log_mean - mean_jumps - math.lgamma(k + 1))
+        if weight > 0.0:
+            result = [r + weight * a for r, a in zip(result, absorbed, strict=True)]
     return result

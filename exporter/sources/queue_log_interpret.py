@@ -217,17 +217,18 @@ class QueueLogInterpreter:
         if at > watch:
             return at
         callid, queue, interface = fields[1], fields[2], fields[3]
-        data = fields[FILE_LAYOUT_MIN_FIELDS:]
-        self._interpret(
+        data = tuple(fields[FILE_LAYOUT_MIN_FIELDS:])
+        entry: Entry = (
             at,
             "" if callid == NONE_VALUE else callid,
             "" if queue == NONE_VALUE else queue,
             "" if interface == NONE_VALUE else interface,
             fields[4].upper(),
             data if not data or data[-1] else trim_data(data),
-            receiver,
-            hash(line),
         )
+        # Keyed by the entry, as feed is, not by the text: "NONE" and "", "5" and "5.0" are the
+        # same fact written twice, and a copy is a duplicate whichever path read it.
+        self._interpret(*entry, receiver, hash(entry))
         return None
 
     def feed_by_watch(
