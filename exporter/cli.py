@@ -24,6 +24,7 @@ COMMANDS: tuple[str, ...] = (
     "targets",
     "replay",
     "backfill",
+    "whatif",
     "rules",
     "users",
     "init",

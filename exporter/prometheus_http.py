@@ -50,6 +50,14 @@ class Sample:
     value: float
 
 
+@dataclass(frozen=True)
+class Series:
+    """One series of a range vector: its labels and its (instant, value) points."""
+
+    labels: dict[str, str]
+    points: list[tuple[float, float]]
+
+
 def read_secret(secret: Secret) -> str:
     """The text of a password or token (a file's content without surrounding whitespace)."""
     if secret.text is not None:
@@ -155,6 +163,32 @@ class PrometheusClient:
         except (KeyError, TypeError, ValueError, IndexError):
             raise PrometheusError(
                 f"{self._where()} answered a vector that cannot be read"
+            ) from None
+
+    def query_range(self, promql: str, start: float, end: float, step: float) -> list[Series]:
+        """The range vector ``promql`` evaluates to at ``start``, ``start + step``, ... ``end``."""
+        params = {
+            "query": promql,
+            "start": f"{start:.3f}",
+            "end": f"{end:.3f}",
+            "step": f"{step:g}",
+            "timeout": f"{self.timeout:g}s",
+        }
+        payload = self._get_json("/api/v1/query_range?" + urllib.parse.urlencode(params))
+        data = payload.get("data")
+        if not isinstance(data, dict) or data.get("resultType") != "matrix":
+            raise PrometheusError(f"{self._where()} answered a range query without a matrix")
+        try:
+            return [
+                Series(
+                    dict(item["metric"]),
+                    [(float(at), float(value)) for at, value in item["values"]],
+                )
+                for item in data["result"]
+            ]
+        except (KeyError, TypeError, ValueError, IndexError):
+            raise PrometheusError(
+                f"{self._where()} answered a matrix that cannot be read"
             ) from None
 
     def _where(self) -> str:

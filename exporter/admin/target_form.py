@@ -134,7 +134,7 @@ def from_post(kpi: Kpi, is_new: bool, form: MultiDict[str, str]) -> TargetForm:
     )
 
 
-def read_target(form: TargetForm, calendar_text: str) -> Target | None:
+def read_target(form: TargetForm, calendar_text: str, *, need_reason: bool = True) -> Target | None:
     """The target the form describes, or None with ``form.errors`` saying what is wrong where:
     every problem of the form at once, in the form's words and units."""
     kpi = form.kpi
@@ -174,7 +174,7 @@ def read_target(form: TargetForm, calendar_text: str) -> Target | None:
             form.add_error(error.field, error.message)
         else:
             form.add_problems(field_problems(target, calendar_text))
-    if not form.reason.strip():
+    if need_reason and not form.reason.strip():  # a try (what-if) saves nothing: no reason
         form.add_error("reason", "say why (it goes to the history)")
     return None if form.errors else target
 

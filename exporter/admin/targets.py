@@ -29,6 +29,14 @@ from exporter.admin.target_form import (
     read_target,
 )
 from exporter.admin.users import Role
+from exporter.admin.whatif import (
+    DEFAULT_DAYS,
+    WINDOW_DAYS,
+    Choices,
+    WhatIfView,
+    read_choices,
+    try_target,
+)
 from exporter.catalog import Kpi, Tab
 from exporter.scope import Scope, scope_of
 from exporter.targets import display
@@ -174,10 +182,17 @@ def _render_edit(
     conflict: dict[str, object] | None = None,
     questions: list[Doubt] | None = None,
     confirmed: list[tuple[str, str]] | None = None,
+    *,
+    tried: WhatIfView | None = None,
+    tried_note: str | None = None,
+    choices: Choices | None = None,
+    taken: str | None = None,
 ) -> tuple[str, int]:
     context = admin_context()
     suggestions = context.suggestions()
     words, note = _attainment_of(form)
+    if choices is None:
+        choices = _choices()
     return render_template(
         "edit.html",
         form=form,
@@ -201,7 +216,20 @@ def _render_edit(
         back_url=_tab_url(form.kpi),
         attainment=words,
         attainment_note=note,
+        whatif=tried,
+        whatif_note=tried_note,
+        whatif_choices=choices,
+        whatif_days=WINDOW_DAYS,
+        whatif_default_days=DEFAULT_DAYS,
+        taken=taken,
     ), status
+
+
+def _choices() -> Choices:
+    """The try's window and share as posted (the defaults on a fresh form)."""
+    return read_choices(
+        request.form.get("whatif_days", str(DEFAULT_DAYS)), request.form.get("whatif_share", "80")
+    )
 
 
 def _attainment_of(form: TargetForm) -> tuple[str | None, str | None]:
@@ -239,6 +267,10 @@ def save(kpi: str) -> tuple[str, int] | Response:
     if posted.get("add_row"):
         form.rows.append(Row())
         return _render_edit(form, confirmed=confirmed)
+    if posted.get("take"):
+        return _take(form, posted.get("take", ""), confirmed)
+    if posted.get("try"):
+        return _try(form, confirmed)
     context = admin_context()
     store = context.store
     target = read_target(form, store.calendar_path.read_text(encoding="utf-8"))
@@ -273,6 +305,41 @@ def save(kpi: str) -> tuple[str, int] | Response:
         f"version {version}."
     )
     return redirect(_tab_url(found))
+
+
+def _try(form: TargetForm, confirmed: list[tuple[str, str]]) -> tuple[str, int]:
+    """The target as typed against the closed hours in Prometheus: nothing saved or audited."""
+    context = admin_context()
+    store = context.store
+    target = read_target(form, store.calendar_path.read_text(encoding="utf-8"), need_reason=False)
+    choices = _choices()
+    if target is None or choices.error:
+        return _render_edit(form, 400, confirmed=confirmed, choices=choices)
+    tried, note = try_target(
+        target, store.current().target_set, context.attainment.client, context.clock(), choices
+    )
+    return _render_edit(form, confirmed=confirmed, tried=tried, tried_note=note, choices=choices)
+
+
+def _take(form: TargetForm, take: str, confirmed: list[tuple[str, str]]) -> tuple[str, int]:
+    """A suggestion put into its field (``value=83`` or ``row-1=83``); saved only by Save."""
+    field, _, value = take.partition("=")
+    form.rows = [row for row in form.rows if not row.blank] or [Row()]
+    try:
+        float(value)
+    except ValueError:
+        field = ""
+    shown = f"{value} {display.unit_hint(form.kpi)}"
+    if field == "value":
+        form.value = value
+        taken = f"Put {shown} into the value at all times. Save to keep it."
+    elif field.startswith("row-") and field[4:].isdigit() and int(field[4:]) < len(form.rows):
+        index = int(field[4:])
+        form.rows[index].value = value
+        taken = f"Put {shown} into Schedule {index + 1}. Save to keep it."
+    else:
+        return _render_edit(form, 400, confirmed=confirmed, taken="That suggestion is not known.")
+    return _render_edit(form, confirmed=confirmed, taken=taken)
 
 
 def _conflict(

@@ -54,14 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="audit log to append to (default: DIR/audit.jsonl)",
     )
     change = argparse.ArgumentParser(add_help=False)
-    change.add_argument("--kpi", required=True, help="KPI name, see `kpi-targets catalog`")
-    change.add_argument(
-        "--scope",
-        action="append",
-        default=[],
-        metavar="LABEL=VALUE",
-        help="narrow the target, e.g. --scope channel=voice (repeatable)",
-    )
+    add_kpi_scope_options(change)
     change.add_argument(
         "--user",
         default=os.environ.get("USER") or _login_name(),
@@ -84,26 +77,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--schedule syntax: DAYS[ HH:MM-HH:MM]=VALUE, DAYS a list of days and ranges "
         '(e.g. "mon-fri 09:00-17:00=0.85", "sat=0.7", "mon,wed 22:00-06:00=0.6").',
     )
-    set_parser.add_argument(
-        "--quantifier",
-        choices=[str(q) for q in Quantifier],
-        default=None,
-        help="or_more (actual >= value) or or_less (actual <= value); default: the existing "
-        "target's, else the KPI's natural direction",
-    )
-    set_parser.add_argument(
-        "--value",
-        default=None,
-        metavar="X",
-        help="value at all times, in the file's units (0.85, 300); ratios also as 85%%",
-    )
-    set_parser.add_argument(
-        "--schedule",
-        action="append",
-        default=[],
-        metavar="SPEC",
-        help='timed value, e.g. "mon-fri 09:00-17:00=0.85" or "sat=70%%" (repeatable)',
-    )
+    add_value_options(set_parser)
     actions.add_parser(
         "delete",
         parents=[common, change],
@@ -121,6 +95,43 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=["yaml", "json"],
         default="yaml",
         help="yaml for people, json for scripts (default: yaml)",
+    )
+
+
+def add_kpi_scope_options(parser: argparse.ArgumentParser, *, required: bool = True) -> None:
+    """``--kpi`` and ``--scope``: which target (``targets set|delete``, ``whatif``)."""
+    parser.add_argument("--kpi", required=required, help="KPI name, see `kpi-targets catalog`")
+    parser.add_argument(
+        "--scope",
+        action="append",
+        default=[],
+        metavar="LABEL=VALUE",
+        help="narrow the target, e.g. --scope channel=voice (repeatable)",
+    )
+
+
+def add_value_options(parser: argparse.ArgumentParser) -> None:
+    """``--quantifier``, ``--value``, ``--schedule``: the target's values (``targets set``,
+    ``whatif``)."""
+    parser.add_argument(
+        "--quantifier",
+        choices=[str(q) for q in Quantifier],
+        default=None,
+        help="or_more (actual >= value) or or_less (actual <= value); default: the existing "
+        "target's, else the KPI's natural direction",
+    )
+    parser.add_argument(
+        "--value",
+        default=None,
+        metavar="X",
+        help="value at all times, in the file's units (0.85, 300); ratios also as 85%%",
+    )
+    parser.add_argument(
+        "--schedule",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help='timed value, e.g. "mon-fri 09:00-17:00=0.85" or "sat=70%%" (repeatable)',
     )
 
 
