@@ -33,6 +33,7 @@ from typing import Any
 
 import yaml
 
+from exporter.config_words import kind, name_of
 from exporter.targets.problems import suggestion
 from exporter.web_config import TLS_VERSIONS
 
@@ -130,14 +131,14 @@ def parse_http_client_config(text: str, file: Path) -> HttpClientConfig:
     root = {} if root is None else root
     if not isinstance(root, dict):
         raise HttpClientConfigError(
-            f"{file}: expected a mapping of {', '.join(_TOP_KEYS)}, found {_kind(root)}"
+            f"{file}: expected a mapping of {', '.join(_TOP_KEYS)}, found {kind(root)}"
         )
     problems: list[str] = []
     for key in root:
         if key in _UNSUPPORTED:
             problems.append(f"{file}: {key}: {_UNSUPPORTED[key]}")
         elif key not in _TOP_KEYS:
-            problems.append(f"{file}: unknown key {_name(key)}{suggestion(key, _TOP_KEYS)}")
+            problems.append(f"{file}: unknown key {name_of(key)}{suggestion(key, _TOP_KEYS)}")
     reader = _Reader(file, problems)
     basic = reader.basic_auth(root.get("basic_auth"))
     authorization = reader.authorization(root)
@@ -163,15 +164,6 @@ def load_http_client_config(path: Path) -> HttpClientConfig:
     return parse_http_client_config(text, path)
 
 
-def _kind(value: object) -> str:
-    return "a list" if isinstance(value, list) else f"{type(value).__name__} {value!r:.40}"
-
-
-def _name(value: object) -> str:
-    text = str(value)
-    return text if isinstance(value, str) and text.isprintable() and text else repr(value)
-
-
 @dataclass
 class _Reader:
     """Reads the sections of one file, adding one ``file: where: problem`` line per problem."""
@@ -188,12 +180,12 @@ class _Reader:
         if value is None:
             return None
         if not isinstance(value, dict):
-            self.problem(where, f"expected a mapping, found {_kind(value)}")
+            self.problem(where, f"expected a mapping, found {kind(value)}")
             return None
         for key in value:
             if key not in known:
                 self.problems.append(
-                    f"{self.file}: unknown key {where}.{_name(key)}{suggestion(key, known)}"
+                    f"{self.file}: unknown key {where}.{name_of(key)}{suggestion(key, known)}"
                 )
         return value
 
@@ -202,7 +194,7 @@ class _Reader:
         if value is None or value == "":  # empty means unset, as in Prometheus
             return None
         if not isinstance(value, str):
-            self.problem(f"{where}.{key}", f"expected text, found {_kind(value)}")
+            self.problem(f"{where}.{key}", f"expected text, found {kind(value)}")
             return None
         return value
 
@@ -213,7 +205,7 @@ class _Reader:
     def flag(self, mapping: Mapping[Any, Any], key: str, where: str, *, default: bool) -> bool:
         value = mapping.get(key, default)
         if not isinstance(value, bool):
-            self.problem(f"{where}{key}", f"expected true or false, found {_kind(value)}")
+            self.problem(f"{where}{key}", f"expected true or false, found {kind(value)}")
             return default
         return value
 
@@ -253,14 +245,14 @@ class _Reader:
             return Authorization("Bearer", old)
         if section is None:
             return None
-        kind = self.text(section, "type", where) or "Bearer"
-        if kind.lower() == "basic":
+        scheme = self.text(section, "type", where) or "Bearer"
+        if scheme.lower() == "basic":
             self.problem(f"{where}.type", "cannot be Basic: use basic_auth instead")
         credentials = self.secret(section, "credentials", where)
         if credentials is None:
             self.problem(where, "missing credentials (or credentials_file)")
             return None
-        return Authorization(kind, credentials)
+        return Authorization(scheme, credentials)
 
     def tls(self, value: Any) -> ClientTls:
         where = "tls_config"

@@ -35,6 +35,7 @@ from typing import Any
 
 import yaml
 
+from exporter.config_words import kind, name_of
 from exporter.targets.problems import suggestion
 
 TLS_VERSIONS = {
@@ -183,7 +184,7 @@ def parse_web_config(text: str, file: Path) -> WebConfig:
     root = {} if root is None else root
     if not isinstance(root, dict):
         raise WebConfigError(
-            f"{file}: expected a mapping of {', '.join(_TOP_KEYS)}, found {_kind(root)}"
+            f"{file}: expected a mapping of {', '.join(_TOP_KEYS)}, found {kind(root)}"
         )
     _check_keys(root, _TOP_KEYS, "", file, problems)
     tls = _parse_tls(root.get("tls_server_config"), file, problems)
@@ -205,29 +206,19 @@ def load_web_config(path: Path) -> WebConfig:
     return parse_web_config(text, path)
 
 
-def _kind(value: object) -> str:
-    return "a list" if isinstance(value, list) else f"{type(value).__name__} {value!r:.40}"
-
-
-def _name(value: object) -> str:
-    """``value`` as written when it is printable text, else quoted (a message stays one line)."""
-    text = str(value)
-    return text if isinstance(value, str) and text.isprintable() and text else repr(value)
-
-
 def _check_keys(
     mapping: Mapping[Any, Any], known: tuple[str, ...], where: str, file: Path, problems: list[str]
 ) -> None:
     for key in mapping:
         if key not in known:
-            problems.append(f"{file}: unknown key {where}{_name(key)}{suggestion(key, known)}")
+            problems.append(f"{file}: unknown key {where}{name_of(key)}{suggestion(key, known)}")
 
 
 def _mapping(value: Any, where: str, file: Path, problems: list[str]) -> dict[Any, Any] | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        problems.append(f"{file}: {where}: expected a mapping, found {_kind(value)}")
+        problems.append(f"{file}: {where}: expected a mapping, found {kind(value)}")
         return None
     return value
 
@@ -236,7 +227,7 @@ def _strings(value: Any, where: str, file: Path, problems: list[str]) -> tuple[s
     if value is None:
         return None
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        problems.append(f"{file}: {where}: expected a list of names, found {_kind(value)}")
+        problems.append(f"{file}: {where}: expected a list of names, found {kind(value)}")
         return None
     return tuple(value)
 
@@ -253,7 +244,7 @@ def _parse_tls(value: Any, file: Path, problems: list[str]) -> TlsConfig | None:
         if item is None or item == "":  # empty means unset, as in the toolkit
             return None
         if not isinstance(item, str):
-            problems.append(f"{file}: {where}.{key}: expected text, found {_kind(item)}")
+            problems.append(f"{file}: {where}.{key}: expected text, found {kind(item)}")
             return None
         return item
 
@@ -309,7 +300,7 @@ def _parse_tls(value: Any, file: Path, problems: list[str]) -> TlsConfig | None:
     if not isinstance(prefer, bool):
         problems.append(
             f"{file}: {where}.prefer_server_cipher_suites: expected true or false, found "
-            f"{_kind(prefer)}"
+            f"{kind(prefer)}"
         )
         prefer = True
 
@@ -427,7 +418,7 @@ def _parse_http(value: Any, file: Path, problems: list[str]) -> tuple[tuple[str,
             text = str(raw)
         else:
             problems.append(
-                f"{file}: {where}.headers.{_name(name)}: expected text, found {_kind(raw)}"
+                f"{file}: {where}.headers.{name_of(name)}: expected text, found {kind(raw)}"
             )
             continue
         if allowed is not None and text not in allowed:
@@ -437,7 +428,7 @@ def _parse_http(value: Any, file: Path, problems: list[str]) -> tuple[tuple[str,
             )
         elif not text.isprintable() or not text.strip():
             problems.append(
-                f"{file}: {where}.headers.{_name(name)}: the value must be printable text"
+                f"{file}: {where}.headers.{name_of(name)}: the value must be printable text"
             )
         else:
             found.append((str(name), text))
@@ -496,11 +487,11 @@ def _parse_users(value: Any, file: Path, problems: list[str]) -> dict[str, bytes
     found: dict[str, bytes] = {}
     for user, hashed in users.items():
         if ":" in str(user):
-            problems.append(f"{file}: {where}: {_name(user)}: a user name cannot contain ':'")
+            problems.append(f"{file}: {where}: {name_of(user)}: a user name cannot contain ':'")
             continue
         if not isinstance(hashed, str) or not _BCRYPT_HASH.match(hashed):
             problems.append(
-                f"{file}: {where}: {_name(user)}: not a bcrypt hash (make one with "
+                f"{file}: {where}: {name_of(user)}: not a bcrypt hash (make one with "
                 "`htpasswd -nBC 12 \"\" | tr -d ':\\n'`; plain passwords are refused)"
             )
             continue

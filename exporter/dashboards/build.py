@@ -201,18 +201,8 @@ def _time_series(shown: Presentation, level: str, layout: _Layout) -> timeseries
             )
         )
         .line_interpolation(common.LineInterpolation.LINEAR)
-        .legend(
-            common_builders.VizLegendOptions()
-            .show_legend(True)
-            .display_mode(common.LegendDisplayMode.LIST)
-            .placement(common.LegendPlacement.BOTTOM)
-            .calcs([])
-        )
-        .tooltip(
-            common_builders.VizTooltipOptions()
-            .mode(common.TooltipDisplayMode.MULTI)
-            .sort(common.SortOrder.NONE)
-        )
+        .legend(_bottom_legend())
+        .tooltip(_all_series_tooltip())
         .override_by_query(str(Role.TARGET), target_style)
     )
     return _with_unit(panel, shown)
@@ -657,18 +647,8 @@ def _agents_time_series(panel_id: int, place: model.GridPos, title: str) -> time
         .unit("short")
         .decimals(0)
         .line_interpolation(common.LineInterpolation.STEP_AFTER)
-        .legend(
-            common_builders.VizLegendOptions()
-            .show_legend(True)
-            .display_mode(common.LegendDisplayMode.LIST)
-            .placement(common.LegendPlacement.BOTTOM)
-            .calcs([])
-        )
-        .tooltip(
-            common_builders.VizTooltipOptions()
-            .mode(common.TooltipDisplayMode.MULTI)
-            .sort(common.SortOrder.NONE)
-        )
+        .legend(_bottom_legend())
+        .tooltip(_all_series_tooltip())
     )
 
 
@@ -702,3 +682,23 @@ def render_all() -> dict[str, str]:
 def as_json(board: model.Dashboard) -> dict[str, Any]:
     loaded: dict[str, Any] = json.loads(render(board))
     return loaded
+
+
+def _bottom_legend() -> common_builders.VizLegendOptions:
+    """The time series panels' legend: a list under the graph, no calculations."""
+    return (
+        common_builders.VizLegendOptions()
+        .show_legend(True)
+        .display_mode(common.LegendDisplayMode.LIST)
+        .placement(common.LegendPlacement.BOTTOM)
+        .calcs([])
+    )
+
+
+def _all_series_tooltip() -> common_builders.VizTooltipOptions:
+    """The time series panels' tooltip: every series at the hovered time, in legend order."""
+    return (
+        common_builders.VizTooltipOptions()
+        .mode(common.TooltipDisplayMode.MULTI)
+        .sort(common.SortOrder.NONE)
+    )
